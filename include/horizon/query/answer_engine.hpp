@@ -1,0 +1,26 @@
+// The data-plane entry point: one query packet in, one response packet out. No locks, no
+// allocation, no exceptions (see design.md, "Architecture").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "horizon/query/address.hpp"
+#include "horizon/query/compiled_zone.hpp"
+
+namespace horizon::query {
+
+enum class Transport : std::uint8_t { kUdp, kTcp };
+
+/// Writes the response to `query` from `client` into `out` and returns its size; 0 means send
+/// nothing (not a query, or too short to answer). `out` must hold at least 65535 bytes for TCP
+/// and at least the largest UDP payload the server accepts (we clamp to 65535 anyway).
+std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
+                        std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
+                        Transport transport);
+
+/// Size of the response buffer a worker should own.
+constexpr std::size_t kMaxResponseSize = 65535;
+
+}  // namespace horizon::query

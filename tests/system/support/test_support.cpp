@@ -1,0 +1,1 @@
+// placeholder: shared helpers for system tests
