@@ -7,8 +7,7 @@ namespace horizon::wire {
 
 namespace type {
 constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16,
-                        AAAA = 28, SRV = 33, OPT = 41, IXFR = 251, AXFR = 252, ANY = 255,
-                        CAA = 257;
+                        AAAA = 28, SRV = 33, OPT = 41, IXFR = 251, AXFR = 252, ANY = 255, CAA = 257;
 }  // namespace type
 
 namespace rcode {
@@ -25,7 +24,7 @@ constexpr std::uint16_t kFlagQR = 0x8000, kFlagAA = 0x0400, kFlagTC = 0x0200, kF
                         kFlagRA = 0x0080, kFlagAD = 0x0020, kFlagCD = 0x0010;
 
 constexpr std::uint16_t kHeaderSize = 12;
-constexpr std::uint16_t kMinUdpPayload = 512;         // RFC 1035 limit without EDNS
+constexpr std::uint16_t kMinUdpPayload = 512;          // RFC 1035 limit without EDNS
 constexpr std::uint16_t kAdvertisedUdpPayload = 1232;  // DNS Flag Day 2020 recommendation
 constexpr std::uint16_t kEdnsOptSize = 11;             // root owner, type, class, ttl, rdlen=0
 

@@ -30,7 +30,7 @@ struct ResourceRecord {
   std::string owner;  // absolute, lowercase wire-format name
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
-  std::string rdata;       // uncompressed wire rdata; names in it keep the case they were written in
+  std::string rdata;  // uncompressed wire rdata; names in it keep the case they were written in
   bool allow_private = false;  // the file says a private address here is intended
   SourceLocation where;        // the YAML node or zone-file line it came from
 };
@@ -68,5 +68,9 @@ int findView(const Zone& zone, const std::string& name);
 /// True for addresses that must not be published by accident: RFC 1918, CGNAT 100.64/10,
 /// loopback, link-local, unspecified, IPv6 ULA fc00::/7, ::1, fe80::/10. `bytes` is 4 or 16 long.
 bool isPrivateAddress(const std::uint8_t* bytes, bool is_v6);
+
+/// True when every address of `prefix` is private in the sense of isPrivateAddress (a view that
+/// serves only such prefixes is not public-facing).
+bool isPrivatePrefix(const Prefix& prefix);
 
 }  // namespace horizon::zone
