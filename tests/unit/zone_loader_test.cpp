@@ -1,0 +1,995 @@
+// The zone YAML loader (server/zone/zone_loader.cpp): the format of zones/FORMAT.md, each error
+// kind with its message and exact line, the seed zone, zone files, the serial, public services.
+// The YAML of each test is written inline; its first line is line 1.
+#include "horizon/zone/zone_loader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "horizon/wire/constants.hpp"
+#include "horizon/wire/name.hpp"
+#include "horizon/wire/rdata.hpp"
+
+namespace horizon::zone {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+namespace type = wire::type;
+
+const std::string kLoaderData = HORIZON_TEST_DATA "/loader";
+
+LoadResult load(std::string_view yaml) {
+  return loadZoneText(yaml, "test.yaml", kLoaderData);
+}
+
+std::vector<Diagnostic> withSeverity(const LoadResult& result, Diagnostic::Severity severity) {
+  std::vector<Diagnostic> out;
+  for (const auto& d : result.diagnostics)
+    if (d.severity == severity) out.push_back(d);
+  return out;
+}
+std::vector<Diagnostic> errors(const LoadResult& r) {
+  return withSeverity(r, Diagnostic::Severity::kError);
+}
+std::vector<Diagnostic> warnings(const LoadResult& r) {
+  return withSeverity(r, Diagnostic::Severity::kWarning);
+}
+
+// Exactly one error, on `line`, saying `text`; no zone.
+void expectOneError(const LoadResult& result, int line, const std::string& text) {
+  EXPECT_FALSE(result.ok());
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 1u) << result.report();
+  EXPECT_EQ(found[0].where.line, line) << result.report();
+  EXPECT_THAT(found[0].message, HasSubstr(text)) << result.report();
+}
+
+// "owner TYPE rdata" lines of a view, without SOA and NS, sorted, for compact comparisons.
+std::vector<std::string> contents(const Zone& zone, const std::string& view_name) {
+  std::vector<std::string> out;
+  int v = findView(zone, view_name);
+  EXPECT_GE(v, 0) << view_name;
+  if (v < 0) return out;
+  for (const auto& r : zone.views[static_cast<std::size_t>(v)].records) {
+    if (r.type == type::SOA || r.type == type::NS) continue;
+    out.push_back(wire::nameToText(r.owner) + " " + wire::typeToName(r.type) + " " +
+                  wire::rdataToText(r.type, r.rdata));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const ResourceRecord* find(const Zone& zone, const std::string& view, const std::string& owner,
+                           std::uint16_t t) {
+  int v = findView(zone, view);
+  if (v < 0) return nullptr;
+  auto wire_owner = wire::nameFromText(owner, "");
+  for (const auto& r : zone.views[static_cast<std::size_t>(v)].records)
+    if (wire_owner && r.owner == *wire_owner && r.type == t) return &r;
+  return nullptr;
+}
+
+// ---- the seed zone --------------------------------------------------------------------------
+
+TEST(ZoneLoader, SeedZoneLoadsWithOnlyTheWildcardWarning) {
+  auto result = loadZoneFile(HORIZON_SOURCE_DIR "/zones/madhan.app.yaml");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_TRUE(errors(result).empty());
+  auto found = warnings(result);
+  ASSERT_EQ(found.size(), 1u) << result.report();
+  EXPECT_THAT(found[0].message, HasSubstr("wildcard"));
+  EXPECT_THAT(found[0].message, HasSubstr("*.madhan.app."));
+
+  const Zone& zone = *result.zone;
+  EXPECT_EQ(zone.origin_text, "madhan.app.");
+  ASSERT_EQ(zone.views.size(), 3u);
+  const std::string bifrost = "178.156.199.250";
+  const std::vector<std::string> vps = {
+      "*.madhan.app. A 192.168.1.220",  "*.proxy.madhan.app. A " + bifrost,
+      "auth.madhan.app. A " + bifrost,  "netbird.madhan.app. A " + bifrost,
+      "proxy.madhan.app. A " + bifrost,
+  };
+  EXPECT_EQ(contents(zone, "lan"), vps);
+  EXPECT_EQ(contents(zone, "vpn"), vps);
+  EXPECT_THAT(contents(zone, "public"),
+              ElementsAre("*.proxy.madhan.app. A " + bifrost, "auth.madhan.app. A " + bifrost,
+                          "grafana.madhan.app. A " + bifrost, "netbird.madhan.app. A " + bifrost,
+                          "proxy.madhan.app. A " + bifrost));
+  EXPECT_EQ(zone.public_via, "bifrost");
+  EXPECT_THAT(zone.public_services, ElementsAre("grafana"));
+  for (const auto& view : zone.views) {
+    EXPECT_NE(find(zone, view.name, "madhan.app.", type::SOA), nullptr) << view.name;
+    EXPECT_NE(find(zone, view.name, "madhan.app.", type::NS), nullptr) << view.name;
+    EXPECT_FALSE(view.recursion);
+  }
+  EXPECT_EQ(zone.views[0].name, "lan");
+  EXPECT_EQ(zone.views[0].prefixes.size(), 3u);
+  EXPECT_NE(zone.serial, 0u);
+}
+
+// ---- the value grammar ----------------------------------------------------------------------
+
+TEST(ZoneLoader, ValueForms) {
+  auto result = load(R"(zone: Madhan.App
+ttl: 120
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0, "::/0"]
+targets:
+  bifrost: [178.156.199.250, "2a01:4f8::1"]
+records:
+  "@": 178.156.199.250
+  both: [bifrost, 178.156.199.251, bifrost]
+  split: {lan: 192.168.1.5, public: {A: bifrost, ttl: 60}}
+  typed:
+    A: [bifrost]
+    TXT: ["v=spf1 include:_spf.example.org ~all", '"one" "two"']
+    MX: 10 mail
+    SRV: 10 5 5060 sip.example.org.
+    CAA: '0 issue "letsencrypt.org"'
+    ttl: 30
+  web: {CNAME: Typed}
+  Mixed.Case: 178.156.199.252
+  Abs.madhan.app.: 178.156.199.253
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  const Zone& zone = *result.zone;
+  EXPECT_EQ(zone.origin_text, "madhan.app.");
+  EXPECT_EQ(zone.default_ttl, 120u);
+  EXPECT_THAT(
+      contents(zone, "lan"),
+      ElementsAre("abs.madhan.app. A 178.156.199.253", "both.madhan.app. A 178.156.199.250",
+                  "both.madhan.app. A 178.156.199.251", "both.madhan.app. AAAA 2a01:4f8::1",
+                  "madhan.app. A 178.156.199.250", "mixed.case.madhan.app. A 178.156.199.252",
+                  "split.madhan.app. A 192.168.1.5", "typed.madhan.app. A 178.156.199.250",
+                  "typed.madhan.app. CAA 0 issue \"letsencrypt.org\"",
+                  "typed.madhan.app. MX 10 mail.madhan.app.",
+                  "typed.madhan.app. SRV 10 5 5060 sip.example.org.",
+                  "typed.madhan.app. TXT \"one\" \"two\"",
+                  "typed.madhan.app. TXT \"v=spf1 include:_spf.example.org ~all\"",
+                  "web.madhan.app. CNAME Typed.madhan.app."));
+  // A type map's A takes only the IPv4 addresses of a target.
+  EXPECT_EQ(find(zone, "lan", "typed.madhan.app.", type::AAAA), nullptr);
+  // TTLs: zone default, the map's modifier, a modifier inside a view.
+  EXPECT_EQ(find(zone, "lan", "both.madhan.app.", type::A)->ttl, 120u);
+  EXPECT_EQ(find(zone, "lan", "typed.madhan.app.", type::MX)->ttl, 30u);
+  EXPECT_EQ(find(zone, "public", "split.madhan.app.", type::A)->ttl, 60u);
+  EXPECT_EQ(find(zone, "lan", "split.madhan.app.", type::A)->ttl, 120u);
+  EXPECT_EQ(find(zone, "public", "split.madhan.app.", type::AAAA), nullptr);
+  // Locations: the YAML node of the value.
+  EXPECT_EQ(find(zone, "lan", "typed.madhan.app.", type::MX)->where.line, 15);
+  EXPECT_EQ(find(zone, "lan", "madhan.app.", type::A)->where.line, 9);
+  EXPECT_EQ(find(zone, "lan", "madhan.app.", type::A)->where.file, "test.yaml");
+  // Duplicates within one view collapse (bifrost listed twice).
+  int both_a = 0;
+  for (const auto& r : zone.views[0].records)
+    if (r.owner == *wire::nameFromText("both.madhan.app.", "") && r.type == type::A) ++both_a;
+  EXPECT_EQ(both_a, 2);
+}
+
+TEST(ZoneLoader, RecursionListSetsTheFlag) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  vpn: [100.109.0.0/16]
+  public: [0.0.0.0/0]
+recursion: [lan, vpn]
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_TRUE(result.zone->views[0].recursion);
+  EXPECT_TRUE(result.zone->views[1].recursion);
+  EXPECT_FALSE(result.zone->views[2].recursion);
+}
+
+TEST(ZoneLoader, ZoneWithoutRecordsHasOnlySoaAndNs) {
+  auto result = load("zone: madhan.app\nviews: {lan: [192.168.1.0/24]}\n");
+  ASSERT_TRUE(result.ok()) << result.report();
+  ASSERT_EQ(result.zone->views[0].records.size(), 2u);
+  EXPECT_TRUE(result.diagnostics.empty()) << result.report();
+}
+
+// ---- one test per error kind ----------------------------------------------------------------
+
+TEST(ZoneLoaderErrors, UnknownTopLevelKey) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+zones: oops
+)");
+  expectOneError(result, 4, "unknown key 'zones'");
+  EXPECT_THAT(errors(result)[0].message,
+              HasSubstr("allowed: zone, ttl, views, targets, records, public, soa, ns, recursion"));
+  EXPECT_EQ(errors(result)[0].where.column, 1);
+}
+
+TEST(ZoneLoaderErrors, UnknownKeyInARecordListsViewsAndTypes) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+records:
+  auth:
+    A: 178.156.199.250
+    AA: 178.156.199.250
+)");
+  expectOneError(result, 8, "unknown key 'AA' in the value of 'auth'");
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("views lan, public"));
+  EXPECT_THAT(errors(result)[0].message,
+              HasSubstr("record types A, AAAA, CNAME, TXT, MX, SRV, CAA"));
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("modifiers ttl, allow-private"));
+}
+
+TEST(ZoneLoaderErrors, UnknownKeyInNestedSections) {
+  auto in_view = load(R"(zone: madhan.app
+views:
+  lan: {match: [192.168.1.0/24], zonefil: lan.zone}
+)");
+  expectOneError(in_view, 3, "unknown key 'zonefil' in view 'lan' (allowed: match, zonefile)");
+
+  auto in_soa = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+soa:
+  refresh: 100
+  refesh: 100
+)");
+  expectOneError(in_soa, 6, "unknown key 'refesh' in soa (allowed: mname, rname, serial");
+
+  auto in_public = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrost
+  service: [grafana]
+)");
+  expectOneError(in_public, 8, "unknown key 'service' in public (allowed: via, services)");
+}
+
+TEST(ZoneLoaderErrors, UnsupportedTypeInRecords) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  sub: {NS: ns.example.org.}
+)");
+  expectOneError(result, 5, "record type NS is not supported in records");
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("SOA and NS are made from the soa and ns keys"));
+}
+
+TEST(ZoneLoaderErrors, UndefinedTarget) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+targets:
+  bifrost: 178.156.199.250
+records:
+  auth: bifrost
+  netbird: bifrots
+)");
+  expectOneError(result, 8, "undefined target 'bifrots' (targets: bifrost)");
+  EXPECT_EQ(errors(result)[0].where.column, 12);
+}
+
+TEST(ZoneLoaderErrors, UndefinedTargetInsideAViewMap) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  "*": {lan: gateway}
+)");
+  expectOneError(result, 5, "undefined target 'gateway'");
+}
+
+TEST(ZoneLoaderErrors, BadCidr) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  vpn:
+    - 100.109.0.1/16
+)");
+  expectOneError(result, 5, "bad CIDR");
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("host bits set"));
+  EXPECT_EQ(errors(result)[0].where.column, 7);
+}
+
+TEST(ZoneLoaderErrors, BadAddress) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  auth: 300.1.1.1
+)");
+  expectOneError(result, 5, "bad address '300.1.1.1'");
+
+  auto target = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+targets:
+  gateway: 192.168.1.2200
+)");
+  expectOneError(target, 5, "bad address '192.168.1.2200' for target 'gateway'");
+
+  auto typed = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  auth: {A: "2001:db8::1"}
+)");
+  expectOneError(typed, 5, "'2001:db8::1' is not an IPv4 address");
+}
+
+TEST(ZoneLoaderErrors, BadName) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  "a..b": 192.168.1.1
+)");
+  expectOneError(result, 5, "bad name 'a..b'");
+
+  auto long_label = load("zone: madhan.app\nviews:\n  lan: [192.168.1.0/24]\nrecords:\n  " +
+                         std::string(64, 'x') + ": 192.168.1.1\n");
+  expectOneError(long_label, 5, "longer than 63 octets");
+
+  auto inner_wildcard = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  "proxy.*": 192.168.1.1
+)");
+  expectOneError(inner_wildcard, 5, "'*' is only allowed as the whole leftmost label");
+
+  auto outside = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  grafana.example.org.: 192.168.1.1
+)");
+  expectOneError(outside, 5, "'grafana.example.org.' is outside the zone madhan.app.");
+
+  auto bad_cname = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  web: {CNAME: "a..b"}
+)");
+  expectOneError(bad_cname, 5, "bad CNAME value 'a..b'");
+}
+
+TEST(ZoneLoaderErrors, CnameBesideOtherData) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  vpn: [100.109.0.0/16]
+records:
+  web:
+    A: 192.168.1.5
+    CNAME: other
+)");
+  expectOneError(result, 8, "CNAME beside other data at 'web.madhan.app.': A at line 7");
+  // One error for the two views it happens in.
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("(views lan, vpn)"));
+}
+
+TEST(ZoneLoaderErrors, CnameAtTheApex) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  "@": {CNAME: elsewhere.example.org.}
+)");
+  expectOneError(result, 5, "CNAME at the zone apex madhan.app.");
+}
+
+TEST(ZoneLoaderErrors, MoreThanOneCname) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  web: {CNAME: [a, b]}
+)");
+  expectOneError(result, 5, "CNAME of 'web' takes exactly one name");
+}
+
+TEST(ZoneLoaderErrors, DuplicateNamesDifferingInCase) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  grafana: 192.168.1.5
+  auth: 192.168.1.6
+  Grafana: 192.168.1.7
+)");
+  expectOneError(result, 7,
+                 "duplicate name: 'grafana' (line 5) and 'Grafana' (line 7) are both "
+                 "grafana.madhan.app.");
+}
+
+TEST(ZoneLoaderErrors, DuplicateNamesRelativeAndAbsolute) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  grafana.madhan.app.: 192.168.1.5
+  grafana: 192.168.1.7
+)");
+  expectOneError(result, 6, "'grafana.madhan.app.' (line 5) and 'grafana' (line 6)");
+}
+
+TEST(ZoneLoaderErrors, DuplicateKeysInOtherMaps) {
+  auto targets = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+targets:
+  gateway: 192.168.1.220
+  gateway: 192.168.1.221
+)");
+  expectOneError(targets, 6, "duplicate key 'gateway' in targets (first at line 5)");
+
+  auto top = load(R"(zone: madhan.app
+ttl: 300
+views:
+  lan: [192.168.1.0/24]
+ttl: 600
+)");
+  expectOneError(top, 5, "duplicate key 'ttl' in the file (first at line 2)");
+
+  auto types = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  auth:
+    A: 192.168.1.1
+    a: 192.168.1.2
+)");
+  expectOneError(types, 7, "duplicate key 'a' in the value of 'auth' (first at line 6)");
+}
+
+TEST(ZoneLoaderErrors, ViewNamedLikeARecordType) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  mx: [10.0.0.0/8]
+)");
+  expectOneError(result, 4, "view name 'mx' is also the record type MX");
+
+  auto any = load("zone: madhan.app\nviews:\n  any: [10.0.0.0/8]\n  lan: [192.168.1.0/24]\n");
+  expectOneError(any, 3, "view name 'any' is also the record type ANY");
+
+  auto modifier = load("zone: madhan.app\nviews:\n  lan: [192.168.1.0/24]\n  ttl: [10.0.0.0/8]\n");
+  expectOneError(modifier, 4, "view name 'ttl' is a reserved word");
+
+  auto bad = load("zone: madhan.app\nviews:\n  Lan: [192.168.1.0/24]\n");
+  expectOneError(bad, 3, "bad view name 'Lan'");
+}
+
+TEST(ZoneLoaderErrors, PrivateAddressInPublicView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+targets:
+  gateway: 192.168.1.220
+records:
+  nas: 192.168.1.10
+  ok: {lan: gateway}
+)");
+  expectOneError(result, 8,
+                 "private address 192.168.1.10 for 'nas.madhan.app.' in a public-facing view; "
+                 "set allow-private: true");
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("(view public)"));
+}
+
+TEST(ZoneLoaderErrors, PublicFacingMeansAnyNonPrivatePrefix) {
+  // "home" serves 0.0.0.0/0 besides the LAN, so it is public-facing even though it is not named
+  // public; CGNAT and IPv6 ULA addresses count as private.
+  auto result = load(R"(zone: madhan.app
+views:
+  home: [192.168.1.0/24, 0.0.0.0/0]
+  vpn: [100.109.0.0/16, "fd00::/8"]
+records:
+  peer: 100.109.1.1
+  ula: {AAAA: "fd00::1"}
+)");
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 2u) << result.report();
+  EXPECT_EQ(found[0].where.line, 6);
+  EXPECT_THAT(found[0].message, HasSubstr("private address 100.109.1.1"));
+  EXPECT_THAT(found[0].message, HasSubstr("(view home)"));
+  EXPECT_EQ(found[1].where.line, 7);
+  EXPECT_THAT(found[1].message, HasSubstr("private address fd00::1"));
+}
+
+TEST(ZoneLoaderErrors, AllowPrivateWaivesTheCheck) {
+  auto result = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+records:
+  nas: {A: 192.168.1.10, allow-private: true}
+  vpn: {public: {A: 100.109.0.5}, allow-private: yes}
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_TRUE(find(*result.zone, "public", "nas.madhan.app.", type::A)->allow_private);
+  EXPECT_TRUE(find(*result.zone, "public", "vpn.madhan.app.", type::A)->allow_private);
+
+  auto bad = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+records:
+  nas: {A: 192.168.1.10, allow-private: perhaps}
+)");
+  auto found = errors(bad);
+  ASSERT_EQ(found.size(), 2u) << bad.report();
+  // Same line: the address (column 12) comes before the bad flag (column 40).
+  EXPECT_THAT(found[0].message, HasSubstr("private address 192.168.1.10"));
+  EXPECT_THAT(found[1].message, HasSubstr("allow-private must be true or false"));
+}
+
+TEST(ZoneLoaderErrors, MixedViewAndTypeKeys) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  web: {lan: 192.168.1.5, A: 192.168.1.6}
+)");
+  expectOneError(result, 5, "mixes view keys (lan) and record type keys (A)");
+}
+
+TEST(ZoneLoaderErrors, NestedViewMaps) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  vpn: [100.109.0.0/16]
+records:
+  web:
+    lan: {vpn: 192.168.1.5}
+)");
+  expectOneError(result, 7, "a view map cannot be nested in another view map");
+}
+
+TEST(ZoneLoaderErrors, BadTtl) {
+  auto result = load(R"(zone: madhan.app
+ttl: 2147483648
+views:
+  lan: [192.168.1.0/24]
+records:
+  web: {A: 192.168.1.5, ttl: -1}
+)");
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 2u) << result.report();
+  EXPECT_EQ(found[0].where.line, 2);
+  EXPECT_THAT(found[0].message, HasSubstr("ttl must be an integer from 0 to 2147483647"));
+  EXPECT_EQ(found[1].where.line, 6);
+  EXPECT_THAT(found[1].message, HasSubstr("not '-1'"));
+}
+
+TEST(ZoneLoaderErrors, MissingRequiredKeys) {
+  auto result = load("ttl: 300\n");
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 2u) << result.report();
+  EXPECT_THAT(found[0].message, HasSubstr("missing required key 'zone'"));
+  EXPECT_THAT(found[1].message, HasSubstr("missing required key 'views'"));
+
+  auto no_views = load("zone: madhan.app\nviews: {}\n");
+  expectOneError(no_views, 2, "at least one view");
+}
+
+TEST(ZoneLoaderErrors, RecursionNamesUnknownView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+recursion: [lan, van]
+)");
+  expectOneError(result, 4, "unknown view 'van' in recursion (views: lan)");
+}
+
+TEST(ZoneLoaderErrors, YamlSyntaxError) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24
+records:
+  auth: 178.156.199.250
+)");
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 1u) << result.report();
+  const Diagnostic& d = found[0];
+  EXPECT_THAT(d.message, HasSubstr("YAML syntax error"));
+  EXPECT_EQ(d.where.line, 4);
+  EXPECT_GT(d.where.column, 0);
+  EXPECT_EQ(d.toString().rfind("test.yaml:4:", 0), 0u) << d.toString();
+}
+
+TEST(ZoneLoaderErrors, UnreadableFile) {
+  auto result = loadZoneFile(kLoaderData + "/does-not-exist.yaml");
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("cannot read the zone file"));
+  EXPECT_THAT(result.report(), HasSubstr("does-not-exist.yaml: error: cannot read"));
+
+  auto directory = loadZoneFile(kLoaderData);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_THAT(directory.report(), HasSubstr("is a directory"));
+}
+
+TEST(ZoneLoaderErrors, NotAMap) {
+  expectOneError(load("- a\n- b\n"), 1, "the file must be a map");
+  expectOneError(load(""), 1, "the file is empty");
+}
+
+TEST(ZoneLoader, WildcardWarningNamesItsViews) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  vpn: [100.109.0.0/16]
+  public: [0.0.0.0/0]
+records:
+  auth: 178.156.199.250
+  "*": {lan: 192.168.1.220, vpn: 192.168.1.220}
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  auto found = warnings(result);
+  ASSERT_EQ(found.size(), 1u) << result.report();
+  EXPECT_EQ(found[0].where.line, 8);
+  EXPECT_EQ(found[0].toString(),
+            "test.yaml:8:3: warning: wildcard *.madhan.app. (line 8; views lan, vpn) also "
+            "matches names with more labels (e.g. a.b.madhan.app.), so a client that uses "
+            "madhan.app as a search domain gets its answer for mistyped or unqualified names");
+}
+
+TEST(ZoneLoader, AllErrorsAreCollected) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+records:
+  auth: nowhere
+  grafana: 999.1.1.1
+)");
+  EXPECT_FALSE(result.ok());
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 2u) << result.report();
+  EXPECT_EQ(found[0].where.line, 5);
+  EXPECT_THAT(found[0].message, HasSubstr("undefined target 'nowhere'"));
+  EXPECT_EQ(found[1].where.line, 6);
+  EXPECT_THAT(found[1].message, HasSubstr("bad address '999.1.1.1'"));
+  EXPECT_EQ(result.report(), found[0].toString() + "\n" + found[1].toString());
+}
+
+// ---- zone files -----------------------------------------------------------------------------
+
+TEST(ZoneLoader, ZonefileRecordsLandInTheirView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan:
+    match: [192.168.1.0/24]
+    zonefile: lan.zone
+  public: [0.0.0.0/0]
+records:
+  auth: 178.156.199.250
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  const Zone& zone = *result.zone;
+  EXPECT_THAT(contents(zone, "lan"),
+              ElementsAre("_sip._tcp.madhan.app. SRV 10 5 5060 pbx.madhan.app.",
+                          "auth.madhan.app. A 178.156.199.250", "nas.madhan.app. AAAA fd00::5",
+                          "printer.madhan.app. A 192.168.1.50",
+                          "www.madhan.app. CNAME printer.madhan.app."));
+  EXPECT_THAT(contents(zone, "public"), ElementsAre("auth.madhan.app. A 178.156.199.250"));
+  const ResourceRecord* printer = find(zone, "lan", "printer.madhan.app.", type::A);
+  ASSERT_NE(printer, nullptr);
+  EXPECT_EQ(printer->ttl, 600u);  // $TTL of the file
+  EXPECT_EQ(printer->where.file, kLoaderData + "/lan.zone");
+  EXPECT_EQ(printer->where.line, 6);
+  EXPECT_EQ(find(zone, "lan", "nas.madhan.app.", type::AAAA)->ttl, 60u);
+  // The YAML's SOA applies, not the file's (serial 1, mname ns1 but refresh 3600 in both).
+  const ResourceRecord* soa = find(zone, "lan", "madhan.app.", type::SOA);
+  ASSERT_NE(soa, nullptr);
+  EXPECT_EQ(soa->where.file, "test.yaml");
+  int ns_count = 0;
+  for (const auto& r : zone.views[0].records) ns_count += r.type == type::NS;
+  EXPECT_EQ(ns_count, 1);
+
+  auto found = warnings(result);
+  ASSERT_EQ(found.size(), 2u) << result.report();
+  EXPECT_EQ(found[0].where.file, kLoaderData + "/lan.zone");
+  EXPECT_EQ(found[0].where.line, 3);
+  EXPECT_THAT(found[0].message, HasSubstr("apex SOA of the zone file is ignored"));
+  EXPECT_EQ(found[1].where.line, 5);
+  EXPECT_THAT(found[1].message, HasSubstr("apex NS of the zone file is ignored"));
+  EXPECT_EQ(found[0].toString(),
+            kLoaderData +
+                "/lan.zone:3: warning: the apex SOA of the zone file is ignored: the "
+                "soa key of the YAML file applies");
+}
+
+TEST(ZoneLoader, ZonefileIsRelativeToTheYamlFile) {
+  auto result = loadZoneFile(kLoaderData + "/with_zonefile.yaml");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_NE(find(*result.zone, "lan", "printer.madhan.app.", type::A), nullptr);
+  EXPECT_EQ(find(*result.zone, "public", "printer.madhan.app.", type::A), nullptr);
+}
+
+TEST(ZoneLoader, ZonefileErrorsCarryTheirLine) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: {match: [192.168.1.0/24], zonefile: bad.zone}
+)");
+  EXPECT_FALSE(result.ok());
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 3u) << result.report();
+  for (const auto& d : found) EXPECT_EQ(d.where.file, kLoaderData + "/bad.zone");
+  EXPECT_EQ(found[0].where.line, 3);
+  EXPECT_THAT(found[0].message, HasSubstr("ldns: "));
+  EXPECT_EQ(found[1].where.line, 4);
+  EXPECT_THAT(found[1].message, HasSubstr("'other.example.org.' is outside the zone madhan.app."));
+  EXPECT_EQ(found[2].where.line, 5);
+  EXPECT_THAT(found[2].message, HasSubstr("delegations are not supported"));
+}
+
+TEST(ZoneLoader, MissingZonefileIsReportedAtTheKey) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan:
+    match: [192.168.1.0/24]
+    zonefile: nope.zone
+)");
+  expectOneError(result, 5, "cannot read zone file '" + kLoaderData + "/nope.zone'");
+}
+
+TEST(ZoneLoader, ZonefileRecordsAreCheckedLikeYamlRecords) {
+  // lan.zone holds private addresses; a public view must refuse them, at the zone file's line.
+  auto result = load(R"(zone: madhan.app
+views:
+  public: {match: [0.0.0.0/0], zonefile: lan.zone}
+)");
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 2u) << result.report();
+  EXPECT_EQ(found[0].where.file, kLoaderData + "/lan.zone");
+  EXPECT_EQ(found[0].where.line, 6);
+  EXPECT_THAT(found[0].message, HasSubstr("private address 192.168.1.50"));
+  EXPECT_EQ(found[1].where.line, 7);
+  EXPECT_THAT(found[1].message, HasSubstr("private address fd00::5"));
+}
+
+// ---- serial ---------------------------------------------------------------------------------
+
+constexpr const char* kSerialZone = R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+records:
+  auth: 178.156.199.250
+  "*": {lan: 192.168.1.220}
+)";
+
+std::uint32_t soaSerial(const Zone& zone, std::size_t view) {
+  for (const auto& r : zone.views[view].records) {
+    if (r.type != type::SOA) continue;
+    std::string_view rd = r.rdata;
+    rd = rd.substr(rd.size() - 20, 4);
+    return (static_cast<std::uint32_t>(static_cast<std::uint8_t>(rd[0])) << 24) |
+           (static_cast<std::uint32_t>(static_cast<std::uint8_t>(rd[1])) << 16) |
+           (static_cast<std::uint32_t>(static_cast<std::uint8_t>(rd[2])) << 8) |
+           static_cast<std::uint8_t>(rd[3]);
+  }
+  return 0;
+}
+
+TEST(ZoneLoaderSerial, StableForIdenticalContent) {
+  auto first = load(kSerialZone);
+  auto second = load(kSerialZone);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(first.zone->serial, 0u);
+  EXPECT_EQ(first.zone->serial, second.zone->serial);
+  // Same content written differently (order, comments, a target): same serial.
+  auto reordered = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]   # the LAN
+  public: [0.0.0.0/0]
+targets: {gw: 192.168.1.220}
+records:
+  "*": {lan: gw}
+  Auth: 178.156.199.250
+)");
+  ASSERT_TRUE(reordered.ok()) << reordered.report();
+  EXPECT_EQ(reordered.zone->serial, first.zone->serial);
+  // Every view's SOA carries it.
+  EXPECT_EQ(soaSerial(*first.zone, 0), first.zone->serial);
+  EXPECT_EQ(soaSerial(*first.zone, 1), first.zone->serial);
+}
+
+TEST(ZoneLoaderSerial, ChangesWhenOneRecordChanges) {
+  auto base = load(kSerialZone);
+  std::string changed = kSerialZone;
+  changed.replace(changed.find("192.168.1.220"), 13, "192.168.1.221");
+  auto other = load(changed);
+  ASSERT_TRUE(base.ok() && other.ok());
+  EXPECT_NE(base.zone->serial, other.zone->serial);
+
+  std::string ttl = std::string(kSerialZone) + "ttl: 301\n";
+  auto other_ttl = load(ttl);
+  ASSERT_TRUE(other_ttl.ok()) << other_ttl.report();
+  EXPECT_NE(base.zone->serial, other_ttl.zone->serial);
+}
+
+TEST(ZoneLoaderSerial, ExplicitSerialWins) {
+  auto result = load(std::string(kSerialZone) + "soa: {serial: 2024010101}\n");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_EQ(result.zone->serial, 2024010101u);
+  EXPECT_EQ(soaSerial(*result.zone, 0), 2024010101u);
+}
+
+// ---- public services ------------------------------------------------------------------------
+
+TEST(ZoneLoaderPublic, ServicesGoOnlyToThePublicView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0, "::/0"]
+targets:
+  gateway: 192.168.1.220
+  bifrost: [178.156.199.250, "2a01:4f8::1"]
+records:
+  "*": {lan: gateway}
+  grafana: {lan: 192.168.1.221}
+public:
+  via: bifrost
+  services: [grafana, photos]
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  const Zone& zone = *result.zone;
+  EXPECT_EQ(zone.public_via, "bifrost");
+  EXPECT_THAT(zone.public_services, ElementsAre("grafana", "photos"));
+  EXPECT_THAT(
+      contents(zone, "public"),
+      ElementsAre("grafana.madhan.app. A 178.156.199.250", "grafana.madhan.app. AAAA 2a01:4f8::1",
+                  "photos.madhan.app. A 178.156.199.250", "photos.madhan.app. AAAA 2a01:4f8::1"));
+  // The LAN keeps its explicit grafana and its wildcard (which answers photos).
+  EXPECT_THAT(contents(zone, "lan"),
+              ElementsAre("*.madhan.app. A 192.168.1.220", "grafana.madhan.app. A 192.168.1.221"));
+  EXPECT_EQ(find(zone, "public", "photos.madhan.app.", type::A)->where.line, 13);
+}
+
+TEST(ZoneLoaderPublic, NeedsAPublicView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrost
+  services: [grafana]
+)");
+  expectOneError(result, 6, "no such view (views: lan)");
+}
+
+TEST(ZoneLoaderPublic, ViaMustBeATarget) {
+  auto result = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrot
+  services: [grafana]
+)");
+  expectOneError(result, 7, "undefined target 'bifrot'");
+}
+
+TEST(ZoneLoaderPublic, ServiceListedTwice) {
+  auto result = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrost
+  services:
+    - grafana
+    - photos
+    - Grafana
+)");
+  expectOneError(result, 11, "service 'Grafana' is listed twice (lines 9 and 11)");
+}
+
+TEST(ZoneLoaderPublic, ServiceWithAnExplicitPublicRecord) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+records:
+  grafana: 178.156.199.251
+public:
+  via: bifrost
+  services: [grafana]
+)");
+  expectOneError(result, 11, "service 'grafana' already has a record in the public view");
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("line 8"));
+}
+
+// ---- SOA and NS -----------------------------------------------------------------------------
+
+TEST(ZoneLoaderSoa, Defaults) {
+  auto result = load("zone: madhan.app\nttl: 600\nviews: {lan: [192.168.1.0/24]}\n");
+  ASSERT_TRUE(result.ok()) << result.report();
+  const Zone& zone = *result.zone;
+  const ResourceRecord* soa = find(zone, "lan", "madhan.app.", type::SOA);
+  ASSERT_NE(soa, nullptr);
+  EXPECT_EQ(soa->ttl, 600u);
+  EXPECT_EQ(wire::rdataToText(type::SOA, soa->rdata), "ns1.madhan.app. hostmaster.madhan.app. " +
+                                                          std::to_string(zone.serial) +
+                                                          " 3600 600 604800 300");
+  const ResourceRecord* ns = find(zone, "lan", "madhan.app.", type::NS);
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(wire::rdataToText(type::NS, ns->rdata), "ns1.madhan.app.");
+  EXPECT_EQ(ns->ttl, 600u);
+}
+
+TEST(ZoneLoaderSoa, Overrides) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+soa:
+  mname: dns1
+  rname: ops.example.org.
+  serial: 7
+  refresh: 7200
+  retry: 900
+  expire: 1209600
+  minimum: 60
+  ttl: 3600
+ns: [dns1, ns.example.net.]
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  for (const char* view : {"lan", "public"}) {
+    const ResourceRecord* soa = find(*result.zone, view, "madhan.app.", type::SOA);
+    ASSERT_NE(soa, nullptr);
+    EXPECT_EQ(soa->ttl, 3600u);
+    EXPECT_EQ(wire::rdataToText(type::SOA, soa->rdata),
+              "dns1.madhan.app. ops.example.org. 7 7200 900 1209600 60");
+    std::set<std::string> ns;
+    for (const auto& r :
+         result.zone->views[static_cast<std::size_t>(findView(*result.zone, view))].records)
+      if (r.type == type::NS) ns.insert(wire::rdataToText(r.type, r.rdata));
+    EXPECT_THAT(ns, UnorderedElementsAre("dns1.madhan.app.", "ns.example.net."));
+  }
+}
+
+TEST(ZoneLoaderSoa, DefaultNsFollowsMname) {
+  auto result = load("zone: madhan.app\nviews: {lan: [192.168.1.0/24]}\nsoa: {mname: a.b.}\n");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_EQ(wire::rdataToText(type::NS, find(*result.zone, "lan", "madhan.app.", type::NS)->rdata),
+            "a.b.");
+}
+
+TEST(ZoneLoaderSoa, BadValues) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+soa:
+  rname: hostmaster@madhan.app
+  serial: 4294967296
+ns: []
+)");
+  auto found = errors(result);
+  ASSERT_EQ(found.size(), 3u) << result.report();
+  EXPECT_EQ(found[0].where.line, 5);
+  EXPECT_THAT(found[0].message, HasSubstr("not an e-mail address"));
+  EXPECT_EQ(found[1].where.line, 6);
+  EXPECT_THAT(found[1].message, HasSubstr("soa serial must be an integer from 0 to 4294967295"));
+  EXPECT_EQ(found[2].where.line, 7);
+  EXPECT_THAT(found[2].message, HasSubstr("ns needs at least one name server"));
+}
+
+}  // namespace
+}  // namespace horizon::zone
