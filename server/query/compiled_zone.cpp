@@ -93,11 +93,15 @@ void addNegative(const ViewRecords& view, Resolution& r) {
 }
 
 // RFC 1034 4.3.2 step 3 for a name that the question reached, following in-zone CNAMEs.
+// `start` is the question name when it is fixed (an exact node), empty for a wildcard node.
 Resolution resolve(const ViewRecords& view, const std::set<std::string>& existing,
-                   const std::map<std::uint16_t, RRset>* node, std::uint16_t qtype) {
+                   const std::map<std::uint16_t, RRset>* node, std::uint16_t qtype,
+                   const std::string& start) {
   Resolution r;
   Owner owner{true, {}};
+  // Names already answered for, so a CNAME loop ends before it repeats a record.
   std::set<std::string> seen;
+  if (!start.empty()) seen.insert(start);
   for (int hop = 0;; ++hop) {
     if (qtype == type::ANY) {
       // RFC 8482: answer one RRset rather than everything the name holds.
@@ -309,7 +313,8 @@ CompiledView compileView(const zone::Zone& z, const zone::View& v) {
     suffixes.erase(std::remove(suffixes.begin(), suffixes.end(), name), suffixes.end());
     AnswerRenderer renderer(suffixes);
     auto add = [&](std::uint16_t qtype) {
-      out.answers.push_back(renderer.render(resolve(view, existing, node, qtype)));
+      out.answers.push_back(renderer.render(
+          resolve(view, existing, node, qtype, n.is_wildcard ? std::string() : name)));
       return static_cast<std::uint32_t>(out.answers.size() - 1);
     };
     std::set<std::uint16_t> qtypes;

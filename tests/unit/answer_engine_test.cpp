@@ -72,6 +72,9 @@ class AnswerEngineTest : public ::testing::Test {
     add(lan, "host.example.test.", type::A, a(4));
     add(lan, "dangling.example.test.", type::CNAME, rawName("a.nothing.auth.example.test."));
     add(lan, "out.example.test.", type::CNAME, rawName("elsewhere.invalid."));
+    add(lan, "loop1.example.test.", type::CNAME, rawName("loop2.example.test."));
+    add(lan, "loop2.example.test.", type::CNAME, rawName("loop1.example.test."));
+    add(lan, "self.example.test.", type::CNAME, rawName("self.example.test."));
     add(lan, "mail.example.test.", type::MX, u16(10) + rawName("mx1.example.test."));
     add(lan, "*.w.example.test.", type::CNAME, rawName("target.sub.example.test."));
     add(lan, "target.sub.example.test.", type::A, a(9));
@@ -236,6 +239,14 @@ TEST_F(AnswerEngineTest, CnameChainFollowedInsideZone) {
   auto t = ask(query("www.example.test.", LDNS_RR_TYPE_TXT));  // chain ends in NODATA
   EXPECT_EQ(ldns_pkt_ancount(t.pkt.get()), 2);
   EXPECT_EQ(ldns_pkt_nscount(t.pkt.get()), 1);
+}
+
+TEST_F(AnswerEngineTest, CnameLoopEndsWithoutRepeatingARecord) {
+  auto loop = ask(query("loop1.example.test.", LDNS_RR_TYPE_A));
+  EXPECT_EQ(ldns_pkt_get_rcode(loop.pkt.get()), LDNS_RCODE_NOERROR);
+  EXPECT_EQ(ldns_pkt_ancount(loop.pkt.get()), 2);
+  auto self = ask(query("self.example.test.", LDNS_RR_TYPE_A));
+  EXPECT_EQ(ldns_pkt_ancount(self.pkt.get()), 1);
 }
 
 TEST_F(AnswerEngineTest, CnameToMissingNameIsNxdomain) {
