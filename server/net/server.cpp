@@ -1,1 +1,874 @@
-// placeholder: being written
+// The network front end. Design (see design.md, "Architecture"):
+// - One worker thread per core, each with its own io_context and, per listen address, its own
+//   SO_REUSEPORT UDP socket and TCP acceptor, so the kernel spreads load across workers and no
+//   state is shared between them.
+// - UDP: a re-armed async_wait(wait_read) on a non-blocking socket, then recvmmsg / sendmmsg in
+//   batches over buffers the worker owns. Nothing on this path locks, throws or allocates after
+//   warm-up (Asio recycles the wait operation's memory; tests/system/allocation_test.cpp checks).
+// - TCP (RFC 7766): pipelined queries per connection answered in order, an idle timeout, and a
+//   connection cap per worker where a new connection evicts the longest-idle one. TCP may
+//   allocate; it carries little traffic for an authoritative server.
+#include "horizon/net/server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <list>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>: std first.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+
+#include "horizon/query/answer_engine.hpp"
+#include "horizon/wire/constants.hpp"
+#include "horizon/wire/message.hpp"
+
+namespace horizon::net {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using Udp = asio::ip::udp;
+using Tcp = asio::ip::tcp;
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+constexpr std::size_t kUdpBatch = 32;                            // datagrams per recvmmsg
+constexpr std::size_t kUdpBufferSize = query::kMaxResponseSize;  // largest UDP payload: 65535
+constexpr int kMaxBatchesPerWake = 8;  // then yield so the worker's other sockets get a turn
+constexpr int kPortAttempts = 16;      // port 0: tries to find a port free for UDP and TCP
+constexpr int kListenBacklog = 1024;
+constexpr std::size_t kTcpReadChunk = 4096;
+constexpr std::size_t kTcpMaxMessage = 2 + 65535;  // length prefix plus the largest message
+// A client that pipelines queries but never reads could make us buffer without bound; past this
+// much unsent output we stop reading from it until the socket drains.
+constexpr std::size_t kTcpMaxPendingOutput = 256 * 1024;
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+constexpr unsigned kErrorLogsPerSecond = 10;
+
+// Room for either an IPv4 or an IPv6 packet-info control message.
+constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
+struct alignas(cmsghdr) ControlBuffer {
+  unsigned char bytes[kControlSize];
+};
+
+std::string endpointText(const asio::ip::address& address, std::uint16_t port) {
+  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(port);
+  return address.to_string() + ":" + std::to_string(port);
+}
+
+// Lets through a few error messages per second per worker and counts the rest, so a flood of
+// bad packets cannot turn into a flood of log lines.
+class RateLimiter {
+ public:
+  bool allow() {
+    const auto now = Clock::now();
+    if (now - window_start_ >= std::chrono::seconds(1)) {
+      if (suppressed_ > 0) spdlog::warn("{} similar errors suppressed", suppressed_);
+      window_start_ = now;
+      in_window_ = 0;
+      suppressed_ = 0;
+    }
+    if (in_window_ < kErrorLogsPerSecond) {
+      ++in_window_;
+      return true;
+    }
+    ++suppressed_;
+    return false;
+  }
+
+ private:
+  Clock::time_point window_start_{};
+  unsigned in_window_ = 0;
+  unsigned long suppressed_ = 0;
+};
+
+const char* typeName(std::uint16_t type, char* scratch, std::size_t size) {
+  namespace t = wire::type;
+  switch (type) {
+    case t::A:
+      return "A";
+    case t::NS:
+      return "NS";
+    case t::CNAME:
+      return "CNAME";
+    case t::SOA:
+      return "SOA";
+    case t::PTR:
+      return "PTR";
+    case t::HINFO:
+      return "HINFO";
+    case t::MX:
+      return "MX";
+    case t::TXT:
+      return "TXT";
+    case t::AAAA:
+      return "AAAA";
+    case t::SRV:
+      return "SRV";
+    case t::OPT:
+      return "OPT";
+    case t::IXFR:
+      return "IXFR";
+    case t::AXFR:
+      return "AXFR";
+    case t::ANY:
+      return "ANY";
+    case t::CAA:
+      return "CAA";
+    default:
+      std::snprintf(scratch, size, "TYPE%u", type);
+      return scratch;
+  }
+}
+
+const char* rcodeName(unsigned rcode) {
+  switch (rcode) {
+    case wire::rcode::NOERROR:
+      return "NOERROR";
+    case wire::rcode::FORMERR:
+      return "FORMERR";
+    case wire::rcode::SERVFAIL:
+      return "SERVFAIL";
+    case wire::rcode::NXDOMAIN:
+      return "NXDOMAIN";
+    case wire::rcode::NOTIMP:
+      return "NOTIMP";
+    case wire::rcode::REFUSED:
+      return "REFUSED";
+    case wire::rcode::BADVERS:
+      return "BADVERS";
+    default:
+      return "RCODE?";
+  }
+}
+
+// Presentation form of a wire name, escaping what is not printable (RFC 4343 style \DDD).
+void nameText(const std::uint8_t* name, std::size_t len, char* out, std::size_t out_size) {
+  std::size_t o = 0;
+  auto put = [&](char c) {
+    if (o + 1 < out_size) out[o++] = c;
+  };
+  std::size_t pos = 0;
+  while (pos < len && name[pos] != 0) {
+    const std::size_t label = name[pos++];
+    for (std::size_t i = 0; i < label && pos < len; ++i, ++pos) {
+      const auto c = name[pos];
+      if (c == '.' || c == '\\') {
+        put('\\');
+        put(static_cast<char>(c));
+      } else if (c <= 0x20 || c >= 0x7f) {
+        char esc[5];
+        std::snprintf(esc, sizeof esc, "\\%03u", c);
+        for (int k = 0; k < 4; ++k) put(esc[k]);
+      } else {
+        put(static_cast<char>(c));
+      }
+    }
+    put('.');
+  }
+  if (o == 0) put('.');
+  out[o] = '\0';
+}
+
+// One query-log line. Only called when query logging is on; it is off the allocation-free path.
+void logQuery(const query::Snapshot& snapshot, const sockaddr* peer,
+              std::span<const std::uint8_t> request, std::span<const std::uint8_t> response,
+              const char* transport) {
+  char client_text[INET6_ADDRSTRLEN] = "?";
+  if (peer->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, client_text,
+              sizeof client_text);
+  } else if (peer->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, client_text,
+              sizeof client_text);
+  }
+  wire::ParsedQuery parsed;
+  const auto status = wire::parseQuery(request, parsed);
+  char qname[wire::kMaxNameLength * 4 + 2] = "-";
+  char type_scratch[16];
+  const char* qtype = "-";
+  const char* view = "-";
+  if (status == wire::ParseStatus::kOk && parsed.has_question) {
+    nameText(parsed.qname, parsed.qname_len, qname, sizeof qname);
+    qtype = typeName(parsed.qtype, type_scratch, sizeof type_scratch);
+    if (const auto* zone = snapshot.findZone(parsed.qname_lower, parsed.qname_len)) {
+      if (const auto* selected = zone->selectView(query::ClientAddress::fromSockaddr(peer))) {
+        view = selected->name.c_str();
+      }
+    }
+  }
+  const char* rcode = "-";
+  if (response.size() >= wire::kHeaderSize) {
+    unsigned code = response[3] & 0x0f;
+    // The upper rcode bits live in the OPT record; the engine uses them only for BADVERS.
+    if (code == 0 && status == wire::ParseStatus::kOk && parsed.has_edns &&
+        parsed.edns_version > 0) {
+      code = wire::rcode::BADVERS;
+    }
+    rcode = rcodeName(code);
+  } else {
+    rcode = "DROPPED";
+  }
+  spdlog::info("query {} client={} qname={} qtype={} rcode={} view={}", transport, client_text,
+               qname, qtype, rcode, view);
+}
+
+struct Worker;
+
+// One UDP socket of one worker. Its buffers belong to the worker and are shared by the worker's
+// UDP sockets, which run one at a time on the worker's thread.
+class UdpListener {
+ public:
+  UdpListener(Worker& worker, Udp::socket socket, bool wildcard)
+      : worker_(worker), socket_(std::move(socket)), wildcard_(wildcard) {}
+  void start() { arm(); }
+
+ private:
+  void arm() {
+    socket_.async_wait(Udp::socket::wait_read, [this](const error_code& ec) { onReadable(ec); });
+  }
+  void onReadable(const error_code& ec);
+  int receiveAndAnswer();
+
+  Worker& worker_;
+  Udp::socket socket_;
+  bool wildcard_;  // bound to 0.0.0.0 or [::], so each reply must name its source address
+};
+
+class TcpConnection;
+
+// Accepts TCP connections for one listen address of one worker.
+class TcpListener {
+ public:
+  TcpListener(Worker& worker, Tcp::acceptor acceptor)
+      : worker_(worker), acceptor_(std::move(acceptor)), retry_timer_(acceptor_.get_executor()) {}
+  void start() { accept(); }
+
+ private:
+  void accept();
+  void onAccept(const error_code& ec, Tcp::socket socket);
+
+  Worker& worker_;
+  Tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+};
+
+// Everything one worker thread owns. Only that thread touches it once started.
+struct Worker {
+  Worker(unsigned index_in, const ServerConfig& config_in, SnapshotHolder& snapshots_in,
+         std::size_t max_connections_in)
+      : index(index_in),
+        config(config_in),
+        snapshots(snapshots_in),
+        max_connections(max_connections_in),
+        udp_requests(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
+        udp_responses(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
+        tcp_response(new std::uint8_t[query::kMaxResponseSize]) {}
+  ~Worker();
+
+  void run();
+  template <typename... Args>
+  void logError(spdlog::format_string_t<Args...> format, Args&&... args) {
+    if (errors.allow()) spdlog::warn(format, std::forward<Args>(args)...);
+  }
+
+  // The io_context goes first so it is destroyed last, after the sockets that use it. Reactor
+  // I/O locking is off: each socket is only ever used from this worker's thread (see start()).
+  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  unsigned index;
+  const ServerConfig& config;
+  SnapshotHolder& snapshots;
+  std::size_t max_connections;
+
+  // UDP batch state, allocated once. Buffers are not zero-filled: every byte read was written.
+  std::unique_ptr<std::uint8_t[]> udp_requests;
+  std::unique_ptr<std::uint8_t[]> udp_responses;
+  std::array<mmsghdr, kUdpBatch> in_msgs{};
+  std::array<mmsghdr, kUdpBatch> out_msgs{};
+  std::array<iovec, kUdpBatch> in_iov{};
+  std::array<iovec, kUdpBatch> out_iov{};
+  std::array<sockaddr_storage, kUdpBatch> peers{};
+  std::array<ControlBuffer, kUdpBatch> in_control{};
+  std::array<ControlBuffer, kUdpBatch> out_control{};
+  std::unique_ptr<std::uint8_t[]> tcp_response;
+
+  std::vector<std::unique_ptr<UdpListener>> udp;
+  std::vector<std::unique_ptr<TcpListener>> tcp;
+  // Open connections, least recently active first: the front is the one to evict.
+  std::list<std::shared_ptr<TcpConnection>> connections;
+  RateLimiter errors;
+  std::thread thread;
+};
+
+// One TCP client connection (RFC 7766): length-prefixed queries, pipelined, answered in order.
+class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+ public:
+  TcpConnection(Worker& worker, Tcp::socket socket)
+      : worker_(worker), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+
+  void start(std::list<std::shared_ptr<TcpConnection>>::iterator position) {
+    position_ = position;
+    error_code ec;
+    const auto peer = socket_.remote_endpoint(ec);
+    if (ec) {
+      close();
+      return;
+    }
+    std::memcpy(&peer_, peer.data(), peer.size());
+    client_ = query::ClientAddress::fromSockaddr(peer.data());
+    socket_.set_option(Tcp::no_delay(true), ec);  // answers are small; do not wait to coalesce
+    in_.resize(kTcpReadChunk);
+    deadline_ = Clock::now() + idleTimeout();
+    armTimer();
+    readMore();
+  }
+
+  // Closes at once, dropping unsent answers (eviction, idle timeout, errors, shutdown).
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    const auto self = shared_from_this();  // the list's reference may be the last one
+    error_code ec;
+    socket_.close(ec);
+    timer_.cancel();
+    worker_.connections.erase(position_);  // may drop the list's reference; handlers hold others
+  }
+
+ private:
+  std::chrono::milliseconds idleTimeout() const {
+    return std::chrono::milliseconds(worker_.config.tcp_idle_timeout_ms);
+  }
+
+  void armTimer() {
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->onTimer(ec); });
+  }
+
+  void onTimer(const error_code& ec) {
+    if (closed_ || ec == asio::error::operation_aborted) return;
+    // The deadline moves forward with every complete query instead of re-arming the timer each
+    // time; when the timer fires early we simply wait for the remaining time.
+    if (Clock::now() >= deadline_) {
+      close();
+    } else {
+      armTimer();
+    }
+  }
+
+  void readMore() {
+    if (closed_ || closing_) return;
+    if (pending_.size() > kTcpMaxPendingOutput) {
+      reading_ = false;  // resumed by onWrite once the client has read some answers
+      return;
+    }
+    if (in_len_ == in_.size()) in_.resize(std::min(in_.size() * 2, kTcpMaxMessage));
+    reading_ = true;
+    socket_.async_read_some(
+        asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+        [self = shared_from_this()](const error_code& ec, std::size_t n) { self->onRead(ec, n); });
+  }
+
+  void onRead(const error_code& ec, std::size_t n) {
+    reading_ = false;
+    if (closed_) return;
+    if (ec) {
+      // EOF is how clients normally finish; still deliver the answers already queued.
+      if (ec == asio::error::eof) {
+        closeAfterFlush();
+      } else {
+        if (ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+          worker_.logError("worker {}: TCP read: {}", worker_.index, ec.message());
+        }
+        close();
+      }
+      return;
+    }
+    in_len_ += n;
+    try {
+      processInput();
+    } catch (const std::exception& e) {
+      worker_.logError("worker {}: TCP query failed: {}", worker_.index, e.what());
+      close();
+      return;
+    }
+    startWrite();
+    readMore();
+  }
+
+  void processInput() {
+    std::size_t pos = 0;
+    while (!closing_ && in_len_ - pos >= 2) {
+      const std::size_t len = wire::readU16(in_.data() + pos);
+      if (len < wire::kHeaderSize) {
+        closeAfterFlush();  // no DNS message is this short; the stream cannot be trusted
+        break;
+      }
+      if (in_len_ - pos - 2 < len) break;  // incomplete: wait for more bytes
+      const std::size_t size = query::answerQuery(
+          *worker_.snapshots.current(), client_, std::span(in_.data() + pos + 2, len),
+          std::span(worker_.tcp_response.get(), query::kMaxResponseSize), query::Transport::kTcp);
+      if (worker_.config.query_log) {
+        logQuery(*worker_.snapshots.current(), reinterpret_cast<const sockaddr*>(&peer_),
+                 std::span(in_.data() + pos + 2, len), std::span(worker_.tcp_response.get(), size),
+                 "tcp");
+      }
+      pos += 2 + len;
+      if (size == 0) {
+        closeAfterFlush();  // not a query we answer (e.g. QR=1): nothing sensible can follow
+        break;
+      }
+      const std::uint8_t prefix[2] = {static_cast<std::uint8_t>(size >> 8),
+                                      static_cast<std::uint8_t>(size)};
+      pending_.insert(pending_.end(), prefix, prefix + 2);
+      pending_.insert(pending_.end(), worker_.tcp_response.get(),
+                      worker_.tcp_response.get() + size);
+      touch();
+      ++queries_;
+      const unsigned limit = worker_.config.max_tcp_queries_per_connection;
+      if (limit != 0 && queries_ >= limit) {
+        closeAfterFlush();
+        break;
+      }
+    }
+    if (pos > 0) {
+      std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
+      in_len_ -= pos;
+    }
+    // Make room for the whole next message at once when its length is known.
+    if (in_len_ >= 2) {
+      const std::size_t need = 2 + wire::readU16(in_.data());
+      if (need > in_.size()) in_.resize(need);
+    }
+  }
+
+  // A complete query counts as activity: push the idle deadline and move to the LRU tail.
+  void touch() {
+    deadline_ = Clock::now() + idleTimeout();
+    worker_.connections.splice(worker_.connections.end(), worker_.connections, position_);
+  }
+
+  void startWrite() {
+    if (closed_ || writing_ || pending_.empty()) return;
+    writing_ = true;
+    writing_buffer_.swap(pending_);
+    pending_.clear();
+    asio::async_write(
+        socket_, asio::buffer(writing_buffer_),
+        [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWrite(ec); });
+  }
+
+  void onWrite(const error_code& ec) {
+    writing_ = false;
+    writing_buffer_.clear();
+    if (closed_) return;
+    if (ec) {
+      if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe &&
+          ec != asio::error::connection_reset) {
+        worker_.logError("worker {}: TCP write: {}", worker_.index, ec.message());
+      }
+      close();
+      return;
+    }
+    if (!pending_.empty()) {
+      startWrite();
+    } else if (closing_) {
+      finishClose();
+      return;
+    }
+    if (!reading_) readMore();
+  }
+
+  // Stops reading; the connection closes once every queued answer is written.
+  void closeAfterFlush() {
+    closing_ = true;
+    if (!writing_ && pending_.empty()) finishClose();
+  }
+
+  void finishClose() {
+    error_code ec;
+    socket_.shutdown(Tcp::socket::shutdown_send, ec);  // FIN after the last answer, not RST
+    close();
+  }
+
+  Worker& worker_;
+  Tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::list<std::shared_ptr<TcpConnection>>::iterator position_;
+  sockaddr_storage peer_{};
+  query::ClientAddress client_;
+  Clock::time_point deadline_;
+  std::vector<std::uint8_t> in_;
+  std::size_t in_len_ = 0;
+  std::vector<std::uint8_t> pending_;         // answers not yet handed to the socket
+  std::vector<std::uint8_t> writing_buffer_;  // answers being written
+  unsigned queries_ = 0;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+Worker::~Worker() {
+  // Close connections while the io_context is alive; their pending handlers die with it.
+  while (!connections.empty()) connections.front()->close();
+  tcp.clear();
+  udp.clear();
+}
+
+void Worker::run() {
+  // Handlers catch their own exceptions; this loop is the last line of defence so that one
+  // unexpected throw cannot end the worker, let alone the process.
+  for (;;) {
+    try {
+      io.run();
+      return;  // run() returns only after stop()
+    } catch (const std::exception& e) {
+      spdlog::error("worker {}: unexpected exception: {}; continuing", index, e.what());
+    } catch (...) {
+      spdlog::error("worker {}: unexpected non-standard exception; continuing", index);
+    }
+  }
+}
+
+void UdpListener::onReadable(const error_code& ec) {
+  if (ec == asio::error::operation_aborted) return;
+  if (ec == asio::error::bad_descriptor) {
+    worker_.logError("worker {}: UDP socket closed unexpectedly", worker_.index);
+    return;  // re-arming would spin on the same error
+  }
+  if (ec) {
+    worker_.logError("worker {}: UDP wait: {}", worker_.index, ec.message());
+  } else {
+    try {
+      for (int round = 0; round < kMaxBatchesPerWake; ++round) {
+        if (receiveAndAnswer() < static_cast<int>(kUdpBatch)) break;  // drained
+      }
+    } catch (const std::exception& e) {
+      worker_.logError("worker {}: UDP batch failed: {}", worker_.index, e.what());
+    }
+  }
+  // If data remains (we yielded after kMaxBatchesPerWake) the wait completes at once; the
+  // operation's memory is recycled by Asio, so re-arming does not allocate.
+  arm();
+}
+
+// Receives up to one batch, answers it and sends the answers. Returns the number received.
+int UdpListener::receiveAndAnswer() {
+  Worker& w = worker_;
+  const int fd = socket_.native_handle();
+  for (std::size_t i = 0; i < kUdpBatch; ++i) {
+    w.in_iov[i] = {w.udp_requests.get() + i * kUdpBufferSize, kUdpBufferSize};
+    msghdr& h = w.in_msgs[i].msg_hdr;
+    h.msg_name = &w.peers[i];
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_iov = &w.in_iov[i];
+    h.msg_iovlen = 1;
+    h.msg_control = wildcard_ ? w.in_control[i].bytes : nullptr;
+    h.msg_controllen = wildcard_ ? kControlSize : 0;
+    h.msg_flags = 0;
+  }
+  int received;
+  do {
+    received = recvmmsg(fd, w.in_msgs.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+  } while (received < 0 && errno == EINTR);
+  if (received <= 0) {
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      w.logError("worker {}: recvmmsg: {}", w.index, std::strerror(errno));
+    }
+    return 0;
+  }
+
+  const query::Snapshot& snapshot = *w.snapshots.current();
+  std::size_t out = 0;
+  for (int i = 0; i < received; ++i) {
+    const msghdr& in = w.in_msgs[i].msg_hdr;
+    const auto* peer = reinterpret_cast<const sockaddr*>(&w.peers[i]);
+    std::uint8_t* response = w.udp_responses.get() + out * kUdpBufferSize;
+    const auto request = std::span<const std::uint8_t>(w.udp_requests.get() + i * kUdpBufferSize,
+                                                       w.in_msgs[i].msg_len);
+    const std::size_t size =
+        query::answerQuery(snapshot, query::ClientAddress::fromSockaddr(peer), request,
+                           std::span(response, kUdpBufferSize), query::Transport::kUdp);
+    if (w.config.query_log) {
+      logQuery(snapshot, peer, request, std::span<const std::uint8_t>(response, size), "udp");
+    }
+    if (size == 0) continue;
+    w.out_iov[out] = {response, size};
+    msghdr& h = w.out_msgs[out].msg_hdr;
+    h.msg_name = &w.peers[i];
+    h.msg_namelen = in.msg_namelen;
+    h.msg_iov = &w.out_iov[out];
+    h.msg_iovlen = 1;
+    h.msg_control = nullptr;
+    h.msg_controllen = 0;
+    h.msg_flags = 0;
+    if (wildcard_) {
+      // Reply from the address the query was sent to, not whatever the routing table prefers,
+      // or the client's connected socket would discard the answer.
+      unsigned char* control = w.out_control[out].bytes;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr;
+           c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          info.ipi_spec_dst = info.ipi_addr;
+          info.ipi_ifindex = 0;
+          h.msg_control = control;
+          h.msg_controllen = CMSG_SPACE(sizeof info);
+          cmsghdr* o = CMSG_FIRSTHDR(&h);
+          o->cmsg_level = IPPROTO_IP;
+          o->cmsg_type = IP_PKTINFO;
+          o->cmsg_len = CMSG_LEN(sizeof info);
+          std::memcpy(CMSG_DATA(o), &info, sizeof info);
+          break;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          h.msg_control = control;
+          h.msg_controllen = CMSG_SPACE(sizeof info);
+          cmsghdr* o = CMSG_FIRSTHDR(&h);
+          o->cmsg_level = IPPROTO_IPV6;
+          o->cmsg_type = IPV6_PKTINFO;
+          o->cmsg_len = CMSG_LEN(sizeof info);
+          std::memcpy(CMSG_DATA(o), &info, sizeof info);
+          break;
+        }
+      }
+    }
+    ++out;
+  }
+
+  std::size_t sent = 0;
+  while (sent < out) {
+    const int n =
+        sendmmsg(fd, w.out_msgs.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // The send buffer is full. UDP answers are best effort; clients retry.
+      w.logError("worker {}: UDP send buffer full, dropped {} answers", w.index, out - sent);
+      break;
+    } else {
+      // This datagram cannot be sent (e.g. an unroutable source); skip it, send the rest.
+      w.logError("worker {}: sendmmsg: {}", w.index, std::strerror(errno));
+      ++sent;
+    }
+  }
+  return received;
+}
+
+void TcpListener::accept() {
+  acceptor_.async_accept(worker_.io, [this](const error_code& ec, Tcp::socket socket) {
+    onAccept(ec, std::move(socket));
+  });
+}
+
+void TcpListener::onAccept(const error_code& ec, Tcp::socket socket) {
+  if (ec == asio::error::operation_aborted) return;
+  if (ec) {
+    worker_.logError("worker {}: TCP accept: {}", worker_.index, ec.message());
+    // Out of descriptors or memory: retrying at once would spin; give the system a moment.
+    retry_timer_.expires_after(kAcceptRetryDelay);
+    retry_timer_.async_wait([this](const error_code& wait_ec) {
+      if (!wait_ec) accept();
+    });
+    return;
+  }
+  try {
+    // At the cap the longest-idle connection makes room, so half-open or slow clients can
+    // occupy slots only until someone new arrives.
+    while (worker_.connections.size() >= worker_.max_connections) {
+      worker_.connections.front()->close();
+    }
+    auto connection = std::make_shared<TcpConnection>(worker_, std::move(socket));
+    worker_.connections.push_back(connection);
+    connection->start(std::prev(worker_.connections.end()));
+  } catch (const std::exception& e) {
+    worker_.logError("worker {}: TCP connection setup failed: {}", worker_.index, e.what());
+  }
+  accept();
+}
+
+std::optional<Udp::socket> openUdp(asio::io_context& io, const Udp::endpoint& endpoint,
+                                   bool wildcard, error_code& ec) {
+  Udp::socket socket(io);
+  socket.open(endpoint.protocol(), ec);
+  if (ec) return std::nullopt;
+  // v6-only so that "::" and "0.0.0.0" can be listened on side by side.
+  if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) socket.set_option(ReusePort(true), ec);
+  if (!ec && wildcard) {
+    const int on = 1;
+    const bool v6 = endpoint.address().is_v6();
+    if (setsockopt(socket.native_handle(), v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                   v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof on) != 0) {
+      ec = error_code(errno, boost::system::system_category());
+    }
+  }
+  if (!ec) socket.bind(endpoint, ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (ec) return std::nullopt;
+  return socket;
+}
+
+std::optional<Tcp::acceptor> openTcp(asio::io_context& io, const Tcp::endpoint& endpoint,
+                                     error_code& ec) {
+  Tcp::acceptor acceptor(io);
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return std::nullopt;
+  if (endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor.set_option(Tcp::acceptor::reuse_address(true), ec);  // restart in TIME_WAIT
+  if (!ec) acceptor.set_option(ReusePort(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(kListenBacklog, ec);
+  if (ec) return std::nullopt;
+  return acceptor;
+}
+
+}  // namespace
+
+SnapshotHolder::SnapshotHolder(std::shared_ptr<const query::Snapshot> initial)
+    : current_(initial.get()) {
+  keep_alive_.push_back(std::move(initial));
+}
+
+void SnapshotHolder::publish(std::shared_ptr<const query::Snapshot> next) {
+  // Reclamation is deliberately simple until reload exists (issue 5): every published snapshot
+  // stays alive, so a worker can never read a freed one. Issue 5 replaces this with workers
+  // reporting quiescent points and releasing snapshots no worker can still see.
+  current_.store(next.get(), std::memory_order_release);
+  keep_alive_.push_back(std::move(next));
+}
+
+struct Server::Impl {
+  ServerConfig config;
+  std::shared_ptr<SnapshotHolder> snapshots;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::uint16_t> ports;
+  bool bound = false;
+  bool started = false;
+  bool stopped = false;
+
+  unsigned workerCount() const {
+    if (config.workers != 0) return config.workers;
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
+};
+
+Server::Server(ServerConfig config, std::shared_ptr<SnapshotHolder> snapshots)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->snapshots = std::move(snapshots);
+}
+
+Server::~Server() {
+  stop();
+}
+
+void Server::bind() {
+  Impl& s = *impl_;
+  if (s.bound) throw std::logic_error("Server::bind called twice");
+  const unsigned count = s.workerCount();
+  // Split the connection cap over the workers, at least one each.
+  for (unsigned i = 0; i < count; ++i) {
+    std::size_t share =
+        s.config.max_tcp_connections / count + (i < s.config.max_tcp_connections % count ? 1 : 0);
+    s.workers.push_back(
+        std::make_unique<Worker>(i, s.config, *s.snapshots, std::max<std::size_t>(1, share)));
+  }
+
+  for (const auto& listen : s.config.listen) {
+    error_code ec;
+    const auto address = asio::ip::make_address(listen.host, ec);
+    if (ec) throw std::runtime_error("listen address '" + listen.host + "' is not an IP address");
+    const bool wildcard = address.is_unspecified();
+    auto fail = [&](const char* proto, std::uint16_t port, const error_code& why) {
+      return std::runtime_error(std::string("cannot listen on ") + proto + " " +
+                                endpointText(address, port) + ": " + why.message());
+    };
+
+    std::uint16_t port = listen.port;
+    Worker& first = *s.workers.front();
+    std::optional<Udp::socket> udp;
+    std::optional<Tcp::acceptor> tcp;
+    if (port == 0) {
+      // Let the kernel pick a free UDP port, then claim the same port for TCP; another process
+      // may hold it for TCP, so try again with a new port a few times.
+      for (int attempt = 0; attempt < kPortAttempts && !tcp; ++attempt) {
+        udp = openUdp(first.io, Udp::endpoint(address, 0), wildcard, ec);
+        if (!udp) throw fail("UDP", 0, ec);
+        port = udp->local_endpoint().port();
+        tcp = openTcp(first.io, Tcp::endpoint(address, port), ec);
+        if (!tcp) udp.reset();
+      }
+      if (!tcp) throw fail("TCP", port, ec);
+    } else {
+      udp = openUdp(first.io, Udp::endpoint(address, port), wildcard, ec);
+      if (!udp) throw fail("UDP", port, ec);
+      tcp = openTcp(first.io, Tcp::endpoint(address, port), ec);
+      if (!tcp) throw fail("TCP", port, ec);
+    }
+    first.udp.push_back(std::make_unique<UdpListener>(first, std::move(*udp), wildcard));
+    first.tcp.push_back(std::make_unique<TcpListener>(first, std::move(*tcp)));
+
+    for (std::size_t i = 1; i < s.workers.size(); ++i) {
+      Worker& w = *s.workers[i];
+      auto more_udp = openUdp(w.io, Udp::endpoint(address, port), wildcard, ec);
+      if (!more_udp) throw fail("UDP", port, ec);
+      auto more_tcp = openTcp(w.io, Tcp::endpoint(address, port), ec);
+      if (!more_tcp) throw fail("TCP", port, ec);
+      w.udp.push_back(std::make_unique<UdpListener>(w, std::move(*more_udp), wildcard));
+      w.tcp.push_back(std::make_unique<TcpListener>(w, std::move(*more_tcp)));
+    }
+    s.ports.push_back(port);
+  }
+  s.bound = true;
+}
+
+void Server::start() {
+  Impl& s = *impl_;
+  if (!s.bound) throw std::logic_error("Server::start called before bind");
+  if (s.started) return;
+  s.started = true;
+  for (auto& worker : s.workers) {
+    Worker* w = worker.get();
+    // The first operations are started on the worker's own thread, like every later one, so
+    // each socket is only ever touched by one thread (see the io_context's concurrency hint).
+    asio::post(w->io, [w] {
+      for (auto& listener : w->udp) listener->start();
+      for (auto& listener : w->tcp) listener->start();
+    });
+    w->thread = std::thread([w] { w->run(); });
+  }
+}
+
+void Server::stop() {
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  for (auto& worker : s.workers) worker->io.stop();
+  for (auto& worker : s.workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  // Closing the sockets now (rather than at destruction) frees the ports as stop() promises.
+  s.workers.clear();
+}
+
+std::vector<std::uint16_t> Server::boundPorts() const {
+  return impl_->ports;
+}
+
+}  // namespace horizon::net

@@ -20,7 +20,8 @@ const horizon::query::Snapshot& seedSnapshot() {
 
 std::vector<std::uint8_t> query(std::initializer_list<const char*> labels, std::uint16_t type,
                                 bool edns) {
-  std::vector<std::uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0};
+  std::vector<std::uint8_t> q = {
+      0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(edns ? 1 : 0)};
   for (const char* l : labels) {
     q.push_back(static_cast<std::uint8_t>(std::char_traits<char>::length(l)));
     for (const char* c = l; *c; ++c) q.push_back(static_cast<std::uint8_t>(*c));
