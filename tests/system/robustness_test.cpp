@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <map>
 #include <random>
@@ -400,6 +401,11 @@ TEST(HorizondProcess, SigtermStopsCleanlyAndSighupIsHarmless) {
   const std::uint16_t port = findFreePort();
   auto server = ServerProcess::start({"--zone", kZoneFile, "--listen", listenArg(port)}, port);
   server->signal(SIGHUP);
+  // The signal is handled asynchronously: wait for its log line before the next signal, which
+  // would otherwise race it.
+  for (int i = 0;
+       i < 100 && server->output().find("reload is not supported yet") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   Packet reply = query(Endpoint{port, "127.0.0.1"}, "auth.example.test", LDNS_RR_TYPE_A);
   ASSERT_TRUE(reply) << server->output();
   EXPECT_EQ(fullRcode(reply.get()), LDNS_RCODE_NOERROR);
