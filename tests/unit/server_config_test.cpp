@@ -1,0 +1,124 @@
+// horizond's flags and config file: values land where they should, flags override the file,
+// and every bad input is an error that names the flag or key.
+#include "horizon/net/server_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace horizon::net {
+namespace {
+
+struct Args {
+  std::vector<std::string> words;
+  std::vector<char*> argv;
+  explicit Args(std::vector<std::string> w) : words(std::move(w)) {
+    words.insert(words.begin(), "horizond");
+    for (auto& s : words) argv.push_back(s.data());
+    argv.push_back(nullptr);
+  }
+  int argc() const { return static_cast<int>(words.size()); }
+};
+
+std::optional<ServerConfig> parse(std::vector<std::string> words, std::string* error,
+                                  bool* help = nullptr) {
+  Args args(std::move(words));
+  bool ignored = false;
+  return parseCommandLine(args.argc(), args.argv.data(), error, help ? help : &ignored);
+}
+
+std::string writeConfig(const std::string& text) {
+  std::string path = ::testing::TempDir() + "horizond_config_test.yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ListenAddress, Forms) {
+  std::string error;
+  auto v4 = parseListenAddress("127.0.0.1:5353", &error);
+  ASSERT_TRUE(v4) << error;
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 5353);
+  auto v6 = parseListenAddress("[::1]:5353", &error);
+  ASSERT_TRUE(v6) << error;
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 5353);
+  for (const char* bad : {"127.0.0.1:99999", "localhost:53", "[::1", "1.2.3.4:x", ""}) {
+    error.clear();
+    EXPECT_FALSE(parseListenAddress(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+}
+
+TEST(CommandLine, FlagsFillTheConfig) {
+  std::string error;
+  auto config = parse({"--zone", "a.yaml", "--zone", "b.yaml", "--listen", "127.0.0.1:5353",
+                       "--listen", "[::1]:5353", "--workers", "3", "--query-log"},
+                      &error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->zone_files, (std::vector<std::string>{"a.yaml", "b.yaml"}));
+  ASSERT_EQ(config->listen.size(), 2u);
+  EXPECT_EQ(config->listen[1].host, "::1");
+  EXPECT_EQ(config->workers, 3u);
+  EXPECT_TRUE(config->query_log);
+}
+
+TEST(CommandLine, FlagsOverrideTheConfigFile) {
+  std::string path =
+      writeConfig("zones: [z.yaml]\nlisten: [\"127.0.0.1:5300\"]\nworkers: 4\nlog-level: debug\n");
+  std::string error;
+  auto from_file = parse({"--config", path}, &error);
+  ASSERT_TRUE(from_file) << error;
+  EXPECT_EQ(from_file->workers, 4u);
+  EXPECT_EQ(from_file->log_level, "debug");
+  EXPECT_EQ(from_file->listen.at(0).port, 5300);
+  auto overridden =
+      parse({"--config", path, "--workers", "1", "--listen", "127.0.0.2:5301"}, &error);
+  ASSERT_TRUE(overridden) << error;
+  EXPECT_EQ(overridden->workers, 1u);
+  ASSERT_EQ(overridden->listen.size(), 1u);  // a flag list replaces the file's list
+  EXPECT_EQ(overridden->listen[0].host, "127.0.0.2");
+}
+
+TEST(CommandLine, BadInputNamesTheCulprit) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected_in_error;
+  };
+  const std::vector<Case> cases = {
+      {{"--zone", "z.yaml", "--listen", "127.0.0.1:53", "--bogus"}, "--bogus"},
+      {{"--zone", "z.yaml", "--listen", "127.0.0.1:53", "--workers", "zero"}, "--workers"},
+      {{"--zone", "z.yaml", "--listen", "nonsense"}, "--listen"},
+      {{"--zone", "z.yaml", "--listen", "127.0.0.1:53", "--log-level", "loud"}, "loud"},
+      {{"--zone"}, "--zone"},
+      {{"--listen", "127.0.0.1:53"}, "zone"},
+  };
+  for (const auto& c : cases) {
+    std::string error;
+    EXPECT_FALSE(parse(c.args, &error)) << c.expected_in_error;
+    EXPECT_NE(error.find(c.expected_in_error), std::string::npos)
+        << "error '" << error << "' should mention " << c.expected_in_error;
+  }
+}
+
+TEST(CommandLine, UnknownConfigKeyNamesItsLine) {
+  std::string path = writeConfig("zones: [z.yaml]\nlisten: [\"127.0.0.1:53\"]\nworkrs: 2\n");
+  std::string error;
+  EXPECT_FALSE(parse({"--config", path}, &error));
+  EXPECT_NE(error.find("workrs"), std::string::npos) << error;
+  EXPECT_NE(error.find(":3"), std::string::npos) << error;
+}
+
+TEST(CommandLine, HelpIsReported) {
+  std::string error;
+  bool help = false;
+  parse({"--help"}, &error, &help);
+  EXPECT_TRUE(help);
+  EXPECT_NE(usageText().find("--listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace horizon::net
