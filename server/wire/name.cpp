@@ -3,7 +3,8 @@
 #include "horizon/wire/name.hpp"
 
 #include <cctype>
-#include <cstdio>
+
+#include "presentation.hpp"
 
 namespace horizon::wire {
 namespace {
@@ -85,18 +86,7 @@ std::string nameToText(std::string_view wire) {
     auto len = static_cast<std::uint8_t>(wire[i]);
     if (len == 0) break;
     for (std::size_t j = 1; j <= len && i + j < wire.size(); ++j) {
-      auto c = static_cast<unsigned char>(wire[i + j]);
-      if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' || c == '@' ||
-          c == '$') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-      } else if (c <= 0x20 || c >= 0x7f) {
-        char buf[5];
-        std::snprintf(buf, sizeof buf, "\\%03u", c);
-        out += buf;
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
+      appendPresentationOctet(out, static_cast<unsigned char>(wire[i + j]), ".\\\";()@$", true);
     }
     out.push_back('.');
     i += len + 1;

@@ -14,6 +14,7 @@
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "presentation.hpp"
 
 namespace horizon::wire {
 namespace {
@@ -219,18 +220,7 @@ std::uint32_t readU32(std::string_view s, std::size_t pos) {
 // Quotes one character-string, escaping what would not survive a re-parse.
 std::string quoteString(std::string_view bytes) {
   std::string out = "\"";
-  for (unsigned char c : bytes) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c >= 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\%03u", c);
-      out += buf;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
+  for (unsigned char c : bytes) appendPresentationOctet(out, c, "\"\\", false);
   out.push_back('"');
   return out;
 }
