@@ -365,7 +365,16 @@ class Loader {
         zone_.default_ttl = static_cast<std::uint32_t>(*v);
     }
     parseViews(section("views"), root);
-    if (const Entry* recursion = section("recursion")) parseRecursion(*recursion);
+    if (const Entry* recursion = section("recursion")) {
+      parseRecursion(*recursion);
+    } else {
+      // Without the key, only views whose every prefix is private, CGNAT or loopback space may
+      // recurse: a view that matches public addresses is never an open resolver by default.
+      for (auto& view : zone_.views)
+        view.recursion = !view.prefixes.empty() &&
+                         std::all_of(view.prefixes.begin(), view.prefixes.end(),
+                                     [](const Prefix& p) { return isPrivatePrefix(p); });
+    }
     if (const Entry* targets = section("targets")) parseTargets(*targets);
     if (!origin_ok) return;  // every name below is relative to the zone
 

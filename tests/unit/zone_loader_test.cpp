@@ -106,7 +106,8 @@ TEST(ZoneLoader, SeedZoneLoadsWithOnlyTheWildcardWarning) {
   for (const auto& view : zone.views) {
     EXPECT_NE(find(zone, view.name, "madhan.app.", type::SOA), nullptr) << view.name;
     EXPECT_NE(find(zone, view.name, "madhan.app.", type::NS), nullptr) << view.name;
-    EXPECT_FALSE(view.recursion);
+    // No recursion key: LAN (with loopback) and VPN are private space and recurse; public not.
+    EXPECT_EQ(view.recursion, view.name != "public") << view.name;
   }
   EXPECT_EQ(zone.views[0].name, "lan");
   EXPECT_EQ(zone.views[0].prefixes.size(), 3u);
@@ -185,6 +186,24 @@ recursion: [lan, vpn]
   EXPECT_TRUE(result.zone->views[0].recursion);
   EXPECT_TRUE(result.zone->views[1].recursion);
   EXPECT_FALSE(result.zone->views[2].recursion);
+}
+
+TEST(ZoneLoader, WithoutRecursionKeyOnlyPrivateViewsRecurse) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24, 127.0.0.0/8, "::1/128"]
+  vpn: [100.109.0.0/16]
+  mixed: [10.9.0.0/16, 198.51.100.0/24]
+  public: [0.0.0.0/0, "::/0"]
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_TRUE(result.zone->views[0].recursion);
+  EXPECT_TRUE(result.zone->views[1].recursion);   // 100.109/16 lies in CGNAT space
+  EXPECT_FALSE(result.zone->views[2].recursion);  // one public prefix is enough to refuse
+  EXPECT_FALSE(result.zone->views[3].recursion);
+  auto off = load("zone: madhan.app\nviews: {lan: [192.168.1.0/24]}\nrecursion: []\n");
+  ASSERT_TRUE(off.ok()) << off.report();
+  EXPECT_FALSE(off.zone->views[0].recursion);
 }
 
 TEST(ZoneLoader, ZoneWithoutRecordsHasOnlySoaAndNs) {

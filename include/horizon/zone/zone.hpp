@@ -40,7 +40,7 @@ struct View {
   std::string name;
   std::vector<Prefix> prefixes;
   std::vector<ResourceRecord> records;
-  bool recursion = false;  // reserved for issue 3 (recursion per view)
+  bool recursion = false;  // clients of this view may ask for names outside our zones
 };
 
 /// One zone with its views, after validation.
