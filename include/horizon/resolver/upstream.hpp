@@ -1,0 +1,95 @@
+// Talking to upstream servers: one query, one validated response, over UDP with TCP fallback.
+// Random ids and source ports, 0x20 case randomisation, and acceptance only of answers whose id,
+// source address/port and question match (RFC 5452).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "horizon/resolver/message.hpp"
+
+namespace horizon::resolver {
+
+/// An upstream server address.
+struct Endpoint {
+  boost::asio::ip::address address;
+  std::uint16_t port = 53;
+  bool operator==(const Endpoint&) const = default;
+  std::string toString() const;
+};
+
+/// How one exchange went.
+struct ExchangeResult {
+  enum class Status { kOk, kTimeout, kNetworkError, kMalformed } status = Status::kTimeout;
+  std::optional<Message> response;  // set for kOk: id, question and source already matched
+  std::chrono::microseconds rtt{0};
+  bool used_tcp = false;
+  bool case_mismatch_fallback = false;  // the server did not preserve 0x20 case; retried without
+};
+
+/// Options of one exchange.
+struct ExchangeOptions {
+  bool recursion_desired = false;  // RD: set when forwarding to a recursive resolver
+  bool use_0x20 = true;
+  std::uint16_t edns_udp_size = 1232;
+  std::chrono::milliseconds timeout{1500};
+};
+
+/// Sends queries from `io` (its thread runs the callbacks). Each UDP exchange uses a fresh
+/// socket on a random port; a truncated answer is retried over TCP; answers that do not match
+/// are ignored (not fatal) while waiting for the real one until the timeout.
+class UpstreamClient {
+ public:
+  explicit UpstreamClient(boost::asio::io_context& io);
+  ~UpstreamClient();
+
+  /// Sends (qname, qtype) to `server`; `done` is called exactly once.
+  void exchange(const Endpoint& server, const std::string& qname_lower, std::uint16_t qtype,
+                const ExchangeOptions& options, std::function<void(ExchangeResult)> done);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Per-server smoothed RTT and failure state, to pick the fastest server of an NS set
+/// (Unbound's infra cache idea: unknown servers get a low initial estimate so they are tried).
+class ServerSelection {
+ public:
+  /// Records a reply's RTT or a timeout for `server`.
+  void recordRtt(const Endpoint& server, std::chrono::microseconds rtt);
+  void recordTimeout(const Endpoint& server);
+  /// The server to try next among `candidates` (non-empty), skipping those in `tried` when
+  /// others remain. Thread-safe.
+  std::size_t pick(const std::vector<Endpoint>& candidates, const std::vector<Endpoint>& tried);
+  /// Timeout to use for `server`: from its smoothed RTT, clamped to [min, max].
+  std::chrono::milliseconds timeoutFor(const Endpoint& server) const;
+
+ private:
+  struct State {
+    double srtt_us = 0;
+    double rttvar_us = 0;
+    int timeouts = 0;
+    bool known = false;                               // has at least one RTT sample
+    std::chrono::steady_clock::time_point updated{};  // forgotten kHostTtl after this
+  };
+  mutable std::mutex mutex_;
+  // Keyed by address octets + port; at most kMaxServers entries (see upstream.cpp).
+  std::unordered_map<std::string, State> states_;
+};
+
+/// Parses a named.root-format hints file ("." NS name / name A addr / name AAAA addr) into root
+/// server addresses; nullopt and *error on bad content. builtinRootHints() is IANA's list.
+std::optional<std::vector<Endpoint>> parseRootHints(const std::string& text, std::string* error);
+std::vector<Endpoint> builtinRootHints();
+
+}  // namespace horizon::resolver

@@ -1,0 +1,439 @@
+// The resolver cache. Design: the key space is split into up to 16 shards by a hash of
+// (policy, lowercase qname, qtype); each shard has its own mutex, hash index and LRU list, so
+// worker threads answering from the cache rarely contend and no lock is ever held across shards.
+// Entries are immutable once stored (shared_ptr<const CacheEntry>), so a lookup hands out a
+// reference and renders outside the lock; an insert replaces the pointer, never the contents.
+#include "horizon/resolver/cache.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "horizon/wire/constants.hpp"
+#include "horizon/wire/name.hpp"
+
+namespace horizon::resolver {
+namespace {
+
+constexpr std::size_t kMaxShards = 16;
+// Below this many entries per shard, LRU within a shard is a poor stand-in for a global LRU, so
+// small caches use fewer shards.
+constexpr std::size_t kMinEntriesPerShard = 8;
+// How far from the LRU tail an insert looks for entries that can never be served again (past
+// expiry + max_stale) before evicting live ones; bounded so an insert is O(1).
+constexpr std::size_t kDeadScan = 8;
+// Entries whose TTL is at least this many seconds may be flagged for prefetch; refreshing
+// shorter-lived ones early would roughly double the upstream load for little gain.
+constexpr std::uint32_t kMinPrefetchTtl = 10;
+
+// A key that borrows its name: lookups build one over the caller's bytes (no allocation), the
+// index stores one over the name owned by its LRU node (list nodes never move).
+struct KeyView {
+  std::uint32_t policy = 0;
+  std::uint16_t qtype = 0;
+  std::string_view name;
+  std::uint64_t hash = 0;  // of the three fields above; computed once per operation
+  bool operator==(const KeyView& other) const {
+    return policy == other.policy && qtype == other.qtype && name == other.name;
+  }
+};
+
+struct KeyHash {
+  std::size_t operator()(const KeyView& key) const noexcept {
+    return static_cast<std::size_t>(key.hash);
+  }
+};
+
+// The splitmix64 finalizer: spreads the bits so the top ones (the shard) and the low ones (the
+// index bucket) are independent.
+std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+KeyView makeKey(std::uint32_t policy, std::string_view name, std::uint16_t qtype) {
+  const std::uint64_t fields = (std::uint64_t{policy} << 16) | qtype;
+  const std::uint64_t hash =
+      mix(std::hash<std::string_view>{}(name) ^ (fields * 0x9e3779b97f4a7c15ull));
+  return KeyView{policy, qtype, name, hash};
+}
+
+struct Node {
+  std::string name;  // owned copy of the lowercase qname; KeyView in the index points here
+  std::uint32_t policy = 0;
+  std::uint16_t qtype = 0;
+  std::uint64_t hash = 0;
+  std::shared_ptr<const CacheEntry> entry;
+  Clock::time_point dead_at{};  // from here on the entry can be served neither fresh nor stale
+  KeyView key() const { return KeyView{policy, qtype, name, hash}; }
+};
+using Lru = std::list<Node>;  // front: most recently used
+
+// NOERROR and NXDOMAIN are answers; anything else (SERVFAIL, REFUSED...) is a failure, kept only
+// briefly so a broken name does not cost an upstream round per query, and never served stale.
+bool isFailure(std::uint8_t rcode) {
+  return rcode != wire::rcode::NOERROR && rcode != wire::rcode::NXDOMAIN;
+}
+
+Clock::time_point expiresAt(const CacheEntry& entry) {
+  return entry.stored + std::chrono::seconds(entry.ttl);
+}
+
+Clock::time_point deadAt(const CacheEntry& entry, const CacheLimits& limits) {
+  if (isFailure(entry.rcode)) return expiresAt(entry);
+  return expiresAt(entry) + std::chrono::seconds(limits.max_stale);
+}
+
+// SOA rdata ends with serial, refresh, retry, expire, minimum (RFC 1035 3.3.13); the names
+// before them are uncompressed, so MINIMUM is the last four octets. 22 = two root names + 20.
+std::optional<std::uint32_t> soaMinimum(const Record& soa) {
+  if (soa.rdata.size() < 22) return std::nullopt;
+  const auto* p = reinterpret_cast<const std::uint8_t*>(soa.rdata.data() + soa.rdata.size() - 4);
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+// The entry's lifetime in seconds, after caps. Positive: the smallest answer TTL (a CNAME chain
+// lives as long as its shortest link). Negative, i.e. NXDOMAIN or no record of qtype (NODATA,
+// possibly after a CNAME chain): also bounded by min(SOA TTL, SOA MINIMUM) per RFC 2308 5 and by
+// max_negative_ttl; without an SOA, RFC 2308 5 says not to cache, so only servfail_ttl.
+// Failures live servfail_ttl exactly: that setting is their whole policy, min_ttl does not apply.
+std::uint32_t entryTtl(const CacheEntry& entry, std::uint16_t qtype, const CacheLimits& limits) {
+  if (isFailure(entry.rcode)) return limits.servfail_ttl;
+  std::uint32_t ttl = UINT32_MAX;
+  bool has_qtype = false;
+  for (const Record& r : entry.answer) {
+    ttl = std::min(ttl, r.ttl);
+    has_qtype = has_qtype || r.type == qtype || qtype == wire::type::ANY;
+  }
+  if (entry.rcode == wire::rcode::NXDOMAIN || !has_qtype) {
+    std::uint32_t negative = limits.servfail_ttl;
+    for (const Record& r : entry.authority) {
+      if (r.type != wire::type::SOA) continue;
+      if (auto minimum = soaMinimum(r)) negative = std::min(r.ttl, *minimum);
+      break;
+    }
+    ttl = std::min({ttl, negative, limits.max_negative_ttl});
+  }
+  return std::min(std::max(ttl, limits.min_ttl), limits.max_ttl);
+}
+
+// Record TTLs are kept within the entry's lifetime, so that clients never hold a record longer
+// than we do, a raised min_ttl is what they see, and the SOA of a negative answer carries the
+// negative TTL (RFC 2308 3). renderFromCache then only subtracts the time elapsed.
+void fitRecordTtls(std::vector<Record>& records, std::uint32_t entry_ttl,
+                   const CacheLimits& limits) {
+  const std::uint32_t floor = std::min(limits.min_ttl, entry_ttl);
+  for (Record& r : records) r.ttl = std::max(std::min(r.ttl, entry_ttl), floor);
+}
+
+// Memory charged per entry, in bytes: an approximation of the heap it pins with libstdc++ on a
+// 64-bit host, so that max_bytes means about what it says. Counted: the LRU list node (with the
+// key), the hash index node and its bucket slot, the shared CacheEntry and its control block,
+// each record struct (by vector capacity), the heap payload of strings too long for the
+// small-string buffer, and ~16 bytes of malloc bookkeeping per allocation. Not counted: malloc's
+// rounding of block sizes and the index's spare buckets (the index rehashes at load factor 1).
+constexpr std::size_t kMallocOverhead = 16;
+constexpr std::size_t kSsoCapacity = 15;
+constexpr std::size_t kListNode = 2 * sizeof(void*) + sizeof(Node) + kMallocOverhead;
+constexpr std::size_t kIndexNode = sizeof(void*) + sizeof(KeyView) + sizeof(Lru::iterator) +
+                                   sizeof(std::size_t) + kMallocOverhead +
+                                   sizeof(void*);  // next, value, cached hash, malloc, bucket slot
+constexpr std::size_t kSharedEntry = sizeof(CacheEntry) + 16 + kMallocOverhead;
+constexpr std::size_t kEntryOverhead = kListNode + kIndexNode + kSharedEntry;
+
+std::size_t stringCharge(std::size_t size) {
+  return size > kSsoCapacity ? size + 1 + kMallocOverhead : 0;
+}
+
+std::size_t recordsCharge(const std::vector<Record>& records) {
+  if (records.capacity() == 0) return 0;
+  std::size_t bytes = records.capacity() * sizeof(Record) + kMallocOverhead;
+  for (const Record& r : records)
+    bytes += stringCharge(r.owner.size()) + stringCharge(r.rdata.size());
+  return bytes;
+}
+
+std::size_t entryCharge(std::size_t name_size, const CacheEntry& entry) {
+  return kEntryOverhead + stringCharge(name_size) + recordsCharge(entry.answer) +
+         recordsCharge(entry.authority);
+}
+
+}  // namespace
+
+struct ResolverCache::Shard {
+  std::mutex mutex;
+  Lru lru;
+  std::unordered_map<KeyView, Lru::iterator, KeyHash> index;
+  std::size_t bytes = 0;  // sum of the entries' charges
+
+  // Unlinks a node into `graveyard`, which the caller frees after releasing the lock.
+  void drop(Lru::iterator node, Lru& graveyard) {
+    index.erase(node->key());
+    bytes -= node->entry->bytes;
+    graveyard.splice(graveyard.end(), lru, node);
+  }
+};
+
+ResolverCache::ResolverCache(CacheLimits limits) : limits_(limits) {
+  while (shard_count_ < kMaxShards && shard_count_ * 2 * kMinEntriesPerShard <= limits_.max_entries)
+    shard_count_ *= 2;
+  shard_max_entries_ = limits_.max_entries / shard_count_;
+  shard_max_bytes_ = limits_.max_bytes / shard_count_;
+  shards_ = std::make_unique<Shard[]>(shard_count_);
+}
+
+ResolverCache::~ResolverCache() = default;
+
+ResolverCache::Shard& ResolverCache::shardFor(std::uint64_t hash) const {
+  // The top bits pick the shard; the index buckets use the hash modulo a prime, i.e. all bits.
+  return shards_[(hash >> 56) & (shard_count_ - 1)];
+}
+
+CacheLookup ResolverCache::lookup(std::uint32_t policy, std::string_view qname_lower,
+                                  std::uint16_t qtype, Clock::time_point now,
+                                  bool allow_stale) const {
+  const KeyView key = makeKey(policy, qname_lower, qtype);
+  Shard& shard = shardFor(key.hash);
+  Lru graveyard;  // declared before the lock: a dead entry is freed after unlocking
+  std::lock_guard lock(shard.mutex);
+  const auto found = shard.index.find(key);
+  if (found == shard.index.end()) return {};
+  const Lru::iterator node = found->second;
+  const CacheEntry& entry = *node->entry;
+  const Clock::time_point expires = expiresAt(entry);
+
+  CacheLookup result;
+  if (now < expires) {
+    const auto remaining = expires - now;
+    const auto whole = std::chrono::duration_cast<std::chrono::seconds>(remaining).count();
+    result.state = CacheLookup::State::kFresh;
+    result.ttl_left = static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(whole, 1, std::max<std::int64_t>(entry.ttl, 1)));
+    result.prefetch =
+        entry.ttl >= kMinPrefetchTtl &&
+        std::chrono::duration<double>(remaining).count() < limits_.prefetch_fraction * entry.ttl;
+  } else if (now < node->dead_at) {
+    if (!allow_stale) return {};  // kept: a later lookup may allow stale (upstreams down)
+    result.state = CacheLookup::State::kStale;
+    result.ttl_left = limits_.stale_answer_ttl;
+  } else {
+    shard.drop(node, graveyard);
+    return {};
+  }
+  shard.lru.splice(shard.lru.begin(), shard.lru, node);
+  result.entry = node->entry;
+  return result;
+}
+
+void ResolverCache::insert(std::uint32_t policy, std::string_view qname_lower, std::uint16_t qtype,
+                           CacheEntry entry, Clock::time_point now) {
+  if (shard_max_entries_ == 0) return;
+  entry.ttl = entryTtl(entry, qtype, limits_);
+  fitRecordTtls(entry.answer, entry.ttl, limits_);
+  fitRecordTtls(entry.authority, entry.ttl, limits_);
+  entry.stored = now;
+  entry.bytes = entryCharge(qname_lower.size(), entry);
+  // An entry bigger than a shard's share would evict the whole shard and still not fit.
+  if (entry.bytes > shard_max_bytes_) return;
+  const bool failure = isFailure(entry.rcode);
+  auto shared = std::make_shared<const CacheEntry>(std::move(entry));
+  const Clock::time_point dead_at = deadAt(*shared, limits_);
+
+  // Allocate the node before locking; under the lock it is only spliced in.
+  Lru fresh;
+  fresh.push_back(Node{std::string(qname_lower), policy, qtype, 0, shared, dead_at});
+  const KeyView key = makeKey(policy, fresh.front().name, qtype);
+  fresh.front().hash = key.hash;
+
+  Shard& shard = shardFor(key.hash);
+  Lru graveyard;                               // replaced and evicted nodes, freed after unlocking
+  std::shared_ptr<const CacheEntry> replaced;  // likewise
+  std::lock_guard lock(shard.mutex);
+  if (const auto found = shard.index.find(key); found != shard.index.end()) {
+    Node& node = *found->second;
+    // A failed refresh (prefetch, or a retry with upstreams down) must not destroy an answer that
+    // can still be served fresh or stale: that answer is what serve-stale exists to give.
+    if (failure && !isFailure(node.entry->rcode) && now < node.dead_at) return;
+    shard.bytes = shard.bytes - node.entry->bytes + shared->bytes;
+    replaced = std::exchange(node.entry, std::move(shared));
+    node.dead_at = dead_at;
+    shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+  } else {
+    shard.lru.splice(shard.lru.begin(), fresh);
+    try {
+      shard.index.emplace(shard.lru.front().key(), shard.lru.begin());
+    } catch (...) {
+      graveyard.splice(graveyard.end(), shard.lru, shard.lru.begin());
+      throw;
+    }
+    shard.bytes += shard.lru.front().entry->bytes;
+  }
+
+  const auto over = [&] {
+    return shard.lru.size() > shard_max_entries_ || shard.bytes > shard_max_bytes_;
+  };
+  if (!over()) return;
+  // Entries past expiry + max_stale are worthless; drop those found near the tail first.
+  auto candidate = shard.lru.end();
+  for (std::size_t scanned = 0; scanned < kDeadScan && shard.lru.size() > 1; ++scanned) {
+    --candidate;
+    if (candidate == shard.lru.begin()) break;  // the entry just stored stays
+    if (now >= candidate->dead_at) {
+      const auto dead = candidate++;
+      shard.drop(dead, graveyard);
+    }
+  }
+  // Then least recently used first. The front (just stored) fits on its own, checked above.
+  while (over() && shard.lru.size() > 1) shard.drop(std::prev(shard.lru.end()), graveyard);
+}
+
+std::size_t ResolverCache::entryCount() const {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    count += shards_[i].lru.size();
+  }
+  return count;
+}
+
+std::size_t ResolverCache::byteCount() const {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    bytes += shards_[i].bytes;
+  }
+  return bytes;
+}
+
+namespace {
+
+// Bounds-checked appends into the caller's buffer; `ok` turns false on the first write that
+// does not fit and stays false, so a sequence of writes is checked once at the end.
+struct Writer {
+  std::uint8_t* data;
+  std::size_t capacity;
+  std::size_t pos;
+  bool ok = true;
+
+  bool reserve(std::size_t n) {
+    ok = ok && n <= capacity - pos;
+    return ok;
+  }
+  void bytes(const void* src, std::size_t n) {
+    if (!reserve(n)) return;
+    std::memcpy(data + pos, src, n);
+    pos += n;
+  }
+  void u8(std::uint8_t v) {
+    if (!reserve(1)) return;
+    data[pos++] = v;
+  }
+  void u16(std::uint16_t v) {
+    if (!reserve(2)) return;
+    wire::writeU16(data + pos, v);
+    pos += 2;
+  }
+  void u32(std::uint32_t v) {
+    if (!reserve(4)) return;
+    wire::writeU32(data + pos, v);
+    pos += 4;
+  }
+};
+
+bool sameName(std::string_view owner, const std::uint8_t* name, std::size_t len) {
+  if (owner.size() != len) return false;
+  for (std::size_t i = 0; i < len; ++i) {
+    if (wire::foldCase(static_cast<std::uint8_t>(owner[i])) != wire::foldCase(name[i]))
+      return false;
+  }
+  return true;
+}
+
+// Appends one record. An owner equal to the question name becomes a pointer to the question
+// (offset 12, right after the header): the common case, and the only compression we bother with.
+void writeRecord(Writer& w, const Record& r, const wire::ParsedQuery& query, std::uint32_t ttl) {
+  if (sameName(r.owner, query.qname, query.qname_len)) {
+    w.u16(0xc000 | wire::kHeaderSize);
+  } else if (r.owner.empty()) {
+    w.u8(0);  // the root label: keeps a malformed record from breaking the message's framing
+  } else {
+    w.bytes(r.owner.data(), r.owner.size());
+  }
+  w.u16(r.type);
+  w.u16(r.rclass);
+  w.u32(ttl);
+  if (r.rdata.size() > UINT16_MAX) {
+    w.ok = false;
+    return;
+  }
+  w.u16(static_cast<std::uint16_t>(r.rdata.size()));
+  w.bytes(r.rdata.data(), r.rdata.size());
+}
+
+}  // namespace
+
+std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& query,
+                            std::uint32_t elapsed_seconds, bool stale, std::uint32_t stale_ttl,
+                            std::span<std::uint8_t> out, std::size_t limit) {
+  const std::size_t capacity = std::min(limit, out.size());
+  const std::size_t question_end = wire::kHeaderSize + query.qname_len + 4;
+  const std::size_t opt_size = query.has_edns ? wire::kEdnsOptSize : 0;
+  // Without room for even the truncated form there is nothing useful to send.
+  if (query.qname_len == 0 || query.qname_len > wire::kMaxNameLength ||
+      question_end + opt_size > capacity)
+    return 0;
+
+  std::uint8_t* p = out.data();
+  std::uint16_t flags = wire::kFlagQR | wire::kFlagRA | (query.flags & 0x7800) |  // opcode
+                        (query.flags & (wire::kFlagRD | wire::kFlagCD)) | (entry.rcode & 0x0f);
+  std::memcpy(p + wire::kHeaderSize, query.qname, query.qname_len);
+  wire::writeU16(p + wire::kHeaderSize + query.qname_len, query.qtype);
+  wire::writeU16(p + wire::kHeaderSize + query.qname_len + 2, query.qclass);
+
+  // Records may use everything up to the OPT record, which always gets its room.
+  Writer w{p, capacity - opt_size, question_end};
+  for (const Record& r : entry.answer)
+    writeRecord(w, r, query,
+                stale ? stale_ttl : (r.ttl > elapsed_seconds ? r.ttl - elapsed_seconds : 0));
+  for (const Record& r : entry.authority)
+    writeRecord(w, r, query,
+                stale ? stale_ttl : (r.ttl > elapsed_seconds ? r.ttl - elapsed_seconds : 0));
+  std::uint16_t ancount = static_cast<std::uint16_t>(entry.answer.size());
+  std::uint16_t nscount = static_cast<std::uint16_t>(entry.authority.size());
+  if (!w.ok || entry.answer.size() > UINT16_MAX || entry.authority.size() > UINT16_MAX) {
+    // All or nothing: a partial answer set would be cached by the client as if complete.
+    flags |= wire::kFlagTC;
+    ancount = nscount = 0;
+    w.pos = question_end;
+    w.ok = true;
+  }
+
+  if (query.has_edns) {
+    w.capacity = capacity;
+    w.u8(0);  // root owner
+    w.u16(wire::type::OPT);
+    w.u16(wire::kAdvertisedUdpPayload);
+    // TTL field: extended rcode (upper 8 bits of the 12-bit rcode), version 0, DO echoed.
+    w.u32((std::uint32_t{entry.rcode} >> 4) << 24 | (query.edns_do ? 0x8000u : 0u));
+    w.u16(0);
+  }
+
+  wire::writeU16(p, query.id);
+  wire::writeU16(p + 2, flags);
+  wire::writeU16(p + 4, 1);
+  wire::writeU16(p + 6, ancount);
+  wire::writeU16(p + 8, nscount);
+  wire::writeU16(p + 10, query.has_edns ? 1 : 0);
+  return w.pos;
+}
+
+}  // namespace horizon::resolver

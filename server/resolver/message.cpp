@@ -1,0 +1,188 @@
+// Decoding of whole upstream messages and encoding of the resolver's queries.
+// Every length is checked against what remains (design.md rule 2); compression pointers must point
+// strictly backwards, which bounds decompression without a hop counter and rules out loops.
+#include "horizon/resolver/message.hpp"
+
+#include "horizon/wire/constants.hpp"
+#include "horizon/wire/message.hpp"
+#include "horizon/wire/name.hpp"
+
+namespace horizon::resolver {
+namespace {
+
+using wire::readU16;
+
+std::uint32_t readU32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+// Reads the possibly compressed name at `*pos` into `out` (uncompressed wire format) and advances
+// `*pos` past the name as it sits in the message (a pointer counts two octets). Each pointer must
+// target an offset before the pointer itself, so a chain of pointers strictly decreases; between
+// chains at least one non-empty label is appended, and the 255-octet name limit ends any loop.
+bool readName(std::span<const std::uint8_t> msg, std::size_t* pos, std::string& out) {
+  out.clear();
+  std::size_t p = *pos;
+  bool jumped = false;
+  for (;;) {
+    if (p >= msg.size()) return false;
+    std::uint8_t len = msg[p];
+    if ((len & 0xC0) == 0xC0) {
+      if (p + 1 >= msg.size()) return false;
+      std::size_t target = ((len & 0x3F) << 8) | msg[p + 1];
+      if (target >= p) return false;  // forward or self pointer: malformed
+      if (!jumped) *pos = p + 2;
+      jumped = true;
+      p = target;
+      continue;
+    }
+    if ((len & 0xC0) != 0) return false;  // 0x40 / 0x80: obsolete or reserved label types
+    if (p + 1 + len > msg.size()) return false;
+    if (out.size() + 1 + len > wire::kMaxNameLength) return false;
+    out.append(reinterpret_cast<const char*>(&msg[p]), 1 + len);
+    p += 1 + len;
+    if (len == 0) break;
+  }
+  if (!jumped) *pos = p;
+  return true;
+}
+
+// Decompresses the rdata of the types whose rdata holds names (RFC 3597 section 4 allows
+// compression only in those). `start`/`end` delimit the rdata in the message; the names must
+// fill it exactly, with the fixed-size fields where the type puts them.
+bool readRdata(std::span<const std::uint8_t> msg, std::uint16_t type, std::uint16_t rclass,
+               std::size_t start, std::size_t end, std::string& out) {
+  auto raw = [&](std::size_t from, std::size_t to) {
+    out.append(reinterpret_cast<const char*>(msg.data() + from), to - from);
+  };
+  std::span<const std::uint8_t> bounded = msg.first(end);  // names may not run past the rdata
+  std::string name;
+  std::size_t p = start;
+  auto appendName = [&]() {
+    if (!readName(bounded, &p, name)) return false;
+    out += name;
+    return true;
+  };
+  out.clear();
+  switch (type) {
+    case wire::type::NS:
+    case wire::type::CNAME:
+    case wire::type::PTR:
+      if (!appendName()) return false;
+      break;
+    case wire::type::MX:
+    case wire::type::SRV: {
+      std::size_t fixed = type == wire::type::MX ? 2 : 6;
+      if (end - start < fixed) return false;
+      raw(start, start + fixed);
+      p = start + fixed;
+      if (!appendName()) return false;
+      break;
+    }
+    case wire::type::SOA:
+      if (!appendName() || !appendName()) return false;
+      if (end - p != 20) return false;  // serial, refresh, retry, expire, minimum
+      raw(p, end);
+      p = end;
+      break;
+    case wire::type::A:
+    case wire::type::AAAA:
+      // Addresses have a fixed size in class IN; other classes define A differently.
+      if (rclass == wire::kClassIN && end - start != (type == wire::type::A ? 4u : 16u)) {
+        return false;
+      }
+      raw(start, end);
+      p = end;
+      break;
+    default:
+      raw(start, end);
+      p = end;
+      break;
+  }
+  return p == end;
+}
+
+}  // namespace
+
+std::optional<Message> decodeMessage(std::span<const std::uint8_t> msg) {
+  if (msg.size() < wire::kHeaderSize) return std::nullopt;
+  Message m;
+  m.id = readU16(&msg[0]);
+  m.flags = readU16(&msg[2]);
+  m.rcode = m.flags & 0x000F;
+  std::uint16_t qdcount = readU16(&msg[4]);
+  std::uint16_t counts[3] = {readU16(&msg[6]), readU16(&msg[8]), readU16(&msg[10])};
+  // Some error responses (FORMERR, NOTIMP) carry no question; more than one is never valid.
+  if (qdcount > 1) return std::nullopt;
+  std::size_t pos = wire::kHeaderSize;
+  if (qdcount == 1) {
+    if (!readName(msg, &pos, m.qname)) return std::nullopt;
+    if (msg.size() - pos < 4) return std::nullopt;
+    m.qtype = readU16(&msg[pos]);
+    m.qclass = readU16(&msg[pos + 2]);
+    pos += 4;
+  }
+  // Each record takes at least 11 octets; reject counts that cannot fit before allocating.
+  if ((std::size_t{counts[0]} + counts[1] + counts[2]) * 11 > msg.size() - pos) return std::nullopt;
+  std::vector<Record>* sections[3] = {&m.answer, &m.authority, &m.additional};
+  for (int s = 0; s < 3; ++s) {
+    sections[s]->reserve(counts[s]);
+    for (std::uint16_t i = 0; i < counts[s]; ++i) {
+      Record r;
+      if (!readName(msg, &pos, r.owner)) return std::nullopt;
+      if (msg.size() - pos < 10) return std::nullopt;
+      r.type = readU16(&msg[pos]);
+      r.rclass = readU16(&msg[pos + 2]);
+      r.ttl = readU32(&msg[pos + 4]);
+      std::uint16_t rdlength = readU16(&msg[pos + 8]);
+      pos += 10;
+      if (msg.size() - pos < rdlength) return std::nullopt;
+      std::size_t end = pos + rdlength;
+      if (r.type == wire::type::OPT) {
+        // RFC 6891 6.1.1: one OPT at most, in the additional section, owned by the root.
+        if (s != 2 || m.has_edns || r.owner.size() != 1) return std::nullopt;
+        m.has_edns = true;
+        m.edns_udp_size = r.rclass;
+        m.rcode = static_cast<std::uint16_t>(((r.ttl >> 24) << 4) | (m.flags & 0x000F));
+        pos = end;  // options are not needed by the resolver; the length was checked
+        continue;
+      }
+      if (!readRdata(msg, r.type, r.rclass, pos, end, r.rdata)) return std::nullopt;
+      pos = end;
+      r.owner = wire::lowercaseName(r.owner);
+      sections[s]->push_back(std::move(r));
+    }
+  }
+  // Octets after the last counted record mean the counts lie: treat it as malformed.
+  if (pos != msg.size()) return std::nullopt;
+  return m;
+}
+
+std::vector<std::uint8_t> encodeQuery(std::uint16_t id, std::string_view qname, std::uint16_t qtype,
+                                      std::uint16_t flags, std::uint16_t edns_udp_size) {
+  std::vector<std::uint8_t> out(wire::kHeaderSize + qname.size() + 4 +
+                                (edns_udp_size ? wire::kEdnsOptSize : 0));
+  std::uint8_t* p = out.data();
+  wire::writeU16(p, id);
+  wire::writeU16(p + 2, flags);
+  wire::writeU16(p + 4, 1);                       // QDCOUNT
+  wire::writeU16(p + 6, 0);                       // ANCOUNT
+  wire::writeU16(p + 8, 0);                       // NSCOUNT
+  wire::writeU16(p + 10, edns_udp_size ? 1 : 0);  // ARCOUNT: the OPT
+  p += wire::kHeaderSize;
+  for (char c : qname) *p++ = static_cast<std::uint8_t>(c);
+  wire::writeU16(p, qtype);
+  wire::writeU16(p + 2, wire::kClassIN);
+  p += 4;
+  if (edns_udp_size) {
+    *p++ = 0;  // root owner
+    wire::writeU16(p, wire::type::OPT);
+    wire::writeU16(p + 2, edns_udp_size);
+    wire::writeU32(p + 4, 0);  // extended rcode 0, version 0, DO clear
+    wire::writeU16(p + 8, 0);  // no options
+  }
+  return out;
+}
+
+}  // namespace horizon::resolver

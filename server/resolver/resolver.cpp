@@ -1,0 +1,585 @@
+// Recursive resolution (RFC 1034 5.3.3) for names outside our zones.
+//
+// A client question becomes a Task. A Task either forwards (to a conditional forward zone's
+// servers or the global forwarders, RD set) or iterates: starting at the deepest delegation it
+// knows (else the root hints) it asks one server of the current zone cut at a time, follows
+// referrals downwards, resolves glueless name servers as sub-tasks, and restarts at the target
+// of a CNAME that leaves the zone. Every exchange is charged to the question's Budget (queries,
+// nesting depth, deadline), so a hostile zone cannot make it loop or amplify. Only records that
+// lie inside the cut being asked (its bailiwick) are ever used, and glue only for name servers
+// inside the delegated zone.
+#include "horizon/resolver/resolver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "horizon/wire/constants.hpp"
+#include "horizon/wire/name.hpp"
+#include "horizon/zone/zone.hpp"
+
+namespace horizon::resolver {
+namespace {
+
+namespace type = wire::type;
+namespace rcode = wire::rcode;
+using boost::asio::ip::address;
+
+std::string parentOf(const std::string& name) {
+  if (name.size() <= 1) return name;
+  return name.substr(static_cast<std::uint8_t>(name[0]) + 1u);
+}
+
+bool below(const std::string& name, const std::string& zone) {
+  return wire::isSubdomainOf(name, zone);
+}
+
+// The name a record's rdata points at (CNAME target, NS host), lowercased.
+std::string rdataName(const Record& r) {
+  return wire::lowercaseName(r.rdata);
+}
+
+// The suffix of `name` with `labels` labels (0: the root).
+std::string suffixWithLabels(const std::string& name, std::size_t labels) {
+  std::size_t total = wire::labelCount(name);
+  std::string s = name;
+  for (std::size_t i = labels; i < total; ++i) s = parentOf(s);
+  return s;
+}
+
+std::optional<Endpoint> endpointFromRecord(const Record& r) {
+  if (r.type == type::A && r.rdata.size() == 4) {
+    boost::asio::ip::address_v4::bytes_type b;
+    std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
+    return Endpoint{boost::asio::ip::address_v4(b), 53};
+  }
+  if (r.type == type::AAAA && r.rdata.size() == 16) {
+    boost::asio::ip::address_v6::bytes_type b;
+    std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
+    return Endpoint{boost::asio::ip::address_v6(b), 53};
+  }
+  return std::nullopt;
+}
+
+// Lowercases the names inside rdata. Upstream servers echo our 0x20-randomised spelling into
+// compressed rdata names; clients should not see that noise.
+void lowercaseRdataNames(Record& r) {
+  auto lowerFrom = [&](std::size_t at, int names) {
+    for (int n = 0; n < names && at < r.rdata.size(); ++n) {
+      while (at < r.rdata.size() && r.rdata[at] != 0) {
+        const std::size_t len = static_cast<std::uint8_t>(r.rdata[at]);
+        for (std::size_t i = at + 1; i <= at + len && i < r.rdata.size(); ++i)
+          r.rdata[i] = static_cast<char>(wire::foldCase(static_cast<std::uint8_t>(r.rdata[i])));
+        at += len + 1;
+      }
+      ++at;  // the root label
+    }
+  };
+  switch (r.type) {
+    case type::CNAME:
+    case type::NS:
+    case type::PTR:
+      return lowerFrom(0, 1);
+    case type::MX:
+      return lowerFrom(2, 1);
+    case type::SRV:
+      return lowerFrom(6, 1);
+    case type::SOA:
+      return lowerFrom(0, 2);
+    default:
+      return;
+  }
+}
+
+// What a resolution produced: an answer, a negative answer, or a failure (SERVFAIL).
+struct Outcome {
+  bool failed = false;
+  std::uint8_t rcode = rcode::NOERROR;
+  std::vector<Record> answer;
+  std::vector<Record> authority;
+};
+
+// Shared by a client question and all its sub-resolutions.
+struct Budget {
+  int queries_left;
+  Clock::time_point deadline;
+};
+
+}  // namespace
+
+bool isRebindingAddress(const std::string& bytes) {
+  if (bytes.size() != 4 && bytes.size() != 16) return false;
+  return zone::isPrivateAddress(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                bytes.size() == 16);
+}
+
+struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
+  Impl(boost::asio::io_context& io_, std::shared_ptr<const ResolverConfig> config_,
+       std::shared_ptr<ResolverCache> cache_, std::shared_ptr<ServerSelection> selection_)
+      : io(io_),
+        config(std::move(config_)),
+        cache(std::move(cache_)),
+        selection(std::move(selection_)),
+        upstream(io_) {}
+
+  struct Delegation {
+    std::vector<Endpoint> servers;
+    Clock::time_point expires;
+  };
+
+  class Task;
+  using Key = std::tuple<std::uint32_t, std::string, std::uint16_t>;
+
+  boost::asio::io_context& io;
+  std::shared_ptr<const ResolverConfig> config;
+  std::shared_ptr<ResolverCache> cache;
+  std::shared_ptr<ServerSelection> selection;
+  UpstreamClient upstream;
+  std::map<Key, std::vector<Callback>> in_flight;  // coalesced identical questions
+  std::map<std::string, Delegation> delegations;   // zone cuts learnt from referrals
+  bool stopping = false;
+
+  void start(const Key& key, bool background);
+  void finish(const Key& key, Outcome outcome);
+  std::vector<Record> stripRebinding(const std::string& qname, std::vector<Record> records) const;
+};
+
+// One resolution of (name, type): forward or iterate, following CNAMEs.
+class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
+ public:
+  Task(std::shared_ptr<Impl> impl, std::string qname, std::uint16_t qtype, int depth,
+       std::shared_ptr<Budget> budget, std::function<void(Outcome)> done)
+      : impl_(std::move(impl)),
+        name_(std::move(qname)),
+        qtype_(qtype),
+        depth_(depth),
+        budget_(std::move(budget)),
+        done_(std::move(done)) {}
+
+  void run() {
+    if (depth_ > impl_->config->max_depth) return fail("resolution nested too deeply");
+    const ResolverConfig& c = *impl_->config;
+    // Conditional forwarding first (longest domain wins), then global forwarders, else iterate.
+    const ForwardZone* best = nullptr;
+    for (const auto& fz : c.forward_zones)
+      if (below(name_, fz.domain) && (!best || fz.domain.size() > best->domain.size())) best = &fz;
+    if (best) return forward(best->servers);
+    if (!c.forwarders.empty()) return forward(c.forwarders);
+    startIteration();
+  }
+
+ private:
+  // ---- forwarding ---------------------------------------------------------------------------
+
+  void forward(const std::vector<Endpoint>& servers) {
+    forwarders_ = servers;
+    forwardNext(0);
+  }
+
+  void forwardNext(std::size_t index) {
+    if (index >= forwarders_.size()) return fail("no forwarder answered");
+    if (!charge()) return;
+    ExchangeOptions options;
+    options.recursion_desired = true;
+    options.timeout = impl_->selection->timeoutFor(forwarders_[index]);
+    auto self = shared_from_this();
+    Endpoint server = forwarders_[index];
+    impl_->upstream.exchange(server, name_, qtype_, options,
+                             [self, index, server](ExchangeResult r) {
+                               self->onForwarded(index, server, std::move(r));
+                             });
+  }
+
+  void onForwarded(std::size_t index, const Endpoint& server, ExchangeResult r) {
+    if (r.status != ExchangeResult::Status::kOk) {
+      impl_->selection->recordTimeout(server);
+      return forwardNext(index + 1);  // failover
+    }
+    impl_->selection->recordRtt(server, r.rtt);
+    const Message& m = *r.response;
+    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN) return forwardNext(index + 1);
+    // A forwarder resolves the whole chain; keep only the records on the chain from our name.
+    Outcome out;
+    out.rcode = static_cast<std::uint8_t>(m.rcode);
+    std::string name = name_;
+    for (int hops = 0; hops <= impl_->config->max_cname_chain; ++hops) {
+      bool found = false;
+      for (const auto& rec : m.answer)
+        if (rec.owner == name && (rec.type == qtype_ || qtype_ == type::ANY)) {
+          out.answer.push_back(rec);
+          found = true;
+        }
+      if (found) break;
+      const Record* cname = nullptr;
+      for (const auto& rec : m.answer)
+        if (rec.owner == name && rec.type == type::CNAME) cname = &rec;
+      if (!cname) break;
+      out.answer.push_back(*cname);
+      name = rdataName(*cname);
+    }
+    if (out.answer.empty() || out.answer.back().type == type::CNAME) {
+      for (const auto& rec : m.authority)
+        if (rec.type == type::SOA && below(name, rec.owner)) out.authority.push_back(rec);
+    }
+    complete(std::move(out));
+  }
+
+  // ---- iteration ----------------------------------------------------------------------------
+
+  void startIteration() {
+    // Begin at the deepest delegation we know that has not expired, else at the root.
+    cut_ = std::string(1, '\0');
+    servers_ = impl_->config->root_hints;
+    auto now = Clock::now();
+    for (std::string z = name_;; z = parentOf(z)) {
+      auto it = impl_->delegations.find(z);
+      if (it != impl_->delegations.end() && it->second.expires > now &&
+          !it->second.servers.empty()) {
+        cut_ = z;
+        servers_ = it->second.servers;
+        break;
+      }
+      if (z.size() <= 1) break;
+    }
+    if (servers_.empty()) return fail("no root hints");
+    tried_.clear();
+    glueless_.clear();
+    minimise_ = impl_->config->qname_minimisation;
+    minimised_labels_ = wire::labelCount(cut_) + 1;
+    step();
+  }
+
+  void step() {
+    if (!charge()) return;
+    // Pick an untried server of the cut; when all failed, resolve a glueless name server.
+    std::vector<Endpoint> untried;
+    for (const auto& s : servers_)
+      if (std::find(tried_.begin(), tried_.end(), s) == tried_.end()) untried.push_back(s);
+    if (untried.empty()) {
+      ++budget_->queries_left;  // nothing was sent
+      return resolveGlueless();
+    }
+    std::size_t pick = impl_->selection->pick(untried, tried_);
+    Endpoint server = untried[pick];
+    std::string send_name = name_;
+    std::uint16_t send_type = qtype_;
+    std::size_t full = wire::labelCount(name_);
+    if (minimise_ && minimised_labels_ < full) {
+      // RFC 9156: reveal one label more than the cut; A rather than NS, as its section 3 advises.
+      send_name = suffixWithLabels(name_, minimised_labels_);
+      send_type = type::A;
+    }
+    sent_minimised_ = send_name != name_;
+    ExchangeOptions options;
+    options.timeout = impl_->selection->timeoutFor(server);
+    auto self = shared_from_this();
+    impl_->upstream.exchange(
+        server, send_name, send_type, options,
+        [self, server](ExchangeResult r) { self->onReply(server, std::move(r)); });
+  }
+
+  void onReply(const Endpoint& server, ExchangeResult r) {
+    if (r.status != ExchangeResult::Status::kOk) {
+      impl_->selection->recordTimeout(server);
+      tried_.push_back(server);
+      return step();
+    }
+    impl_->selection->recordRtt(server, r.rtt);
+    const Message& m = *r.response;
+    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN) {
+      if (sent_minimised_)
+        minimise_ = false;  // relaxed: retry with the full name
+      else
+        tried_.push_back(server);  // lame or broken for this zone
+      return step();
+    }
+    const std::string asked = sent_minimised_ ? suffixWithLabels(name_, minimised_labels_) : name_;
+    if (followReferral(m, asked)) return step();
+    if (sent_minimised_) {
+      if (m.rcode == rcode::NOERROR) {
+        ++minimised_labels_;  // the name exists without a cut here: reveal one more label
+      } else {
+        minimise_ = false;  // relaxed mode: some servers answer NXDOMAIN for empty non-terminals
+      }
+      return step();
+    }
+    handleAnswer(server, m);
+  }
+
+  // A referral to a zone strictly below the cut and at or above the name asked. Returns true
+  // when the cut moved (or glueless name servers must be found first).
+  bool followReferral(const Message& m, const std::string& asked) {
+    if (!m.answer.empty() && m.rcode == rcode::NOERROR) {
+      for (const auto& rec : m.answer)
+        if (rec.owner == asked) return false;
+    }
+    for (const auto& rec : m.authority)
+      if (rec.type == type::SOA) return false;  // a negative answer, not a delegation
+    std::string zone;
+    std::vector<std::string> hosts;
+    std::uint32_t ttl = 86400;
+    for (const auto& rec : m.authority) {
+      if (rec.type != type::NS) continue;
+      if (!below(asked, rec.owner) || !below(rec.owner, cut_) || rec.owner == cut_) continue;
+      if (!zone.empty() && rec.owner != zone) continue;
+      zone = rec.owner;
+      hosts.push_back(rdataName(rec));
+      ttl = std::min(ttl, rec.ttl);
+    }
+    if (zone.empty()) return false;
+    if (++referrals_ > impl_->config->max_referrals) {
+      fail("too many referrals");
+      return false;
+    }
+    // Glue only for name servers inside the delegated zone: anything else could poison the
+    // addresses of names the responding server has no authority over.
+    std::vector<Endpoint> servers;
+    std::vector<std::string> glueless;
+    for (const auto& host : hosts) {
+      bool glued = false;
+      if (below(host, zone)) {
+        for (const auto& rec : m.additional) {
+          if (rec.owner != host) continue;
+          if (auto ep = endpointFromRecord(rec)) {
+            if (std::find(servers.begin(), servers.end(), *ep) == servers.end())
+              servers.push_back(*ep);
+            glued = true;
+          }
+        }
+      }
+      if (!glued) glueless.push_back(host);
+    }
+    cut_ = zone;
+    servers_ = servers;
+    glueless_ = glueless;
+    tried_.clear();
+    minimised_labels_ = wire::labelCount(cut_) + 1;
+    if (!servers.empty())
+      impl_->delegations[zone] = {servers, Clock::now() + std::chrono::seconds(ttl)};
+    return true;
+  }
+
+  void resolveGlueless() {
+    if (glueless_.empty() || fanout_used_ >= impl_->config->max_ns_fanout)
+      return fail("no usable name server for " + wire::nameToText(cut_));
+    std::string host = glueless_.front();
+    glueless_.erase(glueless_.begin());
+    ++fanout_used_;
+    // A name server inside the zone it serves cannot be found without glue: asking for it would
+    // lead back to this very cut.
+    if (below(host, cut_)) return resolveGlueless();
+    auto self = shared_from_this();
+    auto sub = std::make_shared<Task>(impl_, host, type::A, depth_ + 1, budget_,
+                                      [self](Outcome o) { self->onGlueless(std::move(o)); });
+    sub->run();
+  }
+
+  void onGlueless(Outcome o) {
+    if (finished_) return;
+    for (const auto& rec : o.answer)
+      if (auto ep = endpointFromRecord(rec)) servers_.push_back(*ep);
+    if (!servers_.empty() && !cut_.empty() && cut_.size() > 1)
+      impl_->delegations[cut_] = {servers_, Clock::now() + std::chrono::seconds(3600)};
+    step();
+  }
+
+  void handleAnswer(const Endpoint& server, const Message& m) {
+    // Records are usable only inside the cut we asked (bailiwick).
+    auto inBailiwick = [&](const Record& rec) { return below(rec.owner, cut_); };
+    std::string name = name_;
+    bool chained = false;
+    for (int hops = 0;; ++hops) {
+      std::vector<Record> rrset;
+      for (const auto& rec : m.answer)
+        if (inBailiwick(rec) && rec.owner == name &&
+            (rec.type == qtype_ || (qtype_ == type::ANY && rec.type != type::CNAME)))
+          rrset.push_back(rec);
+      if (!rrset.empty()) {
+        answer_.insert(answer_.end(), rrset.begin(), rrset.end());
+        Outcome out;
+        out.answer = answer_;
+        return complete(std::move(out));
+      }
+      const Record* cname = nullptr;
+      for (const auto& rec : m.answer)
+        if (inBailiwick(rec) && rec.owner == name && rec.type == type::CNAME) cname = &rec;
+      if (!cname) break;
+      answer_.push_back(*cname);
+      chained = true;
+      if (++cnames_ > impl_->config->max_cname_chain) return fail("CNAME chain too long");
+      name = rdataName(*cname);
+      if (qtype_ == type::CNAME) {
+        Outcome out;
+        out.answer = answer_;
+        return complete(std::move(out));
+      }
+    }
+    if (chained) {
+      // The chain leaves what this response covers: resolve the target from the top.
+      name_ = name;
+      return startIteration();
+    }
+    Outcome out;
+    out.rcode = static_cast<std::uint8_t>(m.rcode);
+    out.answer = answer_;
+    for (const auto& rec : m.authority)
+      if (rec.type == type::SOA && inBailiwick(rec) && below(name_, rec.owner))
+        out.authority.push_back(rec);
+    if (out.authority.empty() && !m.authoritative()) {
+      tried_.push_back(server);  // neither data nor a referral nor a negative proof: lame
+      return step();
+    }
+    complete(std::move(out));
+  }
+
+  // ---- bookkeeping --------------------------------------------------------------------------
+
+  bool charge() {
+    if (finished_) return false;
+    if (budget_->queries_left <= 0) {
+      fail("query budget exhausted");
+      return false;
+    }
+    if (Clock::now() >= budget_->deadline) {
+      fail("deadline passed");
+      return false;
+    }
+    --budget_->queries_left;
+    return true;
+  }
+
+  void fail(const std::string& why) {
+    spdlog::debug("resolution of {} {} failed: {}", wire::nameToText(name_), qtype_, why);
+    Outcome out;
+    out.failed = true;
+    out.rcode = rcode::SERVFAIL;
+    complete(std::move(out));
+  }
+
+  void complete(Outcome out) {
+    if (finished_) return;
+    finished_ = true;
+    auto done = std::move(done_);
+    done(std::move(out));
+  }
+
+  std::shared_ptr<Impl> impl_;
+  std::string name_;
+  std::uint16_t qtype_;
+  int depth_;
+  std::shared_ptr<Budget> budget_;
+  std::function<void(Outcome)> done_;
+  bool finished_ = false;
+
+  std::vector<Endpoint> forwarders_;
+  std::string cut_;
+  std::vector<Endpoint> servers_;
+  std::vector<Endpoint> tried_;
+  std::vector<std::string> glueless_;
+  int fanout_used_ = 0;
+  int referrals_ = 0;
+  int cnames_ = 0;
+  bool minimise_ = true;
+  bool sent_minimised_ = false;
+  std::size_t minimised_labels_ = 1;
+  std::vector<Record> answer_;  // CNAMEs collected so far
+};
+
+void Resolver::Impl::start(const Key& key, bool background) {
+  auto budget = std::make_shared<Budget>(
+      Budget{config->max_queries, Clock::now() + config->resolution_timeout});
+  auto self = shared_from_this();
+  auto task = std::make_shared<Task>(self, std::get<1>(key), std::get<2>(key), 0, budget,
+                                     [self, key](Outcome o) { self->finish(key, std::move(o)); });
+  (void)background;
+  // The deadline also bounds a resolution whose upstreams keep it waiting.
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, config->resolution_timeout);
+  std::weak_ptr<Impl> weak = self;
+  timer->async_wait([weak, key, timer](const boost::system::error_code& ec) {
+    auto impl = weak.lock();
+    if (ec || !impl || !impl->in_flight.count(key)) return;
+    Outcome o;
+    o.failed = true;
+    o.rcode = rcode::SERVFAIL;
+    impl->finish(key, std::move(o));
+  });
+  task->run();
+}
+
+std::vector<Record> Resolver::Impl::stripRebinding(const std::string& qname,
+                                                   std::vector<Record> records) const {
+  for (const auto& domain : config->rebinding_allow)
+    if (below(qname, domain)) return records;
+  std::erase_if(records, [&](const Record& r) {
+    if (r.type != type::A && r.type != type::AAAA) return false;
+    if (!isRebindingAddress(r.rdata)) return false;
+    spdlog::warn("rebinding protection: dropped {} {} for {}", wire::nameToText(r.owner),
+                 r.type == type::A ? "A" : "AAAA", wire::nameToText(qname));
+    return true;
+  });
+  return records;
+}
+
+void Resolver::Impl::finish(const Key& key, Outcome outcome) {
+  auto it = in_flight.find(key);
+  if (it == in_flight.end()) return;  // already answered (deadline or the task)
+  std::vector<Callback> callbacks = std::move(it->second);
+  in_flight.erase(it);
+  const auto& [policy, qname, qtype] = key;
+  const auto now = Clock::now();
+  if (outcome.failed && config->serve_stale) {
+    CacheLookup stale = cache->lookup(policy, qname, qtype, now, true);
+    if (stale.state != CacheLookup::State::kMiss) {
+      for (auto& cb : callbacks) cb(stale.entry, stale.state == CacheLookup::State::kStale);
+      return;
+    }
+  }
+  for (auto* section : {&outcome.answer, &outcome.authority})
+    for (auto& record : *section) lowercaseRdataNames(record);
+  auto entry = std::make_shared<CacheEntry>();
+  entry->rcode = outcome.rcode;
+  entry->answer = stripRebinding(qname, std::move(outcome.answer));
+  entry->authority = std::move(outcome.authority);
+  entry->stored = now;
+  cache->insert(policy, qname, qtype, *entry, now);
+  for (auto& cb : callbacks) cb(entry, false);
+}
+
+Resolver::Resolver(boost::asio::io_context& io, std::shared_ptr<const ResolverConfig> config,
+                   std::shared_ptr<ResolverCache> cache, std::shared_ptr<ServerSelection> selection)
+    : impl_(std::make_shared<Impl>(io, std::move(config), std::move(cache), std::move(selection))) {
+}
+
+Resolver::~Resolver() {
+  impl_->stopping = true;
+}
+
+void Resolver::resolve(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype,
+                       Callback done) {
+  const auto now = Clock::now();
+  CacheLookup hit = impl_->cache->lookup(policy, qname_lower, qtype, now, false);
+  if (hit.state == CacheLookup::State::kFresh) {
+    if (hit.prefetch && impl_->config->prefetch) refresh(policy, qname_lower, qtype);
+    return done(hit.entry, false);
+  }
+  Impl::Key key{policy, qname_lower, qtype};
+  auto [it, inserted] = impl_->in_flight.try_emplace(key);
+  it->second.push_back(std::move(done));
+  if (inserted) impl_->start(key, false);
+}
+
+void Resolver::refresh(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype) {
+  Impl::Key key{policy, qname_lower, qtype};
+  auto [it, inserted] = impl_->in_flight.try_emplace(key);
+  if (inserted) impl_->start(key, true);  // no waiters: the result only refreshes the cache
+}
+
+std::size_t Resolver::inFlight() const {
+  return impl_->in_flight.size();
+}
+
+}  // namespace horizon::resolver
