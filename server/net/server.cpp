@@ -29,6 +29,8 @@
 #include <boost/asio.hpp>
 
 #include "horizon/query/answer_engine.hpp"
+#include "horizon/resolver/cache.hpp"
+#include "horizon/resolver/resolver.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 
@@ -273,8 +275,45 @@ struct Worker {
         max_connections(max_connections_in),
         udp_requests(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
         udp_responses(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
-        tcp_response(new std::uint8_t[query::kMaxResponseSize]) {}
+        tcp_response(new std::uint8_t[query::kMaxResponseSize]),
+        resolved_response(new std::uint8_t[query::kMaxResponseSize]) {}
   ~Worker();
+
+  // Answers a question outside our zones: at once from a fresh cache entry (returns the size),
+  // else starts a resolution and hands its answer to the callable that `make_deliver` returns
+  // (returns 0). The cache-hit path allocates nothing; make_deliver runs only on a miss.
+  template <typename MakeDeliver>
+  std::size_t answerRecursive(const query::RecursionRequest& request, std::span<std::uint8_t> out,
+                              MakeDeliver&& make_deliver) {
+    const auto now = resolver::Clock::now();
+    const std::string_view qname(reinterpret_cast<const char*>(request.query.qname_lower),
+                                 request.query.qname_len);
+    const auto hit = cache->lookup(request.policy, qname, request.query.qtype, now, false);
+    if (hit.state == resolver::CacheLookup::State::kFresh) {
+      if (hit.prefetch) resolver->refresh(request.policy, std::string(qname), request.query.qtype);
+      return resolver::renderFromCache(*hit.entry, request.query, elapsedSeconds(*hit.entry, now),
+                                       false, 0, out, request.limit);
+    }
+    auto query = std::make_shared<wire::ParsedQuery>(request.query);
+    resolver->resolve(request.policy, std::string(qname), request.query.qtype,
+                      [this, query, limit = request.limit, deliver = make_deliver()](
+                          std::shared_ptr<const resolver::CacheEntry> entry, bool stale) {
+                        const std::size_t size = resolver::renderFromCache(
+                            *entry, *query,
+                            stale ? 0 : elapsedSeconds(*entry, resolver::Clock::now()), stale,
+                            cache->limits().stale_answer_ttl,
+                            std::span(resolved_response.get(), query::kMaxResponseSize), limit);
+                        if (size > 0)
+                          deliver(std::span<const std::uint8_t>(resolved_response.get(), size));
+                      });
+    return 0;
+  }
+
+  static std::uint32_t elapsedSeconds(const resolver::CacheEntry& entry,
+                                      resolver::Clock::time_point now) {
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - entry.stored).count();
+    return age > 0 ? static_cast<std::uint32_t>(age) : 0;
+  }
 
   void run();
   template <typename... Args>
@@ -301,6 +340,11 @@ struct Worker {
   std::array<ControlBuffer, kUdpBatch> in_control{};
   std::array<ControlBuffer, kUdpBatch> out_control{};
   std::unique_ptr<std::uint8_t[]> tcp_response;
+  std::unique_ptr<std::uint8_t[]> resolved_response;  // answers delivered after a resolution
+
+  // Recursion: the cache is shared by all workers; the resolver runs on this worker's io.
+  std::shared_ptr<resolver::ResolverCache> cache;
+  std::unique_ptr<resolver::Resolver> resolver;
 
   std::vector<std::unique_ptr<UdpListener>> udp;
   std::vector<std::unique_ptr<TcpListener>> tcp;
@@ -414,9 +458,27 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
         break;
       }
       if (in_len_ - pos - 2 < len) break;  // incomplete: wait for more bytes
-      const std::size_t size = query::answerQuery(
+      query::RecursionRequest recursion;
+      std::size_t size = query::answerQuery(
           *worker_.snapshots.current(), client_, std::span(in_.data() + pos + 2, len),
-          std::span(worker_.tcp_response.get(), query::kMaxResponseSize), query::Transport::kTcp);
+          std::span(worker_.tcp_response.get(), query::kMaxResponseSize), query::Transport::kTcp,
+          &recursion);
+      if (recursion.needed) {
+        size = worker_.answerRecursive(
+            recursion, std::span(worker_.tcp_response.get(), query::kMaxResponseSize), [this] {
+              ++outstanding_;
+              return [self = shared_from_this()](std::span<const std::uint8_t> bytes) {
+                --self->outstanding_;
+                self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
+              };
+            });
+        if (size == 0) {
+          pos += 2 + len;
+          touch();
+          ++queries_;
+          continue;
+        }
+      }
       if (worker_.config.query_log) {
         logQuery(*worker_.snapshots.current(), reinterpret_cast<const sockaddr*>(&peer_),
                  std::span(in_.data() + pos + 2, len), std::span(worker_.tcp_response.get(), size),
@@ -427,11 +489,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
         closeAfterFlush();  // not a query we answer (e.g. QR=1): nothing sensible can follow
         break;
       }
-      const std::uint8_t prefix[2] = {static_cast<std::uint8_t>(size >> 8),
-                                      static_cast<std::uint8_t>(size)};
-      pending_.insert(pending_.end(), prefix, prefix + 2);
-      pending_.insert(pending_.end(), worker_.tcp_response.get(),
-                      worker_.tcp_response.get() + size);
+      appendAnswer(std::span<const std::uint8_t>(worker_.tcp_response.get(), size));
       touch();
       ++queries_;
       const unsigned limit = worker_.config.max_tcp_queries_per_connection;
@@ -449,6 +507,21 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
       const std::size_t need = 2 + wire::readU16(in_.data());
       if (need > in_.size()) in_.resize(need);
     }
+  }
+
+  void appendAnswer(std::span<const std::uint8_t> bytes) {
+    const std::uint8_t prefix[2] = {static_cast<std::uint8_t>(bytes.size() >> 8),
+                                    static_cast<std::uint8_t>(bytes.size())};
+    pending_.insert(pending_.end(), prefix, prefix + 2);
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  }
+
+  // An answer that arrives after its resolution: queue it and write, unless the client is gone.
+  void queueAnswer(std::span<const std::uint8_t> bytes) {
+    if (closed_) return;
+    appendAnswer(bytes);
+    startWrite();
+    if (closing_) closeAfterFlush();
   }
 
   // A complete query counts as activity: push the idle deadline and move to the LRU tail.
@@ -481,7 +554,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     }
     if (!pending_.empty()) {
       startWrite();
-    } else if (closing_) {
+    } else if (closing_ && outstanding_ == 0) {
       finishClose();
       return;
     }
@@ -491,7 +564,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   // Stops reading; the connection closes once every queued answer is written.
   void closeAfterFlush() {
     closing_ = true;
-    if (!writing_ && pending_.empty()) finishClose();
+    if (!writing_ && pending_.empty() && outstanding_ == 0) finishClose();
   }
 
   void finishClose() {
@@ -512,6 +585,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   std::vector<std::uint8_t> pending_;         // answers not yet handed to the socket
   std::vector<std::uint8_t> writing_buffer_;  // answers being written
   unsigned queries_ = 0;
+  unsigned outstanding_ = 0;  // questions still being resolved
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;
@@ -596,9 +670,21 @@ int UdpListener::receiveAndAnswer() {
     std::uint8_t* response = w.udp_responses.get() + out * kUdpBufferSize;
     const auto request = std::span<const std::uint8_t>(w.udp_requests.get() + i * kUdpBufferSize,
                                                        w.in_msgs[i].msg_len);
-    const std::size_t size =
+    query::RecursionRequest recursion;
+    std::size_t size =
         query::answerQuery(snapshot, query::ClientAddress::fromSockaddr(peer), request,
-                           std::span(response, kUdpBufferSize), query::Transport::kUdp);
+                           std::span(response, kUdpBufferSize), query::Transport::kUdp, &recursion);
+    if (recursion.needed) {
+      // A resolved answer goes out later with its own sendto, from this worker's thread.
+      size = w.answerRecursive(recursion, std::span(response, kUdpBufferSize), [&] {
+        return [fd, peer_copy = w.peers[i], peer_len = in.msg_namelen,
+                &w](std::span<const std::uint8_t> bytes) {
+          if (::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT,
+                       reinterpret_cast<const sockaddr*>(&peer_copy), peer_len) < 0)
+            w.logError("worker {}: sendto after resolution: {}", w.index, std::strerror(errno));
+        };
+      });
+    }
     if (w.config.query_log) {
       logQuery(snapshot, peer, request, std::span<const std::uint8_t>(response, size), "udp");
     }
@@ -755,6 +841,9 @@ void SnapshotHolder::publish(std::shared_ptr<const query::Snapshot> next) {
 
 struct Server::Impl {
   ServerConfig config;
+  std::shared_ptr<resolver::ResolverCache> cache;
+  std::shared_ptr<resolver::ServerSelection> selection;
+  std::shared_ptr<const resolver::ResolverConfig> resolver_config;
   std::shared_ptr<SnapshotHolder> snapshots;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::uint16_t> ports;
@@ -788,6 +877,20 @@ void Server::bind() {
         s.config.max_tcp_connections / count + (i < s.config.max_tcp_connections % count ? 1 : 0);
     s.workers.push_back(
         std::make_unique<Worker>(i, s.config, *s.snapshots, std::max<std::size_t>(1, share)));
+  }
+  std::string why;
+  auto resolver_config = buildResolverConfig(s.config, &why);
+  if (!resolver_config) throw std::runtime_error(why);
+  s.resolver_config = std::make_shared<const resolver::ResolverConfig>(std::move(*resolver_config));
+  resolver::CacheLimits limits;
+  limits.max_entries = s.config.cache_max_entries;
+  limits.max_bytes = s.config.cache_max_bytes;
+  s.cache = std::make_shared<resolver::ResolverCache>(limits);
+  s.selection = std::make_shared<resolver::ServerSelection>();
+  for (auto& w : s.workers) {
+    w->cache = s.cache;
+    w->resolver =
+        std::make_unique<resolver::Resolver>(w->io, s.resolver_config, s.cache, s.selection);
   }
 
   for (const auto& listen : s.config.listen) {

@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string_view>
+
+#include "horizon/wire/name.hpp"
 
 namespace horizon::net {
 namespace {
@@ -67,11 +71,30 @@ struct FileSettings {
   std::optional<unsigned> max_tcp_queries_per_connection;
   std::optional<bool> query_log;
   std::optional<std::string> log_level;
+  std::optional<std::string> root_hints;
+  std::optional<std::vector<std::string>> forward;
+  std::optional<std::vector<std::pair<std::string, std::vector<std::string>>>> forward_zones;
+  std::optional<std::vector<std::string>> rebinding_allow;
+  std::optional<unsigned> cache_max_entries;
+  std::optional<unsigned> cache_max_bytes;
+  std::optional<bool> serve_stale;
+  std::optional<bool> qname_minimisation;
 };
+
 
 std::string where(const std::string& file, const YAML::Node& node) {
   // yaml-cpp marks are 0-based; editors count from 1.
   return file + ":" + std::to_string(node.Mark().line + 1);
+}
+
+std::optional<bool> readBool(const std::string& file, const std::string& key,
+                             const YAML::Node& node, std::string* error) {
+  bool flag = false;
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, flag)) {
+    *error = where(file, node) + ": '" + key + "' must be true or false";
+    return std::nullopt;
+  }
+  return flag;
 }
 
 std::optional<std::vector<std::string>> readStringList(const std::string& file,
@@ -166,12 +189,46 @@ std::optional<FileSettings> readConfigFile(const std::string& path, std::string*
       settings.max_tcp_queries_per_connection = readUnsigned(path, key, value, 0, 1u << 30, error);
       if (!settings.max_tcp_queries_per_connection) return std::nullopt;
     } else if (key == "query-log") {
-      bool flag = false;
-      if (!value.IsScalar() || !YAML::convert<bool>::decode(value, flag)) {
-        *error = where(path, value) + ": 'query-log' must be true or false";
+      settings.query_log = readBool(path, key, value, error);
+      if (!settings.query_log) return std::nullopt;
+    } else if (key == "serve-stale") {
+      settings.serve_stale = readBool(path, key, value, error);
+      if (!settings.serve_stale) return std::nullopt;
+    } else if (key == "qname-minimisation") {
+      settings.qname_minimisation = readBool(path, key, value, error);
+      if (!settings.qname_minimisation) return std::nullopt;
+    } else if (key == "root-hints") {
+      if (!value.IsScalar()) {
+        *error = where(path, value) + ": 'root-hints' must be a file name";
         return std::nullopt;
       }
-      settings.query_log = flag;
+      std::string file = value.Scalar();
+      if (std::filesystem::path(file).is_relative()) file = (base / file).string();
+      settings.root_hints = file;
+    } else if (key == "forward") {
+      settings.forward = readStringList(path, key, value, error);
+      if (!settings.forward) return std::nullopt;
+    } else if (key == "rebinding-allow") {
+      settings.rebinding_allow = readStringList(path, key, value, error);
+      if (!settings.rebinding_allow) return std::nullopt;
+    } else if (key == "forward-zones") {
+      if (!value.IsMap()) {
+        *error = where(path, value) + ": 'forward-zones' must map domains to server lists";
+        return std::nullopt;
+      }
+      std::vector<std::pair<std::string, std::vector<std::string>>> zones;
+      for (const auto& zone : value) {
+        auto servers = readStringList(path, "forward-zones", zone.second, error);
+        if (!servers) return std::nullopt;
+        zones.emplace_back(zone.first.Scalar(), *servers);
+      }
+      settings.forward_zones = std::move(zones);
+    } else if (key == "cache-max-entries") {
+      settings.cache_max_entries = readUnsigned(path, key, value, 1, 1u << 30, error);
+      if (!settings.cache_max_entries) return std::nullopt;
+    } else if (key == "cache-max-bytes") {
+      settings.cache_max_bytes = readUnsigned(path, key, value, 4096, 4000000000u, error);
+      if (!settings.cache_max_bytes) return std::nullopt;
     } else if (key == "log-level") {
       if (!value.IsScalar() || !isLogLevel(value.Scalar())) {
         *error = logLevelError(where(path, value) + ": 'log-level'",
@@ -182,7 +239,9 @@ std::optional<FileSettings> readConfigFile(const std::string& path, std::string*
     } else {
       *error = where(path, key_node) + ": unknown key '" + key +
                "' (known: zones, listen, workers, tcp-idle-timeout-ms, max-tcp-connections, "
-               "max-tcp-queries-per-connection, query-log, log-level)";
+               "max-tcp-queries-per-connection, query-log, log-level, root-hints, forward, "
+               "forward-zones, rebinding-allow, cache-max-entries, cache-max-bytes, serve-stale, "
+               "qname-minimisation)";
       return std::nullopt;
     }
   }
@@ -204,6 +263,14 @@ constexpr FlagSpec kFlags[] = {
     {"--max-tcp-queries-per-connection", true},
     {"--query-log", false},
     {"--log-level", true},
+    {"--root-hints", true},
+    {"--forward", true},
+    {"--forward-zone", true},
+    {"--rebinding-allow", true},
+    {"--cache-max-entries", true},
+    {"--cache-max-bytes", true},
+    {"--no-serve-stale", false},
+    {"--no-qname-minimisation", false},
     {"--help", false},
     {"--version", false},
 };
@@ -347,10 +414,19 @@ std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string*
     }
     if (settings->query_log) config.query_log = *settings->query_log;
     if (settings->log_level) config.log_level = *settings->log_level;
+    if (settings->root_hints) config.root_hints_file = *settings->root_hints;
+    if (settings->forward) config.forwarders = *settings->forward;
+    if (settings->forward_zones) config.forward_zones = *settings->forward_zones;
+    if (settings->rebinding_allow) config.rebinding_allow = *settings->rebinding_allow;
+    if (settings->cache_max_entries) config.cache_max_entries = *settings->cache_max_entries;
+    if (settings->cache_max_bytes) config.cache_max_bytes = *settings->cache_max_bytes;
+    if (settings->serve_stale) config.serve_stale = *settings->serve_stale;
+    if (settings->qname_minimisation) config.qname_minimisation = *settings->qname_minimisation;
   }
 
   // A list given by flags replaces the config's list rather than extending it.
-  bool zones_from_flags = false, listen_from_flags = false;
+  bool zones_from_flags = false, listen_from_flags = false, forward_from_flags = false,
+       forward_zones_from_flags = false, rebinding_from_flags = false;
   for (const auto& flag : *flags) {
     if (flag.name == "--zone") {
       if (!zones_from_flags) config.zone_files.clear();
@@ -384,6 +460,46 @@ std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string*
       config.max_tcp_queries_per_connection = *value;
     } else if (flag.name == "--query-log") {
       config.query_log = true;
+    } else if (flag.name == "--root-hints") {
+      config.root_hints_file = flag.value;
+    } else if (flag.name == "--forward") {
+      if (!forward_from_flags) config.forwarders.clear();
+      forward_from_flags = true;
+      config.forwarders.push_back(flag.value);
+    } else if (flag.name == "--forward-zone") {
+      // DOMAIN=ADDR[:PORT][,ADDR[:PORT]...]
+      const auto eq = flag.value.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == flag.value.size()) {
+        *error = "--forward-zone: expected DOMAIN=ADDR[:PORT][,ADDR...], got '" + flag.value + "'";
+        return std::nullopt;
+      }
+      std::vector<std::string> servers;
+      std::string rest = flag.value.substr(eq + 1);
+      for (std::size_t start = 0; start <= rest.size();) {
+        std::size_t comma = rest.find(',', start);
+        if (comma == std::string::npos) comma = rest.size();
+        servers.push_back(rest.substr(start, comma - start));
+        start = comma + 1;
+      }
+      if (!forward_zones_from_flags) config.forward_zones.clear();
+      forward_zones_from_flags = true;
+      config.forward_zones.emplace_back(flag.value.substr(0, eq), servers);
+    } else if (flag.name == "--rebinding-allow") {
+      if (!rebinding_from_flags) config.rebinding_allow.clear();
+      rebinding_from_flags = true;
+      config.rebinding_allow.push_back(flag.value);
+    } else if (flag.name == "--cache-max-entries") {
+      auto value = parseBounded(flag.value, 1, 1u << 30, flag.name, error);
+      if (!value) return std::nullopt;
+      config.cache_max_entries = *value;
+    } else if (flag.name == "--cache-max-bytes") {
+      auto value = parseBounded(flag.value, 4096, 4000000000u, flag.name, error);
+      if (!value) return std::nullopt;
+      config.cache_max_bytes = *value;
+    } else if (flag.name == "--no-serve-stale") {
+      config.serve_stale = false;
+    } else if (flag.name == "--no-qname-minimisation") {
+      config.qname_minimisation = false;
     } else if (flag.name == "--log-level") {
       if (!isLogLevel(flag.value)) {
         *error = logLevelError(flag.name, flag.value);
@@ -402,7 +518,76 @@ std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string*
     *error = "no listen address: give --listen ADDR:PORT or 'listen:' in the --config file";
     return std::nullopt;
   }
+  // Check the recursion settings now, so a typo is a usage error rather than a late failure.
+  if (!buildResolverConfig(config, error)) return std::nullopt;
   return config;
+}
+
+std::optional<resolver::ResolverConfig> buildResolverConfig(const ServerConfig& config,
+                                                            std::string* error) {
+  resolver::ResolverConfig out;
+  auto upstream = [&](const std::string& what,
+                      const std::string& text) -> std::optional<resolver::Endpoint> {
+    std::string why;
+    auto parsed = parseListenAddress(text, &why);
+    if (!parsed) {
+      *error = what + ": " + why;
+      return std::nullopt;
+    }
+    return resolver::Endpoint{boost::asio::ip::make_address(parsed->host), parsed->port};
+  };
+  auto domain = [&](const std::string& what,
+                    const std::string& text) -> std::optional<std::string> {
+    std::string why;
+    auto name = wire::nameFromText(text.back() == '.' ? text : text + ".", "", &why);
+    if (!name) {
+      *error = what + ": '" + text + "' is not a domain name: " + why;
+      return std::nullopt;
+    }
+    return wire::lowercaseName(*name);
+  };
+  if (config.root_hints_file.empty()) {
+    out.root_hints = resolver::builtinRootHints();
+  } else {
+    std::ifstream in(config.root_hints_file);
+    if (!in) {
+      *error = "root hints: cannot read '" + config.root_hints_file + "'";
+      return std::nullopt;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string why;
+    auto hints = resolver::parseRootHints(text.str(), &why);
+    if (!hints) {
+      *error = "root hints '" + config.root_hints_file + "': " + why;
+      return std::nullopt;
+    }
+    out.root_hints = *hints;
+  }
+  for (const auto& text : config.forwarders) {
+    auto ep = upstream("forward", text);
+    if (!ep) return std::nullopt;
+    out.forwarders.push_back(*ep);
+  }
+  for (const auto& [name, servers] : config.forward_zones) {
+    auto d = domain("forward zone", name);
+    if (!d) return std::nullopt;
+    resolver::ForwardZone zone{*d, {}};
+    for (const auto& text : servers) {
+      auto ep = upstream("forward zone " + name, text);
+      if (!ep) return std::nullopt;
+      zone.servers.push_back(*ep);
+    }
+    out.forward_zones.push_back(std::move(zone));
+  }
+  for (const auto& name : config.rebinding_allow) {
+    auto d = domain("rebinding-allow", name);
+    if (!d) return std::nullopt;
+    out.rebinding_allow.push_back(*d);
+  }
+  out.serve_stale = config.serve_stale;
+  out.qname_minimisation = config.qname_minimisation;
+  return out;
 }
 
 std::string usageText() {
@@ -426,6 +611,19 @@ source address.
                                connection evicts the longest idle one (default 1024)
   --max-tcp-queries-per-connection N   0 for unlimited (default 0)
   --query-log            log every query: client, name, type, rcode, view
+
+Recursion, for clients whose view may recurse (zone file key `recursion`; by default views
+of private, CGNAT and loopback space), for names outside every zone:
+  --root-hints FILE      named.root-format hints to iterate from (default: IANA's, built in)
+  --forward ADDR[:PORT]  forward to this resolver instead of iterating (repeatable: failover)
+  --forward-zone DOMAIN=ADDR[:PORT][,ADDR...]   names at or below DOMAIN go to these servers,
+                         e.g. cluster.local=10.96.0.10 (repeatable)
+  --rebinding-allow DOMAIN   answers below DOMAIN may carry private addresses (repeatable;
+                         otherwise such addresses are stripped: DNS rebinding protection)
+  --cache-max-entries N  resolver cache entries (default 100000)
+  --cache-max-bytes N    resolver cache memory bound (default 67108864)
+  --no-serve-stale       answer SERVFAIL rather than expired data when upstreams fail
+  --no-qname-minimisation    send the full name to every server (RFC 9156 off)
   --log-level LEVEL      trace, debug, info, warn or error (default info)
   --help                 print this text
   --version              print the version

@@ -57,7 +57,7 @@ const RenderedAnswer& lookup(const CompiledView& view, const ParsedQuery& q,
 
 std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                        Transport transport) {
+                        Transport transport, RecursionRequest* recursion) {
   ParsedQuery q;
   switch (wire::parseQuery(query, q)) {
     case ParseStatus::kDrop:
@@ -102,10 +102,21 @@ std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
     // RFC 6891 6.1.3: BADVERS, told through the OPT record's extended rcode.
     rcode = wire::rcode::BADVERS & 0x0F;
     ext_rcode = wire::rcode::BADVERS >> 4;
-  } else if (q.qclass == wire::kClassIN && q.qtype != wire::type::AXFR &&
-             q.qtype != wire::type::IXFR &&
-             (zone = snapshot.findZone(q.qname_lower, q.qname_len)) != nullptr &&
-             (view = zone->selectView(client)) != nullptr) {
+  } else if (q.qclass != wire::kClassIN || q.qtype == wire::type::AXFR ||
+             q.qtype == wire::type::IXFR) {
+    // REFUSED: other classes and zone transfers are not served.
+  } else if ((zone = snapshot.findZone(q.qname_lower, q.qname_len)) == nullptr) {
+    // Outside our zones: the resolver answers, if the client's view may recurse.
+    const CompiledView* rview = recursion ? snapshot.recursionView(client) : nullptr;
+    if (rview) {
+      recursion->needed = true;
+      recursion->policy = rview->policy;
+      recursion->limit = limit;
+      recursion->query = q;
+      return 0;
+    }
+  } else if ((view = zone->selectView(client)) != nullptr) {
+    if (view->recursion) flags |= wire::kFlagRA;
     const RenderedAnswer& a = lookup(*view, q, zone->origin.size());
     rcode = a.rcode;
     flags |= wire::kFlagAA;

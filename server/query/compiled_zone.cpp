@@ -385,8 +385,17 @@ const CompiledZone* Snapshot::findZone(const std::uint8_t* qname, std::size_t le
   return best;
 }
 
+const CompiledView* Snapshot::recursionView(const ClientAddress& client) const {
+  for (const auto& z : zones) {
+    const CompiledView* view = z.selectView(client);
+    if (view && view->recursion) return view;
+  }
+  return nullptr;
+}
+
 std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& zones) {
   auto snapshot = std::make_shared<Snapshot>();
+  std::map<std::string, std::uint32_t> policies;  // view name -> cache partition
   for (const auto& z : zones) {
     CompiledZone cz;
     cz.origin = z.origin;
@@ -394,6 +403,10 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
     cz.serial = z.serial;
     for (std::size_t i = 0; i < z.views.size(); ++i) {
       cz.views.push_back(compileView(z, z.views[i]));
+      cz.views.back().recursion = z.views[i].recursion;
+      cz.views.back().policy =
+          policies.try_emplace(z.views[i].name, static_cast<std::uint32_t>(policies.size() + 1))
+              .first->second;
       for (const auto& p : z.views[i].prefixes)
         cz.prefixes.push_back({p, static_cast<std::uint32_t>(i)});
     }

@@ -85,6 +85,7 @@ class AnswerEngineTest : public ::testing::Test {
     }
     add(vpn, "*.example.test.", type::A, a(221));
     add(pub, "grafana.example.test.", type::A, a(250));
+    lan.recursion = true;  // LAN clients may resolve outside names; the others may not
     z.views = {lan, vpn, pub};
     snapshot_ = compileSnapshot({z});
   }
@@ -178,7 +179,7 @@ TEST_F(AnswerEngineTest, ExactNameIsAuthoritativeAndEchoesCase) {
   EXPECT_TRUE(ldns_pkt_qr(r.pkt.get()));
   EXPECT_TRUE(ldns_pkt_aa(r.pkt.get()));
   EXPECT_TRUE(ldns_pkt_rd(r.pkt.get()));
-  EXPECT_FALSE(ldns_pkt_ra(r.pkt.get()));
+  EXPECT_TRUE(ldns_pkt_ra(r.pkt.get()));  // the LAN view may recurse
   EXPECT_EQ(ldns_pkt_get_rcode(r.pkt.get()), LDNS_RCODE_NOERROR);
   EXPECT_EQ(section(ldns_pkt_answer(r.pkt.get())),
             std::set<std::string>{"AuTh.Example.TEST.\t300\tIN\tA\t192.0.2.250"});
@@ -304,6 +305,37 @@ TEST_F(AnswerEngineTest, RefusedOutsideZoneOrView) {
   EXPECT_EQ(ldns_pkt_get_rcode(no_view.pkt.get()), LDNS_RCODE_REFUSED);
   auto v6 = ask(query("auth.example.test.", LDNS_RR_TYPE_A), "2001:db8::1");
   EXPECT_EQ(ldns_pkt_get_rcode(v6.pkt.get()), LDNS_RCODE_REFUSED);
+}
+
+TEST_F(AnswerEngineTest, OutsideNamesGoToTheResolverOnlyForRecursingViews) {
+  std::vector<std::uint8_t> out(kMaxResponseSize);
+  auto q = query("www.Example.COM.", LDNS_RR_TYPE_AAAA, 4096);
+  RecursionRequest lan;
+  EXPECT_EQ(answerQuery(*snapshot_, *ClientAddress::fromString("127.0.0.1"), q, out,
+                        Transport::kUdp, &lan),
+            0u);
+  ASSERT_TRUE(lan.needed);
+  EXPECT_EQ(lan.policy, snapshot_->zones[0].views[0].policy);
+  EXPECT_NE(lan.policy, 0u);
+  EXPECT_EQ(lan.limit, 1232u);
+  EXPECT_EQ(lan.query.qtype, LDNS_RR_TYPE_AAAA);
+  EXPECT_EQ(lan.query.qname_lower[1], 'w');
+  EXPECT_EQ(lan.query.qname[5], 'E');  // the client's spelling is kept for the answer
+  // A view without recursion, and a caller without a resolver, get REFUSED.
+  RecursionRequest vpn;
+  std::size_t n = answerQuery(*snapshot_, *ClientAddress::fromString("127.0.0.2"), q, out,
+                              Transport::kUdp, &vpn);
+  EXPECT_FALSE(vpn.needed);
+  ASSERT_GT(n, 12u);
+  EXPECT_EQ(out[3] & 0x0F, LDNS_RCODE_REFUSED);
+  EXPECT_EQ(ldns_pkt_get_rcode(ask(q, "127.0.0.1").pkt.get()), LDNS_RCODE_REFUSED);
+  // Our own zone always wins over recursion, with RA set for a recursing view.
+  RecursionRequest own;
+  auto r = query("auth.example.test.", LDNS_RR_TYPE_A);
+  n = answerQuery(*snapshot_, *ClientAddress::fromString("127.0.0.1"), r, out, Transport::kUdp,
+                  &own);
+  EXPECT_FALSE(own.needed);
+  EXPECT_TRUE(out[3] & 0x80);  // RA
 }
 
 TEST_F(AnswerEngineTest, EdnsEchoedAndTruncationOverUdp) {

@@ -1,10 +1,13 @@
 // horizond's settings: command-line flags, optionally preceded by a YAML config file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "horizon/resolver/resolver.hpp"
 
 namespace horizon::net {
 
@@ -24,6 +27,16 @@ struct ServerConfig {
   unsigned max_tcp_queries_per_connection = 0;  // 0: unlimited
   bool query_log = false;
   std::string log_level = "info";
+
+  // Recursion for names outside our zones (for views that may recurse).
+  std::string root_hints_file;          // empty: the IANA root hints built in
+  std::vector<std::string> forwarders;  // "ADDR[:PORT]": forward instead of iterating
+  std::vector<std::pair<std::string, std::vector<std::string>>> forward_zones;  // domain, servers
+  std::vector<std::string> rebinding_allow;  // domains whose answers may carry private addresses
+  std::size_t cache_max_entries = 100000;
+  std::size_t cache_max_bytes = 64u << 20;
+  bool serve_stale = true;
+  bool qname_minimisation = true;
 };
 
 /// Parses "127.0.0.1:5353", "[::1]:5353", "::1" (port 53) or "5353" (127.0.0.1). Sets *error.
@@ -33,6 +46,11 @@ std::optional<ListenAddress> parseListenAddress(const std::string& text, std::st
 /// and sets *error on any bad flag or config value; *help_requested is set for --help.
 std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string* error,
                                              bool* help_requested);
+
+/// Turns the recursion settings into the resolver's configuration: reads the root hints file,
+/// parses upstream addresses and domains. Returns nullopt and sets *error naming the setting.
+std::optional<resolver::ResolverConfig> buildResolverConfig(const ServerConfig& config,
+                                                            std::string* error);
 
 /// The text printed for --help.
 std::string usageText();

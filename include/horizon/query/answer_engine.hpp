@@ -8,17 +8,28 @@
 
 #include "horizon/query/address.hpp"
 #include "horizon/query/compiled_zone.hpp"
+#include "horizon/wire/message.hpp"
 
 namespace horizon::query {
 
 enum class Transport : std::uint8_t { kUdp, kTcp };
 
+/// Set by answerQuery when the answer must come from recursion: the name is outside our zones
+/// and the client's view may recurse. The caller then answers from the resolver.
+struct RecursionRequest {
+  bool needed = false;
+  std::uint32_t policy = 0;  // the resolution policy (view) whose cache entries apply
+  std::size_t limit = 0;     // the most bytes the client accepts in the response
+  wire::ParsedQuery query;
+};
+
 /// Writes the response to `query` from `client` into `out` and returns its size; 0 means send
-/// nothing (not a query, or too short to answer). `out` must hold at least 65535 bytes for TCP
-/// and at least the largest UDP payload the server accepts (we clamp to 65535 anyway).
+/// nothing (not a query, or too short to answer) or, when `recursion` is given and its `needed`
+/// is set, that the resolver must answer. `out` must hold at least 65535 bytes for TCP and at
+/// least the largest UDP payload the server accepts (we clamp to 65535 anyway).
 std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                        Transport transport);
+                        Transport transport, RecursionRequest* recursion = nullptr);
 
 /// Size of the response buffer a worker should own.
 constexpr std::size_t kMaxResponseSize = 65535;

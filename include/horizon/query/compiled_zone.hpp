@@ -49,6 +49,8 @@ struct CompiledView {
   std::uint32_t nxdomain_answer = 0;
   std::vector<std::uint32_t> table;  // open-addressing hash table of node index + 1; 0 = empty
   std::size_t record_count = 0;
+  bool recursion = false;    // its clients may resolve names outside our zones
+  std::uint32_t policy = 0;  // resolver cache partition: one per distinct view name
 
   /// Finds a node by lowercase wire name; nullptr when absent. Allocation-free.
   const NameNode* find(const std::uint8_t* name, std::size_t len) const;
@@ -76,6 +78,9 @@ struct Snapshot {
 
   /// The zone whose origin is the longest suffix of `qname_lower`, or nullptr.
   const CompiledZone* findZone(const std::uint8_t* qname_lower, std::size_t len) const;
+  /// For a name outside every zone: the first zone (in load order) that puts the client in a
+  /// view allowed to recurse gives that view; nullptr when none does.
+  const CompiledView* recursionView(const ClientAddress& client) const;
 };
 
 /// Compiles loaded zones into a snapshot: builds the name trees and renders every answer.

@@ -132,6 +132,13 @@ ExitStatus waitForExit(pid_t pid, Millis timeout) {
 pid_t spawnHorizond(const std::vector<std::string>& args, const std::string& output_path) {
   std::vector<std::string> storage;
   storage.push_back(HORIZOND_PATH);
+  // A test's horizond must never iterate from the real root servers: unless the test chose its
+  // own upstreams, it gets root hints that point at a loopback address where nothing answers.
+  // They go first, so a test's deliberately broken last flag stays last.
+  const bool own_upstreams = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a.rfind("--root-hints", 0) == 0 || a.rfind("--forward", 0) == 0;
+  });
+  if (!own_upstreams) storage.push_back("--root-hints=" HORIZON_TEST_DATA "/loopback.hints");
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& arg : storage) argv.push_back(arg.data());
