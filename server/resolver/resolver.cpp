@@ -144,6 +144,8 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   bool stopping = false;
 
   void start(const Key& key, bool background);
+  void rememberDelegation(const std::string& zone, std::vector<Endpoint> servers,
+                          std::uint32_t ttl);
   void finish(const Key& key, Outcome outcome);
   std::vector<Record> stripRebinding(const std::string& qname, std::vector<Record> records) const;
 };
@@ -358,8 +360,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     glueless_ = glueless;
     tried_.clear();
     minimised_labels_ = wire::labelCount(cut_) + 1;
-    if (!servers.empty())
-      impl_->delegations[zone] = {servers, Clock::now() + std::chrono::seconds(ttl)};
+    if (!servers.empty()) impl_->rememberDelegation(zone, servers, ttl);
     return true;
   }
 
@@ -382,8 +383,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     if (finished_) return;
     for (const auto& rec : o.answer)
       if (auto ep = endpointFromRecord(rec)) servers_.push_back(*ep);
-    if (!servers_.empty() && !cut_.empty() && cut_.size() > 1)
-      impl_->delegations[cut_] = {servers_, Clock::now() + std::chrono::seconds(3600)};
+    if (!servers_.empty() && cut_.size() > 1) impl_->rememberDelegation(cut_, servers_, 3600);
     step();
   }
 
@@ -508,6 +508,19 @@ void Resolver::Impl::start(const Key& key, bool background) {
     impl->finish(key, std::move(o));
   });
   task->run();
+}
+
+void Resolver::Impl::rememberDelegation(const std::string& zone, std::vector<Endpoint> servers,
+                                        std::uint32_t ttl) {
+  // Bounded like the cache: at the limit, forget expired cuts, and if that is not enough, all
+  // of them (they are relearnt from the root at the cost of a few queries).
+  constexpr std::size_t kMaxDelegations = 10000;
+  const auto now = Clock::now();
+  if (delegations.size() >= kMaxDelegations) {
+    std::erase_if(delegations, [&](const auto& d) { return d.second.expires <= now; });
+    if (delegations.size() >= kMaxDelegations) delegations.clear();
+  }
+  delegations[zone] = {std::move(servers), now + std::chrono::seconds(std::min(ttl, 86400u))};
 }
 
 std::vector<Record> Resolver::Impl::stripRebinding(const std::string& qname,
