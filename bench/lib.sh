@@ -1,0 +1,251 @@
+# Shell functions shared by compare_nsd.sh and compare_unbound.sh. Sourced, not run.
+#
+# The sourcing script sets, before calling them:
+#   LOG_TAG                  prefix of log lines
+#   REPO_DIR BUILD_DIR WORK  repository, horizond build directory, work directory (mktemp -d)
+#   LOOPBACK                 the address dnsperf and dig send to (127.0.0.1)
+#   DURATION RATE CLIENTS THREADS OUTSTANDING ROUNDS WORKERS   as documented in each script
+#   QUERY_FILE               dnsperf's input (name type per line)
+# and registers every process it starts with `started PID`, so that `cleanup` (an EXIT trap)
+# stops exactly those, by id.
+# shellcheck shell=bash
+
+log() { printf '[%s] %s\n' "${LOG_TAG}" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# --- Tools ----------------------------------------------------------------------------------------
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# install_missing COMMAND:PACKAGE ...: apt-get installs the packages whose command is missing.
+install_missing() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || [[ -x "/usr/sbin/${pair%%:*}" ]] || missing+=("${pair#*:}")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  fi
+}
+
+build_horizond() {
+  if [[ -n "${HORIZOND:-}" ]]; then
+    [[ -x "${HORIZOND}" ]] || die "HORIZOND=${HORIZOND} is not an executable"
+    return
+  fi
+  log "building horizond (Release) in ${BUILD_DIR}"
+  cmake -S "${REPO_DIR}" -B "${BUILD_DIR}" -DCMAKE_BUILD_TYPE=Release -DHORIZON_BUILD_TESTS=OFF \
+    >"${WORK}/cmake-configure.log" 2>&1 || {
+    cat "${WORK}/cmake-configure.log" >&2
+    die "cmake configure failed"
+  }
+  cmake --build "${BUILD_DIR}" -j2 --target horizond >"${WORK}/cmake-build.log" 2>&1 || {
+    tail -n 40 "${WORK}/cmake-build.log" >&2
+    die "building horizond failed"
+  }
+  HORIZOND="${BUILD_DIR}/server/horizond"
+}
+
+# --- Processes ------------------------------------------------------------------------------------
+
+STARTED_PIDS=()
+started() { STARTED_PIDS+=("$1"); }
+
+cleanup() {
+  local status=$? pid
+  # Only the processes this script started, by their ids (each stops its own children).
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill -TERM "${pid}" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "${pid}" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "${pid}" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [[ -n "${WORK}" && -d "${WORK}" ]]; then
+    if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "work directory kept: ${WORK}"; else rm -rf "${WORK}"; fi
+  fi
+  exit "${status}"
+}
+
+port_in_use() {
+  ss -Hlnu "sport = :$1" 2>/dev/null | grep -q . || ss -Hlnt "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# wait_for_answer NAME ADDR PORT PID QNAME QTYPE: until the server gives an answer to a query it
+# answers by itself (bounded: 10 s).
+wait_for_answer() {
+  local name="$1" addr="$2" port="$3" pid="$4" qname="$5" qtype="$6"
+  for _ in $(seq 100); do
+    kill -0 "${pid}" 2>/dev/null || die "${name} exited during start-up (see its log in ${WORK})"
+    if dig @"${addr}" -p "${port}" +tries=1 +time=1 +short "${qname}" "${qtype}" 2>/dev/null |
+      grep -q .; then
+      return
+    fi
+    sleep 0.1
+  done
+  die "${name} did not answer on ${addr}:${port} within 10 s"
+}
+
+# --- /proc accounting -----------------------------------------------------------------------------
+
+# The pid and all its descendants (NSD forks its servers and xfrd; horizond and Unbound have
+# threads, whose times their own /proc/PID/stat already includes).
+process_tree() {
+  local root="$1"
+  local -A parent=()
+  local stat pid rest
+  for stat in /proc/[0-9]*/stat; do
+    # Processes come and go while we scan; a vanished one is simply not in the tree.
+    { read -r rest <"${stat}"; } 2>/dev/null || continue
+    pid="${rest%% *}"
+    rest="${rest##*) }"  # the comm field may hold spaces; everything after ") " is fixed
+    read -r _ ppid _ <<<"${rest}"
+    parent["${pid}"]="${ppid}"
+  done
+  local tree=("${root}") changed=1 p
+  while ((changed)); do
+    changed=0
+    for p in "${!parent[@]}"; do
+      if [[ " ${tree[*]} " != *" ${p} "* && " ${tree[*]} " == *" ${parent[${p}]} "* ]]; then
+        tree+=("${p}")
+        changed=1
+      fi
+    done
+  done
+  echo "${tree[@]}"
+}
+
+# utime + stime of the tree, in clock ticks.
+cpu_ticks() {
+  local total=0 pid rest
+  for pid in $(process_tree "$1"); do
+    { read -r rest <"/proc/${pid}/stat"; } 2>/dev/null || continue
+    rest="${rest##*) }"
+    # Fields after "pid (comm) ": state is 1st, utime 12th, stime 13th (proc(5) fields 14, 15).
+    local -a f
+    read -r -a f <<<"${rest}"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "${total}"
+}
+
+# Sum of a kB field over the tree: VmRSS from status, or Pss from smaps_rollup.
+memory_kib() {
+  local root="$1" field="$2" file="$3" total=0 pid value
+  for pid in $(process_tree "${root}"); do
+    value="$(awk -v f="${field}:" '$1 == f { print $2; exit }' "/proc/${pid}/${file}" 2>/dev/null)"
+    total=$((total + ${value:-0}))
+  done
+  echo "${total}"
+}
+
+# --- Timing ---------------------------------------------------------------------------------------
+
+# Runs dnsperf and sets DP_QPS and DP_COMPLETED from its summary (globals rather than output,
+# so that a failure here stops the script instead of a subshell). Extra arguments go to dnsperf.
+DP_QPS=""
+DP_COMPLETED=""
+run_dnsperf() {
+  local port="$1" out="$2"
+  shift 2
+  timeout $((DURATION + 30)) dnsperf -s "${LOOPBACK}" -p "${port}" -d "${QUERY_FILE}" \
+    -l "${DURATION}" -c "${CLIENTS}" -T "${THREADS}" -q "${OUTSTANDING}" -t 2 -e "$@" \
+    >"${out}" 2>&1 || die "dnsperf failed; see ${out}:"$'\n'"$(tail -n 20 "${out}")"
+  DP_QPS="$(awk '/Queries per second:/ { print $4 }' "${out}")"
+  DP_COMPLETED="$(awk '/Queries completed:/ { print $3 }' "${out}")"
+  [[ -n "${DP_QPS}" && -n "${DP_COMPLETED}" ]] || die "cannot read dnsperf's summary in ${out}"
+}
+
+declare -A RESULTS=()  # "server metric" -> space-separated values, one per round
+
+record() { RESULTS["$1 $2"]="${RESULTS["$1 $2"]:-} $3"; }
+
+# Server CPU microseconds per completed query between two cpu_ticks readings.
+us_per_query() {
+  awk -v t=$(($2 - $1)) -v hz="$(getconf CLK_TCK)" -v n="$3" \
+    'BEGIN { printf "%.3f", t * 1e6 / hz / n }'
+}
+
+measure_round() {
+  local server="$1" port="$2" pid="$3" round="$4"
+  local qps before us_max us
+  # CPU per query at saturation too: there batches are full, at a fixed rate wake-ups dominate.
+  before="$(cpu_ticks "${pid}")"
+  run_dnsperf "${port}" "${WORK}/${server}-max-${round}.txt"
+  qps="${DP_QPS}"
+  us_max="$(us_per_query "${before}" "$(cpu_ticks "${pid}")" "${DP_COMPLETED}")"
+  record "${server}" qps "${qps}"
+  record "${server}" cpumax "${us_max}"
+
+  before="$(cpu_ticks "${pid}")"
+  run_dnsperf "${port}" "${WORK}/${server}-rate-${round}.txt" -Q "${RATE}"
+  ((DP_COMPLETED > 0)) || die "${server}: no query completed at ${RATE} qps"
+  us="$(us_per_query "${before}" "$(cpu_ticks "${pid}")" "${DP_COMPLETED}")"
+  record "${server}" cpu "${us}"
+  record "${server}" rss "$(memory_kib "${pid}" VmRSS status)"
+  record "${server}" pss "$(memory_kib "${pid}" Pss smaps_rollup)"
+  log "round ${round} ${server}: ${qps} qps max (${us_max} us CPU/query);" \
+    "${us} us CPU/query at ${RATE} qps (${DP_COMPLETED} answered)"
+}
+
+median() {
+  tr ' ' '\n' <<<"$1" | grep . | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+# print_table SERVER_A SERVER_B RATIO_LABEL: medians of both, and A/B.
+print_table() {
+  local a="$1" b="$2" label="$3" s
+  declare -A med=()
+  for s in "${a}" "${b}"; do
+    med["${s} qps"]="$(median "${RESULTS["${s} qps"]}")"
+    med["${s} cpumax"]="$(median "${RESULTS["${s} cpumax"]}")"
+    med["${s} cpu"]="$(median "${RESULTS["${s} cpu"]}")"
+    med["${s} rss"]="$(awk -v k="$(median "${RESULTS["${s} rss"]}")" 'BEGIN { printf "%.1f", k / 1024 }')"
+    med["${s} pss"]="$(awk -v k="$(median "${RESULTS["${s} pss"]}")" 'BEGIN { printf "%.1f", k / 1024 }')"
+  done
+  local format='%-16s %10s %14s %16s %9s %9s\n'
+  echo
+  # The runs load the machine themselves (dnsperf and 2 workers); before them the load should be
+  # near 0, or other work (builds, tests) shared the CPUs and the figures are noise.
+  echo "Load average before the rounds: ${LOAD_BEFORE} (well above 0 means other work shared the CPUs)"
+  echo "Medians of ${ROUNDS} rounds; ${DURATION} s per run; dnsperf -c ${CLIENTS} -T ${THREADS}" \
+    "-q ${OUTSTANDING} -e; ${WORKERS} workers each; $(nproc) CPUs shared with dnsperf"
+  # shellcheck disable=SC2059 # the format is ours
+  printf "${format}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
+  # shellcheck disable=SC2059
+  printf "${format}" ---------------- ---------- -------------- ---------------- --------- ---------
+  for s in "${a}" "${b}"; do
+    # shellcheck disable=SC2059
+    printf "${format}" "${s}" "$(printf '%.0f' "${med["${s} qps"]}")" \
+      "$(printf '%.2f' "${med["${s} cpumax"]}")" "$(printf '%.2f' "${med["${s} cpu"]}")" \
+      "${med["${s} rss"]}" "${med["${s} pss"]}"
+  done
+  # shellcheck disable=SC2059
+  printf "${format}" "${label}" \
+    "$(ratio "${med["${a} qps"]}" "${med["${b} qps"]}")" \
+    "$(ratio "${med["${a} cpumax"]}" "${med["${b} cpumax"]}")" \
+    "$(ratio "${med["${a} cpu"]}" "${med["${b} cpu"]}")" \
+    "$(ratio "${med["${a} rss"]}" "${med["${b} rss"]}")" \
+    "$(ratio "${med["${a} pss"]}" "${med["${b} pss"]}")"
+  echo
+  echo "Per round:"
+  for s in "${a}" "${b}"; do
+    echo "  ${s}: qps${RESULTS["${s} qps"]}; us/q @max${RESULTS["${s} cpumax"]};" \
+      "us/q @${RATE}${RESULTS["${s} cpu"]}"
+  done
+  echo "(max qps higher is better; CPU per query and memory lower is better)"
+}
