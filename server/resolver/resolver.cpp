@@ -179,31 +179,47 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
 
   void forward(const std::vector<Endpoint>& servers) {
     forwarders_ = servers;
-    forwardNext(0);
+    forwardNext();
   }
 
-  void forwardNext(std::size_t index) {
-    if (index >= forwarders_.size()) return fail("no forwarder answered");
+  // Failover: the healthiest forwarder not yet tried (ServerSelection ranks by smoothed RTT and
+  // pushes servers that time out to the back), so a dead first forwarder costs one timeout
+  // once, not one per question.
+  void forwardNext() {
+    std::vector<Endpoint> untried;
+    for (const auto& s : forwarders_)
+      if (std::find(tried_.begin(), tried_.end(), s) == tried_.end()) untried.push_back(s);
+    if (untried.empty()) return fail("no forwarder answered");
     if (!charge()) return;
+    const Endpoint server = untried[impl_->selection->pick(untried, tried_)];
+    tried_.push_back(server);
     ExchangeOptions options;
     options.recursion_desired = true;
-    options.timeout = impl_->selection->timeoutFor(forwarders_[index]);
+    options.timeout = timeoutFor(server, untried.size());
     auto self = shared_from_this();
-    Endpoint server = forwarders_[index];
-    impl_->upstream.exchange(server, name_, qtype_, options,
-                             [self, index, server](ExchangeResult r) {
-                               self->onForwarded(index, server, std::move(r));
-                             });
+    impl_->upstream.exchange(server, name_, qtype_, options, [self, server](ExchangeResult r) {
+      self->onForwarded(server, std::move(r));
+    });
   }
 
-  void onForwarded(std::size_t index, const Endpoint& server, ExchangeResult r) {
+  // The server's own timeout, but never more than a fair share of the time left, so that the
+  // remaining candidates still get asked before the question's deadline.
+  std::chrono::milliseconds timeoutFor(const Endpoint& server, std::size_t candidates) const {
+    using std::chrono::milliseconds;
+    const auto left = std::chrono::duration_cast<milliseconds>(budget_->deadline - Clock::now());
+    const auto share = left / static_cast<long>(std::max<std::size_t>(1, candidates));
+    return std::clamp(std::min(impl_->selection->timeoutFor(server), share), milliseconds(50),
+                      std::max(milliseconds(50), left));
+  }
+
+  void onForwarded(const Endpoint& server, ExchangeResult r) {
     if (r.status != ExchangeResult::Status::kOk) {
       impl_->selection->recordTimeout(server);
-      return forwardNext(index + 1);  // failover
+      return forwardNext();  // failover
     }
     impl_->selection->recordRtt(server, r.rtt);
     const Message& m = *r.response;
-    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN) return forwardNext(index + 1);
+    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN) return forwardNext();
     // A forwarder resolves the whole chain; keep only the records on the chain from our name.
     Outcome out;
     out.rcode = static_cast<std::uint8_t>(m.rcode);
@@ -277,7 +293,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     }
     sent_minimised_ = send_name != name_;
     ExchangeOptions options;
-    options.timeout = impl_->selection->timeoutFor(server);
+    options.timeout = timeoutFor(server, untried.size());
     auto self = shared_from_this();
     impl_->upstream.exchange(
         server, send_name, send_type, options,
