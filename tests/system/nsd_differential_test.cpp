@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "dns_hierarchy.hpp"
 #include "test_support.hpp"
 
 namespace horizon::test {
@@ -46,25 +47,7 @@ class NsdProcess {
     // No chroot and no user switch (username ""), so NSD reads the zone where it lies; its
     // state files stay in the temp dir; minimal-responses keeps NS out of positive answers.
     std::ostringstream conf;
-    conf << "server:\n"
-         << "  ip-address: 127.0.0.1@" << port << "\n"
-         << "  port: " << port << "\n"
-         << "  do-ip6: no\n"
-         << "  username: \"\"\n"
-         << "  chroot: \"\"\n"
-         << "  zonesdir: \"\"\n"
-         << "  pidfile: \"" << d << "/nsd.pid\"\n"
-         << "  xfrdfile: \"" << d << "/xfrd.state\"\n"
-         << "  zonelistfile: \"" << d << "/zone.list\"\n"
-         << "  database: \"\"\n"
-         << "  verbosity: 1\n"
-         << "  server-count: 1\n"
-         << "  minimal-responses: yes\n"
-         << "  refuse-any: no\n"
-         << "  hide-version: yes\n"
-         << "remote-control:\n"
-         << "  control-enable: no\n"
-         << "zone:\n"
+    conf << nsdServerSection({"127.0.0.1@" + std::to_string(port)}, d) << "zone:\n"
          << "  name: " << kZone << "\n"
          << "  zonefile: \"" << kZoneFile << "\"\n";
     const std::string conf_path = dir.write("nsd.conf", conf.str());

@@ -85,6 +85,33 @@ inline std::string findUnboundProgram() {
 }
 
 /// The whole content of a text file ("" when it cannot be read).
+/// The server and remote-control sections of an nsd.conf for a test's own NSD: listening on each
+/// "address@port", no chroot and no user switch, every state file in `state_dir`, minimal
+/// responses (no NS in the authority section of positive answers), ANY answered in full.
+inline std::string nsdServerSection(const std::vector<std::string>& listen,
+                                    const std::string& state_dir) {
+  std::ostringstream conf;
+  conf << "server:\n";
+  for (const auto& address : listen) conf << "  ip-address: " << address << "\n";
+  conf << "  do-ip6: no\n"
+       << "  username: \"\"\n"
+       << "  chroot: \"\"\n"
+       << "  zonesdir: \"\"\n"
+       << "  pidfile: \"" << state_dir << "/nsd.pid\"\n"
+       << "  xfrdfile: \"" << state_dir << "/xfrd.state\"\n"
+       << "  xfrdir: \"" << state_dir << "\"\n"
+       << "  zonelistfile: \"" << state_dir << "/zone.list\"\n"
+       << "  database: \"\"\n"
+       << "  verbosity: 1\n"
+       << "  server-count: 1\n"
+       << "  minimal-responses: yes\n"
+       << "  refuse-any: no\n"
+       << "  hide-version: yes\n"
+       << "remote-control:\n"
+       << "  control-enable: no\n";
+  return conf.str();
+}
+
 inline std::string readTextFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -810,25 +837,10 @@ class DnsHierarchy {
   std::string writeNsdConfig(const Server& server) const {
     const std::string d = dir_.path() + "/" + server.label;
     std::filesystem::create_directories(d);
+    std::vector<std::string> listen;
+    for (int host : server.hosts) listen.push_back(address(host) + "@53");
     std::ostringstream conf;
-    conf << "server:\n";
-    for (int host : server.hosts) conf << "  ip-address: " << address(host) << "@53\n";
-    conf << "  port: 53\n"
-         << "  do-ip6: no\n"
-         << "  username: \"\"\n"
-         << "  chroot: \"\"\n"
-         << "  zonesdir: \"\"\n"
-         << "  pidfile: \"" << d << "/nsd.pid\"\n"
-         << "  xfrdfile: \"" << d << "/xfrd.state\"\n"
-         << "  xfrdir: \"" << d << "\"\n"
-         << "  zonelistfile: \"" << d << "/zone.list\"\n"
-         << "  database: \"\"\n"
-         << "  verbosity: 1\n"
-         << "  server-count: 1\n"
-         << "  minimal-responses: yes\n"
-         << "  hide-version: yes\n"
-         << "remote-control:\n"
-         << "  control-enable: no\n";
+    conf << nsdServerSection(listen, d);
     for (const auto& zone : server.zones) {
       const std::string file_name = zone.origin == "." ? "root.zone" : zone.origin + "zone";
       const std::string file = d + "/" + file_name;
