@@ -63,6 +63,35 @@ struct alignas(cmsghdr) ControlBuffer {
   unsigned char bytes[kControlSize];
 };
 
+// On a socket bound to 0.0.0.0 or [::], makes `reply` leave from the address that `query` was
+// sent to, not whatever the routing table prefers, or the client's connected socket would
+// discard the answer. `control` must outlive the send.
+void setReplySource(const msghdr& query, msghdr& reply, ControlBuffer& control) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&query); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&query), c)) {
+    const bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO;
+    const bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO;
+    if (!v4 && !v6) continue;
+    const std::size_t size = v4 ? sizeof(in_pktinfo) : sizeof(in6_pktinfo);
+    reply.msg_control = control.bytes;
+    reply.msg_controllen = CMSG_SPACE(size);
+    cmsghdr* o = CMSG_FIRSTHDR(&reply);
+    o->cmsg_level = c->cmsg_level;
+    o->cmsg_type = c->cmsg_type;
+    o->cmsg_len = CMSG_LEN(size);
+    if (v4) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      info.ipi_spec_dst = info.ipi_addr;  // the source to use: where the query went
+      info.ipi_ifindex = 0;
+      std::memcpy(CMSG_DATA(o), &info, sizeof info);
+    } else {
+      std::memcpy(CMSG_DATA(o), CMSG_DATA(c), size);
+    }
+    return;
+  }
+}
+
 std::string endpointText(const asio::ip::address& address, std::uint16_t port) {
   if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(port);
   return address.to_string() + ":" + std::to_string(port);
@@ -677,11 +706,23 @@ int UdpListener::receiveAndAnswer() {
     if (recursion.needed) {
       // A resolved answer goes out later with its own sendto, from this worker's thread.
       size = w.answerRecursive(recursion, std::span(response, kUdpBufferSize), [&] {
-        return [fd, peer_copy = w.peers[i], peer_len = in.msg_namelen,
-                &w](std::span<const std::uint8_t> bytes) {
-          if (::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT,
-                       reinterpret_cast<const sockaddr*>(&peer_copy), peer_len) < 0)
-            w.logError("worker {}: sendto after resolution: {}", w.index, std::strerror(errno));
+        // Keep what the reply needs: the client's address and, on a wildcard socket, the
+        // address the query was sent to.
+        auto source = std::make_shared<ControlBuffer>();
+        msghdr probe{};
+        if (wildcard_) setReplySource(in, probe, *source);
+        return [fd, peer_copy = w.peers[i], peer_len = in.msg_namelen, source,
+                control_len = probe.msg_controllen, &w](std::span<const std::uint8_t> bytes) {
+          iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
+          msghdr h{};
+          h.msg_name = const_cast<sockaddr_storage*>(&peer_copy);
+          h.msg_namelen = peer_len;
+          h.msg_iov = &iov;
+          h.msg_iovlen = 1;
+          h.msg_control = control_len ? source->bytes : nullptr;
+          h.msg_controllen = control_len;
+          if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
+            w.logError("worker {}: send after resolution: {}", w.index, std::strerror(errno));
         };
       });
     }
@@ -698,40 +739,7 @@ int UdpListener::receiveAndAnswer() {
     h.msg_control = nullptr;
     h.msg_controllen = 0;
     h.msg_flags = 0;
-    if (wildcard_) {
-      // Reply from the address the query was sent to, not whatever the routing table prefers,
-      // or the client's connected socket would discard the answer.
-      unsigned char* control = w.out_control[out].bytes;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr;
-           c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
-        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-          in_pktinfo info;
-          std::memcpy(&info, CMSG_DATA(c), sizeof info);
-          info.ipi_spec_dst = info.ipi_addr;
-          info.ipi_ifindex = 0;
-          h.msg_control = control;
-          h.msg_controllen = CMSG_SPACE(sizeof info);
-          cmsghdr* o = CMSG_FIRSTHDR(&h);
-          o->cmsg_level = IPPROTO_IP;
-          o->cmsg_type = IP_PKTINFO;
-          o->cmsg_len = CMSG_LEN(sizeof info);
-          std::memcpy(CMSG_DATA(o), &info, sizeof info);
-          break;
-        }
-        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-          in6_pktinfo info;
-          std::memcpy(&info, CMSG_DATA(c), sizeof info);
-          h.msg_control = control;
-          h.msg_controllen = CMSG_SPACE(sizeof info);
-          cmsghdr* o = CMSG_FIRSTHDR(&h);
-          o->cmsg_level = IPPROTO_IPV6;
-          o->cmsg_type = IPV6_PKTINFO;
-          o->cmsg_len = CMSG_LEN(sizeof info);
-          std::memcpy(CMSG_DATA(o), &info, sizeof info);
-          break;
-        }
-      }
-    }
+    if (wildcard_) setReplySource(in, h, w.out_control[out]);
     ++out;
   }
 
