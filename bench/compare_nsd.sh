@@ -171,24 +171,8 @@ check_answers() {
     [[ -n "${name}" ]] || continue
     hz="$(describe_answer "${HZ_PORT}" "${name}" "${type}")"
     nsd="$(describe_answer "${NSD_PORT}" "${name}" "${type}")"
-    if ! grep -qx "status ${status}" <<<"${hz}"; then
-      log "horizond: ${name} ${type}: expected ${status}, got:"$'\n'"${hz}"
-      failed=1
-    fi
-    if [[ "${rdata}" == "-" ]]; then
-      if awk -v t="${type}" '$4 == t' <<<"${hz}" | grep -q .; then
-        log "horizond: ${name} ${type}: expected no ${type} records, got:"$'\n'"${hz}"
-        failed=1
-      fi
-    elif ! awk -v t="${type}" '$4 == t { print $5 }' <<<"${hz}" | grep -qx "${rdata}"; then
-      log "horizond: ${name} ${type}: expected ${rdata}, got:"$'\n'"${hz}"
-      failed=1
-    fi
-    if [[ "${hz}" != "${nsd}" ]]; then
-      log "${name} ${type}: horizond and NSD differ:"
-      diff <(echo "${hz}") <(echo "${nsd}") >&2 || true
-      failed=1
-    fi
+    expect_answer horizond "${hz}" "${name}" "${type}" "status ${status}" "${rdata}" || failed=1
+    expect_same horizond "${hz}" NSD "${nsd}" "${name}" "${type}" || failed=1
   done <<<"${QUERIES}"
   ((failed == 0)) || die "the servers do not give the expected, identical answers; not timing"
   log "both servers answer all $(grep -c . <<<"${QUERIES}") queries identically and as expected"

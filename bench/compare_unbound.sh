@@ -257,24 +257,8 @@ check_answers() {
     count=$((count + 1))
     hz="$(describe_answer "${HZ_PORT}" "${name}" "${type}")"
     ub="$(describe_answer "${UB_PORT}" "${name}" "${type}")"
-    if ! grep -qx "0 status ${status}" <<<"${ub}"; then
-      log "Unbound: ${name} ${type}: expected ${status}, got:"$'\n'"${ub}"
-      failed=1
-    fi
-    if [[ "${rdata}" == "-" ]]; then
-      if awk -v t="${type}" '$4 == t' <<<"${ub}" | grep -q .; then
-        log "Unbound: ${name} ${type}: expected no ${type} records, got:"$'\n'"${ub}"
-        failed=1
-      fi
-    elif ! awk -v t="${type}" '$4 == t { print $5 }' <<<"${ub}" | grep -qx "${rdata}"; then
-      log "Unbound: ${name} ${type}: expected ${rdata}, got:"$'\n'"${ub}"
-      failed=1
-    fi
-    if [[ "${hz}" != "${ub}" ]]; then
-      log "${name} ${type}: horizond and Unbound differ:"
-      diff <(echo "${hz}") <(echo "${ub}") >&2 || true
-      failed=1
-    fi
+    expect_answer Unbound "${ub}" "${name}" "${type}" "0 status ${status}" "${rdata}" || failed=1
+    expect_same horizond "${hz}" Unbound "${ub}" "${name}" "${type}" || failed=1
   done < <(sample_queries)
   ((failed == 0)) || die "the resolvers do not give the expected, identical answers; not timing"
   log "both resolvers answer all ${count} sample queries identically and as expected"

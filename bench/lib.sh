@@ -56,6 +56,35 @@ build_horizond() {
 # --- Processes ------------------------------------------------------------------------------------
 
 STARTED_PIDS=()
+# Checks one answer (as a script's describe_answer prints it) against what is expected: the exact
+# status line, then for rdata "-" that no record of the type is there, else that this one is.
+# Says why and returns 1 on a miss.
+expect_answer() {
+  local label="$1" answer="$2" name="$3" type="$4" status_line="$5" rdata="$6"
+  if ! grep -qx "${status_line}" <<<"${answer}"; then
+    log "${label}: ${name} ${type}: expected '${status_line}', got:"$'\n'"${answer}"
+    return 1
+  fi
+  if [[ "${rdata}" == "-" ]]; then
+    if awk -v t="${type}" '$4 == t' <<<"${answer}" | grep -q .; then
+      log "${label}: ${name} ${type}: expected no ${type} records, got:"$'\n'"${answer}"
+      return 1
+    fi
+  elif ! awk -v t="${type}" '$4 == t { print $5 }' <<<"${answer}" | grep -qx "${rdata}"; then
+    log "${label}: ${name} ${type}: expected ${rdata}, got:"$'\n'"${answer}"
+    return 1
+  fi
+}
+
+# Shows the difference and returns 1 when two servers' answers to one question differ.
+expect_same() {
+  local label_a="$1" a="$2" label_b="$3" b="$4" name="$5" type="$6"
+  [[ "${a}" == "${b}" ]] && return 0
+  log "${name} ${type}: ${label_a} and ${label_b} differ:"
+  diff <(echo "${a}") <(echo "${b}") >&2 || true
+  return 1
+}
+
 started() { STARTED_PIDS+=("$1"); }
 
 cleanup() {
