@@ -141,9 +141,8 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   UpstreamClient upstream;
   std::map<Key, std::vector<Callback>> in_flight;  // coalesced identical questions
   std::map<std::string, Delegation> delegations;   // zone cuts learnt from referrals
-  bool stopping = false;
 
-  void start(const Key& key, bool background);
+  void start(const Key& key);
   void rememberDelegation(const std::string& zone, std::vector<Endpoint> servers,
                           std::uint32_t ttl);
   void finish(const Key& key, Outcome outcome);
@@ -505,13 +504,12 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
   std::vector<Record> answer_;  // CNAMEs collected so far
 };
 
-void Resolver::Impl::start(const Key& key, bool background) {
+void Resolver::Impl::start(const Key& key) {
   auto budget = std::make_shared<Budget>(
       Budget{config->max_queries, Clock::now() + config->resolution_timeout});
   auto self = shared_from_this();
   auto task = std::make_shared<Task>(self, std::get<1>(key), std::get<2>(key), 0, budget,
                                      [self, key](Outcome o) { self->finish(key, std::move(o)); });
-  (void)background;
   // The deadline also bounds a resolution whose upstreams keep it waiting.
   auto timer = std::make_shared<boost::asio::steady_timer>(io, config->resolution_timeout);
   std::weak_ptr<Impl> weak = self;
@@ -584,7 +582,9 @@ Resolver::Resolver(boost::asio::io_context& io, std::shared_ptr<const ResolverCo
 }
 
 Resolver::~Resolver() {
-  impl_->stopping = true;
+  // Tasks still in flight keep the Impl alive until their handlers are destroyed; dropping the
+  // waiters means none of them can call back into an owner that is gone.
+  impl_->in_flight.clear();
 }
 
 void Resolver::resolve(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype,
@@ -598,13 +598,13 @@ void Resolver::resolve(std::uint32_t policy, const std::string& qname_lower, std
   Impl::Key key{policy, qname_lower, qtype};
   auto [it, inserted] = impl_->in_flight.try_emplace(key);
   it->second.push_back(std::move(done));
-  if (inserted) impl_->start(key, false);
+  if (inserted) impl_->start(key);
 }
 
 void Resolver::refresh(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype) {
   Impl::Key key{policy, qname_lower, qtype};
   auto [it, inserted] = impl_->in_flight.try_emplace(key);
-  if (inserted) impl_->start(key, true);  // no waiters: the result only refreshes the cache
+  if (inserted) impl_->start(key);  // no waiters: the result only refreshes the cache
 }
 
 std::size_t Resolver::inFlight() const {
