@@ -98,34 +98,14 @@ EOF
 start_nsd() {
   mkdir -p "${WORK}/nsd"
   write_nsd_zone
-  # Rate limiting off (it would throttle a single source at 200 qps), no privilege drop, no
-  # chroot, no database: just the answer path, like horizond's.
-  cat >"${WORK}/nsd/nsd.conf" <<EOF
-server:
-  ip-address: ${LOOPBACK}@${NSD_PORT}
-  do-ip6: no
-  server-count: ${WORKERS}
-  reuseport: yes
-  username: ""
-  chroot: ""
-  zonesdir: "${WORK}/nsd"
-  database: ""
-  zonelistfile: "${WORK}/nsd/zone.list"
-  xfrdfile: "${WORK}/nsd/xfrd.state"
-  xfrdir: "${WORK}/nsd"
-  pidfile: "${WORK}/nsd/nsd.pid"
-  logfile: "${WORK}/nsd/nsd.log"
-  verbosity: 0
-  hide-version: yes
-  minimal-responses: yes
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
+  {
+    nsd_server_section "${WORK}/nsd" "${LOOPBACK}@${NSD_PORT}" "${WORKERS}"
+    cat <<EOF
 zone:
   name: ${ORIGIN}
   zonefile: ${ORIGIN}.zone
 EOF
+  } >"${WORK}/nsd/nsd.conf"
   nsd-checkconf "${WORK}/nsd/nsd.conf" || die "nsd-checkconf rejected the generated config"
   log "starting NSD on ${LOOPBACK}:${NSD_PORT} with server-count ${WORKERS}"
   nsd -d -c "${WORK}/nsd/nsd.conf" >"${WORK}/nsd/stdout.log" 2>&1 &

@@ -114,28 +114,9 @@ EOF
 start_nsd() {
   local d="${WORK}/nsd"
   write_hierarchy
-  # Rate limiting off (it would throttle the resolvers' warm-up), no privilege drop, no chroot.
-  cat >"${d}/nsd.conf" <<EOF
-server:
-  ip-address: ${HIER_ADDR}@53
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "${d}"
-  database: ""
-  zonelistfile: "${d}/zone.list"
-  xfrdfile: "${d}/xfrd.state"
-  xfrdir: "${d}"
-  pidfile: "${d}/nsd.pid"
-  logfile: "${d}/nsd.log"
-  verbosity: 0
-  hide-version: yes
-  minimal-responses: yes
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
+  {
+    nsd_server_section "${d}" "${HIER_ADDR}@53" 1
+    cat <<EOF
 zone:
   name: "."
   zonefile: root.zone
@@ -143,6 +124,7 @@ zone:
   name: bench.
   zonefile: bench.zone
 EOF
+  } >"${d}/nsd.conf"
   nsd-checkconf "${d}/nsd.conf" || die "nsd-checkconf rejected the generated config"
   log "starting NSD (the hierarchy: . and bench.) on ${HIER_ADDR}:53"
   nsd -d -c "${d}/nsd.conf" >"${d}/stdout.log" 2>&1 &

@@ -85,6 +85,37 @@ expect_same() {
   return 1
 }
 
+# Prints the server and remote-control sections of an nsd.conf for a benchmark NSD: listening on
+# ADDRESS@PORT with COUNT server processes, state and zone files in DIR, no privilege drop, no
+# chroot, no database, minimal responses, and rate limiting off (it would throttle a single
+# source at 200 qps): just the answer path, like horizond's.
+nsd_server_section() {
+  local dir="$1" listen="$2" count="$3"
+  cat <<EOF
+server:
+  ip-address: ${listen}
+  do-ip6: no
+  server-count: ${count}
+  reuseport: yes
+  username: ""
+  chroot: ""
+  zonesdir: "${dir}"
+  database: ""
+  zonelistfile: "${dir}/zone.list"
+  xfrdfile: "${dir}/xfrd.state"
+  xfrdir: "${dir}"
+  pidfile: "${dir}/nsd.pid"
+  logfile: "${dir}/nsd.log"
+  verbosity: 0
+  hide-version: yes
+  minimal-responses: yes
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+EOF
+}
+
 started() { STARTED_PIDS+=("$1"); }
 
 cleanup() {
