@@ -30,7 +30,8 @@ namespace type = wire::type;
 
 constexpr std::uint32_t kMaxTtl = 2147483647;  // RFC 2181 8: TTLs are 31-bit
 constexpr std::uint32_t kDefaultTtl = 300;
-constexpr const char* kTopKeys = "zone, ttl, views, targets, records, public, soa, ns, recursion";
+constexpr const char* kTopKeys =
+    "zone, ttl, views, targets, records, public, soa, ns, recursion, cloudflare";
 constexpr const char* kRecordTypes = "A, AAAA, CNAME, TXT, MX, SRV, CAA";
 constexpr const char* kSoaKeys = "mname, rname, serial, refresh, retry, expire, minimum, ttl";
 
@@ -345,8 +346,9 @@ class Loader {
 
     std::map<std::string, Entry> top;
     for (Entry& entry : entries(root, "the file")) {
-      static const std::set<std::string> kKnown = {"zone",   "ttl", "views", "targets",  "records",
-                                                   "public", "soa", "ns",    "recursion"};
+      static const std::set<std::string> kKnown = {"zone",      "ttl",       "views", "targets",
+                                                   "records",   "public",    "soa",   "ns",
+                                                   "recursion", "cloudflare"};
       if (!kKnown.count(entry.name)) {
         error(at(entry.key), "unknown key '" + entry.name + "' (allowed: " + kTopKeys + ")");
         continue;
@@ -389,6 +391,7 @@ class Loader {
                    view_records_[v], diagnostics_);
     }
     if (const Entry* pub = section("public")) parsePublic(*pub);
+    if (const Entry* cloudflare = section("cloudflare")) parseCloudflare(*cloudflare);
     synthesizeApex(section("soa"), section("ns"), root);
 
     for (std::size_t v = 0; v < zone_.views.size(); ++v) {
@@ -874,6 +877,123 @@ class Loader {
       for (const std::string& address : target->addresses)
         add(context, address.size() == 4 ? type::A : type::AAAA, address, at(item));
     }
+  }
+
+  // ---- cloudflare -------------------------------------------------------------------------
+
+  // Cloudflare's TTL: "auto" (stored as 1, its automatic TTL) or 60..86400 seconds.
+  std::optional<std::uint32_t> cloudflareTtl(const YAML::Node& node) {
+    if (node.IsScalar() && (node.Scalar() == "auto" || node.Scalar() == "1")) return 1;
+    if (node.IsScalar()) {
+      const std::string& s = node.Scalar();
+      if (!s.empty() && s.size() <= 6 &&
+          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::uint32_t v = static_cast<std::uint32_t>(std::stoul(s));
+        if (v >= 60 && v <= 86400) return v;
+      }
+    }
+    error(at(node), "cloudflare ttl must be auto or an integer from 60 to 86400" +
+                        (node.IsScalar() ? ", not '" + node.Scalar() + "'" : std::string()));
+    return std::nullopt;
+  }
+
+  std::optional<bool> flag(const Entry& field, const std::string& what) {
+    bool value = false;
+    if (field.value.IsScalar() && YAML::convert<bool>::decode(field.value, value)) return value;
+    error(at(field.value.IsNull() ? field.key : field.value), what + " must be true or false");
+    return std::nullopt;
+  }
+
+  void parseCloudflare(const Entry& entry) {
+    if (!entry.value.IsMap()) {
+      error(at(entry.value.IsNull() ? entry.key : entry.value),
+            "cloudflare must be a map (allowed: zone-id, proxied, ttl, records)");
+      return;
+    }
+    int view = findView(zone_, "public");
+    if (view < 0) {
+      error(at(entry.key),
+            "cloudflare mirrors the view named 'public', but there is no such view (views: " +
+                viewNames() + ")");
+      return;
+    }
+    CloudflareOptions& options = zone_.cloudflare;
+    for (const Entry& field : entries(entry.value, "cloudflare")) {
+      if (field.name == "zone-id") {
+        const std::string id = field.value.IsScalar() ? field.value.Scalar() : "";
+        if (id.size() != 32 || !std::all_of(id.begin(), id.end(), [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            }))
+          error(at(field.value.IsNull() ? field.key : field.value),
+                "cloudflare zone-id must be the 32 lowercase hex characters of the zone's id "
+                "(the dashboard's Overview page shows it)");
+        else
+          options.zone_id = id;
+      } else if (field.name == "proxied") {
+        if (auto v = flag(field, "cloudflare proxied")) options.proxied = *v;
+      } else if (field.name == "ttl") {
+        if (auto v = cloudflareTtl(field.value)) options.ttl = *v;
+      } else if (field.name == "records") {
+        if (!field.value.IsMap()) {
+          error(at(field.value.IsNull() ? field.key : field.value),
+                "cloudflare records must be a map of name to {proxied, ttl}");
+          continue;
+        }
+        for (const Entry& name : entries(field.value, "cloudflare records", /*fold=*/true))
+          parseCloudflareName(name, view);
+      } else {
+        error(at(field.key), "unknown key '" + field.name +
+                                 "' in cloudflare (allowed: zone-id, proxied, ttl, records)");
+      }
+    }
+  }
+
+  void parseCloudflareName(const Entry& entry, int view) {
+    auto owner = hostName(entry.key, entry.name, /*allow_wildcard=*/true);
+    if (!owner) return;
+    if (!entry.value.IsMap()) {
+      error(at(entry.value.IsNull() ? entry.key : entry.value),
+            "the cloudflare options of '" + entry.name + "' must be a map (allowed: proxied, ttl)");
+      return;
+    }
+    CloudflareNameOptions options;
+    options.owner = *owner;
+    options.where = at(entry.key);
+    for (const Entry& field : entries(entry.value, "cloudflare records." + entry.name)) {
+      if (field.name == "proxied")
+        options.proxied = flag(field, "proxied");
+      else if (field.name == "ttl")
+        options.ttl = cloudflareTtl(field.value);
+      else
+        error(at(field.key), "unknown key '" + field.name + "' in the cloudflare options of '" +
+                                 entry.name + "' (allowed: proxied, ttl)");
+    }
+    // Options for a name Cloudflare will not hold are a mistake the operator wants to hear of.
+    const auto& records = view_records_[static_cast<std::size_t>(view)];
+    bool exists = false, proxiable = false;
+    for (const ResourceRecord& record : records) {
+      if (record.owner != *owner) continue;
+      exists = true;
+      proxiable |=
+          record.type == type::A || record.type == type::AAAA || record.type == type::CNAME;
+    }
+    if (!exists) {
+      error(options.where, "cloudflare options for '" + entry.name +
+                               "', which has no record in the public view (Cloudflare mirrors "
+                               "only the public view)");
+      return;
+    }
+    if (options.proxied.value_or(false) && !proxiable) {
+      error(options.where, "'" + entry.name +
+                               "' cannot be proxied: Cloudflare proxies only A, AAAA and CNAME "
+                               "records");
+      return;
+    }
+    if (options.proxied.value_or(zone_.cloudflare.proxied) && options.ttl && *options.ttl != 1)
+      warning(options.where, "'" + entry.name +
+                                 "' is proxied, and proxied records always have automatic TTL; "
+                                 "its ttl is ignored");
+    zone_.cloudflare.names.push_back(std::move(options));
   }
 
   // ---- SOA and NS -------------------------------------------------------------------------

@@ -43,6 +43,22 @@ struct View {
   bool recursion = false;  // clients of this view may ask for names outside our zones
 };
 
+/// horizon-sync's settings for one name of the public view (`cloudflare.records`).
+struct CloudflareNameOptions {
+  std::string owner;  // lowercase wire-format name
+  std::optional<bool> proxied;
+  std::optional<std::uint32_t> ttl;  // 1 = automatic, else 60..86400
+  SourceLocation where;
+};
+
+/// horizon-sync's settings for the zone (the `cloudflare` key); defaults apply without it.
+struct CloudflareOptions {
+  std::string zone_id;    // empty: looked up by the zone's name
+  bool proxied = false;   // for A, AAAA and CNAME records
+  std::uint32_t ttl = 1;  // Cloudflare's TTL: 1 = automatic, else 60..86400
+  std::vector<CloudflareNameOptions> names;
+};
+
 /// One zone with its views, after validation.
 struct Zone {
   std::string origin;       // lowercase wire-format apex name
@@ -52,6 +68,7 @@ struct Zone {
   std::vector<View> views;
   std::string public_via;                    // target name used for public.services ("bifrost")
   std::vector<std::string> public_services;  // relative names as written ("grafana")
+  CloudflareOptions cloudflare;
   std::string source_file;
 };
 
