@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_packages=(nsd unbound ldnsutils dnsutils dnsperf)
+test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
