@@ -5,7 +5,8 @@
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
-  libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev)
+  libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
+  nlohmann-json3-dev)
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml)
 
 packages=("${build_packages[@]}")
