@@ -1,0 +1,480 @@
+// horizon-sync against the fake Cloudflare API (tests/system/fake_cloudflare): the real binary,
+// real HTTP over loopback, a fake that pages by 2 and checks every request body against
+// Cloudflare's OpenAPI extract. Covers create, idempotence, drift, deletes, ownership, adoption,
+// the safety threshold, refused addresses, faults (429, 5xx, dropped connections), a cut-off run,
+// the token's secrecy, the Traefik file and the watch daemon.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "sync_support.hpp"
+#include "test_support.hpp"
+
+namespace horizon::test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kZoneId = "5e1f0c2b3a4d5e6f708192a3b4c5d6e7";
+constexpr const char* kBifrost = "178.156.199.250";
+constexpr const char* kMarker = "managed-by: horizon";
+
+const std::set<std::string> kSeedNames = {"auth.madhan.app", "netbird.madhan.app",
+                                          "proxy.madhan.app", "*.proxy.madhan.app",
+                                          "grafana.madhan.app"};
+
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    zone_path_ = dir_.path() + "/madhan.app.yaml";
+    seed_ = slurp(HORIZON_SOURCE_DIR "/zones/madhan.app.yaml");
+    writeText(zone_path_, seed_);
+    token_file_ = dir_.path() + "/token";
+    writeText(token_file_, std::string(FakeCloudflare::kToken) + "\n");
+    resetFake({});
+  }
+
+  void TearDown() override {
+    // Whatever the test did, every request horizon-sync sent must match the extract's schemas.
+    for (const Json& request : fake_.requests()) {
+      EXPECT_TRUE(request["schema_errors"].empty())
+          << request["method"] << " " << request["path"] << ": " << request["schema_errors"];
+    }
+    // And the token never appears in anything horizon-sync printed.
+    for (const std::string& output : outputs_)
+      EXPECT_THAT(output, Not(HasSubstr(FakeCloudflare::kToken)));
+  }
+
+  void resetFake(const Json& records, int max_per_page = 2) {
+    fake_.setState({{"zones", {{{"id", kZoneId}, {"name", "madhan.app"}}}},
+                    {"records", {{kZoneId, records.is_null() ? Json::array() : records}}},
+                    {"max_per_page", max_per_page}});
+  }
+
+  // Runs horizon-sync with the fake's URL and the token file; the environment points the API at
+  // the fake as well, so nothing can reach the real Cloudflare even if a flag were dropped.
+  CommandResult sync(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {HORIZON_SYNC_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    bool has_zone = false, has_token = false;
+    for (const auto& a : args) {
+      has_zone |= a == "--zone";
+      has_token |= a == "--token-file";
+    }
+    if (!has_zone) argv.insert(argv.end(), {"--zone", zone_path_});
+    if (!has_token && !env.count("CLOUDFLARE_API_TOKEN"))
+      argv.insert(argv.end(), {"--token-file", token_file_});
+    argv.insert(argv.end(), {"--api-url", fake_.apiUrl()});
+    env.emplace("CLOUDFLARE_API_URL", fake_.apiUrl());
+    env.emplace("CLOUDFLARE_API_TOKEN", "");
+    for (const char* proxy : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+      env.emplace(proxy, "");  // loopback only, whatever the machine's environment says
+    CommandResult result = runCommand(argv, env);
+    outputs_.push_back(result.all());
+    return result;
+  }
+
+  Json records() { return fake_.records(kZoneId); }
+
+  // name -> record, for records whose type is A.
+  std::map<std::string, Json> aRecords() {
+    std::map<std::string, Json> out;
+    for (const Json& r : records())
+      if (r["type"] == "A") out[r["name"].get<std::string>()] = r;
+    return out;
+  }
+
+  int writes() {
+    int n = 0;
+    for (const Json& r : fake_.requests())
+      if (r["method"] != "GET") ++n;
+    return n;
+  }
+
+  static Json ownedA(const std::string& name, const std::string& content = kBifrost) {
+    return {{"type", "A"}, {"name", name},     {"content", content},
+            {"ttl", 1},    {"proxied", false}, {"comment", kMarker}};
+  }
+
+  void applySeed() {
+    CommandResult r = sync({"apply"});
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+  }
+
+  TempDir dir_;
+  FakeCloudflare fake_;
+  std::string zone_path_, seed_, token_file_;
+  std::vector<std::string> outputs_;
+};
+
+TEST_F(SyncTest, CreatesFromEmptyThenASecondApplyWritesNothing) {
+  CommandResult plan = sync({"plan"});
+  EXPECT_EQ(plan.exit_code, 2) << plan.all();
+  EXPECT_THAT(plan.out, HasSubstr("5 to create, 0 to update, 0 to delete"));
+  EXPECT_THAT(plan.out, HasSubstr("+ create  grafana.madhan.app A 178.156.199.250"));
+  EXPECT_EQ(writes(), 0) << "plan must not write";
+
+  fake_.clearRequests();
+  CommandResult apply = sync({"apply"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  auto have = aRecords();
+  std::set<std::string> names;
+  for (const auto& [name, r] : have) {
+    names.insert(name);
+    EXPECT_EQ(r["content"], kBifrost);
+    EXPECT_EQ(r["comment"], kMarker);
+    EXPECT_EQ(r["proxied"], false);
+    EXPECT_EQ(r["ttl"], 1);
+  }
+  EXPECT_EQ(names, kSeedNames);
+  EXPECT_EQ(records().size(), 5u);  // SOA, NS and the LAN-only wildcard are not published
+  bool batched = false;
+  for (const Json& r : fake_.requests())
+    batched |= r["method"] == "POST" && r["path"].get<std::string>().ends_with("/batch");
+  EXPECT_TRUE(batched) << "writes go through the batch endpoint";
+
+  fake_.clearRequests();
+  CommandResult again = sync({"apply"});
+  EXPECT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_EQ(writes(), 0) << again.all();
+  EXPECT_THAT(again.out, HasSubstr("in sync"));
+  // Listing with a page size of 2 takes three pages for five records: every page was read.
+  std::set<int> pages;
+  for (const Json& r : fake_.requests())
+    if (r["path"].get<std::string>().ends_with("/dns_records"))
+      pages.insert(std::stoi(r["query"].value("page", "1")));
+  EXPECT_EQ(pages, (std::set<int>{1, 2, 3}));
+
+  CommandResult plan_again = sync({"plan", "--json"});
+  EXPECT_EQ(plan_again.exit_code, 0) << plan_again.all();
+  Json j = Json::parse(plan_again.out);
+  EXPECT_EQ(j["plan"]["in_sync"], true);
+  EXPECT_EQ(j["plan"]["counts"]["unchanged"], 5);
+}
+
+TEST_F(SyncTest, RateLimitsAndServerErrorsAreRetried) {
+  fake_.addFaults(
+      {{{"method", "GET"}, {"status", 429}, {"retry_after", 1}, {"count", 1}},
+       {{"method", "GET"}, {"status", 503}, {"count", 2}},
+       {{"path_contains", "/batch"}, {"status", 502}, {"count", 1}},
+       {{"path_contains", "/batch"}, {"status", 429}, {"retry_after", 1}, {"count", 1}}});
+  CommandResult apply = sync({"apply", "--batch-size", "2"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  EXPECT_EQ(aRecords().size(), 5u);
+  EXPECT_EQ(records().size(), 5u) << "a batch with an unknown outcome must not create twice";
+
+  // The request after each 429 came no sooner than its Retry-After said.
+  Json log = fake_.requests();
+  int rate_limited = 0;
+  for (std::size_t i = 0; i + 1 < log.size(); ++i) {
+    if (log[i]["status"] != 429) continue;
+    ++rate_limited;
+    EXPECT_GE(log[i + 1]["time"].get<double>() - log[i]["time"].get<double>(), 0.95);
+  }
+  EXPECT_EQ(rate_limited, 2);
+}
+
+TEST_F(SyncTest, DriftIsCorrectedInPlaceKeepingTheRecordId) {
+  applySeed();
+  Json state = records();
+  std::string grafana_id;
+  for (Json& r : state)
+    if (r["name"] == "grafana.madhan.app") {
+      r["content"] = "203.0.113.66";  // edited in the dashboard
+      r["ttl"] = 300;
+      grafana_id = r["id"];
+    }
+  resetFake(state);
+  CommandResult plan = sync({"plan"});
+  EXPECT_EQ(plan.exit_code, 2);
+  EXPECT_THAT(plan.out, HasSubstr("content: 203.0.113.66 -> 178.156.199.250"));
+  EXPECT_THAT(plan.out, HasSubstr("ttl: ttl 300 -> ttl auto"));
+
+  CommandResult apply = sync({"apply"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  auto have = aRecords();
+  EXPECT_EQ(have["grafana.madhan.app"]["id"], grafana_id);
+  EXPECT_EQ(have["grafana.madhan.app"]["content"], kBifrost);
+  EXPECT_EQ(have["grafana.madhan.app"]["ttl"], 1);
+  for (const Json& r : fake_.requests()) {
+    EXPECT_NE(r["method"], "DELETE");
+    if (r["body"].is_object()) {
+      EXPECT_TRUE(r["body"].value("deletes", Json::array()).empty()) << r["body"];
+      EXPECT_TRUE(r["body"].value("posts", Json::array()).empty()) << r["body"];
+    }
+  }
+}
+
+TEST_F(SyncTest, ARemovedPublicNameIsDeleted) {
+  applySeed();
+  const std::string grafana_id = aRecords()["grafana.madhan.app"]["id"];
+  std::string edited = seed_;
+  edited.replace(edited.find("services: [grafana]"), 19, "services: []");
+  writeText(zone_path_, edited);
+  fake_.clearRequests();
+  CommandResult apply = sync({"apply"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  EXPECT_THAT(apply.out, HasSubstr("- delete  grafana.madhan.app A"));
+  EXPECT_EQ(aRecords().count("grafana.madhan.app"), 0u);
+  EXPECT_EQ(records().size(), 4u);
+  int deletes = 0;
+  for (const Json& r : fake_.requests())
+    if (r["body"].is_object())
+      for (const Json& d : r["body"].value("deletes", Json::array())) {
+        EXPECT_EQ(d["id"], grafana_id);
+        ++deletes;
+      }
+  EXPECT_EQ(deletes, 1);
+}
+
+Json unownedRecords() {
+  return Json::array({
+      {{"type", "A"},
+       {"name", "*.madhan.app"},
+       {"content", "192.168.1.220"},
+       {"ttl", 1},
+       {"proxied", false}},
+      {{"type", "MX"},
+       {"name", "madhan.app"},
+       {"content", "mx.example.org"},
+       {"priority", 10},
+       {"ttl", 3600}},
+      {{"type", "TXT"},
+       {"name", "madhan.app"},
+       {"content", "v=spf1 -all"},
+       {"ttl", 1},
+       {"comment", "by hand"}},
+      {{"type", "TXT"},
+       {"name", "_acme-challenge.madhan.app"},
+       {"content", "managed"},
+       {"ttl", 1},
+       {"read_only", true},
+       {"comment", kMarker}},
+      {{"type", "A"},
+       {"name", "grafana.madhan.app"},
+       {"content", "203.0.113.7"},
+       {"ttl", 1},
+       {"proxied", false},
+       {"comment", "made by hand"}},
+  });
+}
+
+TEST_F(SyncTest, RecordsThatAreNotOursAreNeverTouchedWithoutAdopt) {
+  resetFake(unownedRecords());
+  const Json before = records();
+  CommandResult apply = sync({"apply"});
+  EXPECT_EQ(apply.exit_code, 2) << "the grafana conflict is left undone\n" << apply.all();
+  EXPECT_THAT(apply.out, HasSubstr("conflict at grafana.madhan.app A"));
+  const Json after = records();
+  for (const Json& old : before) {
+    bool same = false;
+    for (const Json& now : after) same |= now == old;
+    EXPECT_TRUE(same) << "changed or deleted: " << old;
+  }
+  EXPECT_EQ(after.size(), before.size() + 4) << "auth, netbird, proxy, *.proxy created";
+
+  CommandResult adopt = sync({"apply", "--adopt"});
+  ASSERT_EQ(adopt.exit_code, 0) << adopt.all();
+  const std::string hand_id = before[4]["id"];
+  auto have = aRecords();
+  EXPECT_EQ(have["grafana.madhan.app"]["id"], hand_id) << "adopted in place";
+  EXPECT_EQ(have["grafana.madhan.app"]["content"], kBifrost);
+  EXPECT_EQ(have["grafana.madhan.app"]["comment"], kMarker);
+  for (std::size_t i = 0; i < 4; ++i) {
+    bool same = false;
+    for (const Json& now : records()) same |= now == before[i];
+    EXPECT_TRUE(same) << "--adopt must only take over colliding records: " << before[i];
+  }
+}
+
+TEST_F(SyncTest, AnIdenticalUnownedRecordIsAdoptableNotAnError) {
+  Json existing = Json::array({{{"type", "A"},
+                                {"name", "grafana.madhan.app"},
+                                {"content", kBifrost},
+                                {"ttl", 1},
+                                {"proxied", false}}});
+  resetFake(existing);
+  CommandResult apply = sync({"apply"});
+  EXPECT_EQ(apply.exit_code, 0) << apply.all();
+  EXPECT_THAT(apply.out, HasSubstr("adoptable"));
+  auto have = aRecords();
+  EXPECT_FALSE(have["grafana.madhan.app"].contains("comment") &&
+               have["grafana.madhan.app"]["comment"] == kMarker);
+  EXPECT_EQ(records().size(), 5u);
+}
+
+TEST_F(SyncTest, SafetyThresholdStopsAMassDeleteUnlessForced) {
+  Json existing = Json::array();
+  for (int i = 0; i < 12; ++i)
+    existing.push_back(ownedA("old" + std::to_string(i) + ".madhan.app"));
+  resetFake(existing);
+  CommandResult apply = sync({"apply"});
+  EXPECT_EQ(apply.exit_code, 2) << apply.all();
+  EXPECT_THAT(apply.out, HasSubstr("BLOCKED: refusing to change or delete 12 of 12"));
+  EXPECT_EQ(writes(), 0);
+  EXPECT_EQ(records().size(), 12u);
+
+  CommandResult forced = sync({"apply", "--force"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.all();
+  EXPECT_EQ(records().size(), 5u);
+}
+
+TEST_F(SyncTest, APrivateAddressIsRefused) {
+  std::string edited = seed_ + "\n";
+  edited.replace(edited.find("records:\n"), 9,
+                 "records:\n  printer: {public: {A: 192.168.1.50}, allow-private: true}\n");
+  writeText(zone_path_, edited);
+  CommandResult apply = sync({"apply"});
+  EXPECT_EQ(apply.exit_code, 2) << apply.all();
+  EXPECT_THAT(apply.out, HasSubstr("refusing to publish printer.madhan.app A"));
+  EXPECT_EQ(aRecords().count("printer.madhan.app"), 0u);
+  EXPECT_EQ(records().size(), 5u) << "the rest is still published";
+}
+
+TEST_F(SyncTest, ARunCutOffHalfwayConvergesOnTheNext) {
+  // The first batch goes through; every later write fails (5xx, then dropped connections) until
+  // the run gives up, as if the network went away mid-run.
+  fake_.addFaults({{{"path_contains", "/batch"}, {"status", 500}, {"skip", 1}, {"count", 3}},
+                   {{"method", "POST"}, {"action", "drop"}, {"count", 100}}});
+  CommandResult cut = sync({"apply", "--batch-size", "2", "--deadline", "5"});
+  EXPECT_NE(cut.exit_code, 0) << cut.all();
+  EXPECT_EQ(records().size(), 2u) << cut.all();
+  fake_.clearFaults();
+  CommandResult next = sync({"apply", "--batch-size", "2"});
+  ASSERT_EQ(next.exit_code, 0) << next.all();
+  EXPECT_EQ(records().size(), 5u);
+  std::set<std::string> names;
+  for (const auto& [name, r] : aRecords()) names.insert(name);
+  EXPECT_EQ(names, kSeedNames);
+}
+
+TEST_F(SyncTest, ABadTokenStopsWithTheScopeAndNeverShowsTheToken) {
+  const std::string wrong = "wrong-token-6a7b8c9d0e";
+  writeText(token_file_, wrong + "\n");
+  CommandResult plan = sync({"plan"});
+  EXPECT_EQ(plan.exit_code, 1);
+  EXPECT_THAT(plan.err, HasSubstr("Zone:DNS:Edit"));
+  EXPECT_THAT(plan.all(), Not(HasSubstr(wrong)));
+  // From the environment too, and with JSON output.
+  CommandResult from_env =
+      sync({"apply", "--json"}, {{"CLOUDFLARE_API_TOKEN", FakeCloudflare::kToken}});
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.all();
+  CommandResult missing = sync({"plan", "--token-file", dir_.path() + "/absent"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("cannot read the API token"));
+}
+
+TEST_F(SyncTest, TheZoneIdFromTheZoneFileSkipsTheLookup) {
+  writeText(zone_path_, seed_ + "cloudflare:\n  zone-id: " + kZoneId +
+                            "\n  records:\n    grafana: {proxied: true}\n");
+  CommandResult apply = sync({"apply"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  for (const Json& r : fake_.requests())
+    EXPECT_FALSE(r["path"].get<std::string>().ends_with("/zones")) << "looked up the zone";
+  EXPECT_EQ(aRecords()["grafana.madhan.app"]["proxied"], true);
+}
+
+TEST_F(SyncTest, TraefikFileRoutesPublicServicesAndIsOnlyRewrittenOnChange) {
+  const std::string out = dir_.path() + "/public-services.yml";
+  CommandResult plan = sync({"plan", "--no-cloudflare", "--traefik-out", out});
+  EXPECT_EQ(plan.exit_code, 2) << plan.all();
+  EXPECT_THAT(plan.out, HasSubstr("would change"));
+  CommandResult apply = sync({"apply", "--traefik-out", out});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  YAML::Node config = YAML::LoadFile(out);
+  YAML::Node router = config["http"]["routers"]["grafana"];
+  ASSERT_TRUE(router) << slurp(out);
+  EXPECT_EQ(router["rule"].as<std::string>(), "Host(`grafana.madhan.app`)");
+  const std::string middleware = router["middlewares"][0].as<std::string>();
+  EXPECT_THAT(config["http"]["middlewares"][middleware]["forwardAuth"]["address"].as<std::string>(),
+              HasSubstr("/outpost.goauthentik.io/auth/nginx"));
+  const std::string service = router["service"].as<std::string>();
+  EXPECT_EQ(
+      config["http"]["services"][service]["loadBalancer"]["servers"][0]["url"].as<std::string>(),
+      "http://192.168.1.220:80");
+  EXPECT_FALSE(config["http"]["routers"]["auth"]) << "VPS-native routes are static";
+
+  struct stat before {};
+  ASSERT_EQ(stat(out.c_str(), &before), 0);
+  CommandResult again = sync({"apply", "--traefik-out", out});
+  EXPECT_EQ(again.exit_code, 0) << again.all();
+  struct stat after {};
+  ASSERT_EQ(stat(out.c_str(), &after), 0);
+  EXPECT_EQ(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+  EXPECT_EQ(before.st_ino, after.st_ino);
+  EXPECT_EQ(sync({"plan", "--no-cloudflare", "--traefik-out", out}).exit_code, 0);
+}
+
+TEST_F(SyncTest, BadCommandLinesAndZonesAreErrors) {
+  EXPECT_EQ(sync({"deploy"}).exit_code, 64);
+  EXPECT_EQ(sync({"plan", "--batch-size", "500"}).exit_code, 64);
+  CommandResult token_flag = sync({"plan", "--token", "x"});
+  EXPECT_EQ(token_flag.exit_code, 64);
+  EXPECT_THAT(token_flag.err, HasSubstr("process list"));
+  writeText(zone_path_, "zone: madhan.app\nviews: {public: [0.0.0.0/33]}\n");
+  CommandResult bad = sync({"apply"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr(":2:"));
+  EXPECT_EQ(writes(), 0);
+}
+
+TEST_F(SyncTest, WatchReconcilesOnFileChangesAndCorrectsDashboardEdits) {
+  const std::string out = dir_.path() + "/public-services.yml";
+  std::vector<std::string> argv = {HORIZON_SYNC_PATH, "watch",     "--zone",        zone_path_,
+                                   "--token-file",    token_file_, "--api-url",     fake_.apiUrl(),
+                                   "--interval",      "2s",        "--traefik-out", out};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const std::string log_path = dir_.path() + "/watch.log";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  auto waitFor = [&](auto condition) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  EXPECT_TRUE(waitFor([&] { return aRecords().size() == 5; })) << slurp(log_path);
+
+  // Replaced by a rename, as editors and dnsctl do.
+  std::string edited = seed_;
+  edited.replace(edited.find("services: [grafana]"), 19, "services: [grafana, jellyfin]");
+  writeText(zone_path_ + ".new", edited);
+  ASSERT_EQ(rename((zone_path_ + ".new").c_str(), zone_path_.c_str()), 0);
+  EXPECT_TRUE(waitFor([&] { return aRecords().count("jellyfin.madhan.app") == 1; }))
+      << slurp(log_path);
+  EXPECT_TRUE(waitFor([&] { return slurp(out).find("jellyfin.madhan.app") != std::string::npos; }));
+
+  // A dashboard edit is put right at the next interval.
+  Json state = records();
+  for (Json& r : state)
+    if (r["name"] == "auth.madhan.app") r["content"] = "203.0.113.99";
+  resetFake(state);
+  EXPECT_TRUE(waitFor([&] { return aRecords()["auth.madhan.app"]["content"] == kBifrost; }))
+      << slurp(log_path);
+
+  kill(pid, SIGTERM);
+  int raw = 0;
+  waitpid(pid, &raw, 0);
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0);
+  const std::string log = slurp(log_path);
+  outputs_.push_back(log);
+  EXPECT_THAT(log, HasSubstr("changed"));
+}
+
+}  // namespace
+}  // namespace horizon::test
