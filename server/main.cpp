@@ -1,4 +1,6 @@
 // horizond: parse the command line, load and compile the zones, serve them until SIGTERM/SIGINT.
+// The main thread runs the control io_context: signals, the zone watcher, the control socket and
+// snapshot reclamation; the workers only answer queries.
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -7,8 +9,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
-#include <optional>
-#include <set>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,7 +19,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "horizon/ctl/control_server.hpp"
+#include "horizon/ctl/zone_reloader.hpp"
+#include "horizon/ctl/zone_watcher.hpp"
 #include "horizon/net/server.hpp"
 #include "horizon/net/server_config.hpp"
 #include "horizon/query/compiled_zone.hpp"
@@ -31,40 +36,13 @@ using horizon::net::ServerConfig;
 constexpr const char* kVersion = "horizond 0.1.0";
 constexpr int kExitUsage = 2;  // bad command line, as getopt-style tools do
 constexpr int kExitFailure = 1;
-
-std::string prefixText(const horizon::zone::Prefix& prefix) {
-  char text[INET6_ADDRSTRLEN] = "?";
-  inet_ntop(prefix.is_v6 ? AF_INET6 : AF_INET, prefix.address.data(), text, sizeof text);
-  return std::string(text) + "/" + std::to_string(prefix.length);
-}
+// Retired snapshots are freed once every worker has moved on; checking this often bounds how long
+// an old snapshot outlives a reload when publish() itself could not free it yet.
+constexpr auto kReclaimInterval = std::chrono::seconds(1);
 
 std::string listenText(const horizon::net::ListenAddress& listen, std::uint16_t port) {
   const bool v6 = listen.host.find(':') != std::string::npos;
   return (v6 ? "[" + listen.host + "]" : listen.host) + ":" + std::to_string(port);
-}
-
-// "zone madhan.app. serial 1: view lan [192.168.1.0/24 127.0.0.0/8] 9 records; view ..."
-std::string zoneSummary(const horizon::zone::Zone& zone,
-                        const horizon::query::CompiledZone* compiled) {
-  std::string line = "zone " + zone.origin_text + " serial " + std::to_string(zone.serial) +
-                     " from " + zone.source_file + ":";
-  for (const auto& view : zone.views) {
-    line += " view " + view.name + " [";
-    for (std::size_t i = 0; i < view.prefixes.size(); ++i) {
-      line += (i ? " " : "") + prefixText(view.prefixes[i]);
-    }
-    line += "]";
-    if (compiled != nullptr) {
-      for (const auto& compiled_view : compiled->views) {
-        if (compiled_view.name == view.name) {
-          line += " " + std::to_string(compiled_view.record_count) + " records";
-        }
-      }
-    }
-    line += ";";
-  }
-  if (!line.empty() && line.back() == ';') line.pop_back();
-  return line;
 }
 
 void setUpLogging(const std::string& level) {
@@ -74,37 +52,6 @@ void setUpLogging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::flush_on(spdlog::level::info);
-}
-
-// Loads every zone file, printing every diagnostic; nullopt when any file has errors.
-std::optional<std::vector<horizon::zone::Zone>> loadZones(const ServerConfig& config) {
-  std::vector<horizon::zone::Zone> zones;
-  bool ok = true;
-  std::set<std::string> origins;
-  for (const auto& path : config.zone_files) {
-    auto result = horizon::zone::loadZoneFile(path);
-    for (const auto& diagnostic : result.diagnostics) {
-      if (diagnostic.severity == horizon::zone::Diagnostic::Severity::kWarning) {
-        spdlog::warn("{}", diagnostic.toString());
-      } else {
-        spdlog::error("{}", diagnostic.toString());
-      }
-    }
-    if (!result.ok()) {
-      spdlog::error("cannot load zone file {}", path);
-      ok = false;
-      continue;
-    }
-    if (!origins.insert(result.zone->origin).second) {
-      spdlog::error("{}: zone {} is already loaded from another file", path,
-                    result.zone->origin_text);
-      ok = false;
-      continue;
-    }
-    zones.push_back(std::move(*result.zone));
-  }
-  if (!ok) return std::nullopt;
-  return zones;
 }
 
 }  // namespace
@@ -138,24 +85,10 @@ int main(int argc, char** argv) {
     boost::asio::io_context control;
     boost::asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
 
-    auto zones = loadZones(config);
-    if (!zones) return kExitFailure;
-    std::shared_ptr<const horizon::query::Snapshot> snapshot;
-    try {
-      snapshot = horizon::query::compileSnapshot(*zones);
-    } catch (const std::exception& e) {
-      spdlog::error("cannot compile the zones: {}", e.what());
-      return kExitFailure;
-    }
-    for (const auto& zone : *zones) {
-      const horizon::query::CompiledZone* compiled = nullptr;
-      for (const auto& candidate : snapshot->zones) {
-        if (candidate.origin == zone.origin) compiled = &candidate;
-      }
-      spdlog::info("{}", zoneSummary(zone, compiled));
-    }
-
-    auto holder = std::make_shared<horizon::net::SnapshotHolder>(snapshot);
+    horizon::ctl::ZoneReloader reloader(config.zone_files);
+    if (!reloader.reload(horizon::ctl::ReloadTrigger::kStartup).ok) return kExitFailure;
+    auto holder = std::make_shared<horizon::net::SnapshotHolder>(reloader.snapshot());
+    reloader.attach(holder);
     horizon::net::Server server(config, holder);
     try {
       server.bind();
@@ -168,16 +101,56 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < config.listen.size(); ++i) {
       listening += (i ? ", " : "") + listenText(config.listen[i], ports.at(i));
     }
+    std::unique_ptr<horizon::ctl::ControlServer> control_server;
+    std::unique_ptr<horizon::ctl::ZoneWatcher> watcher;
+    auto after_reload = [&] {
+      if (watcher) watcher->refresh();
+    };
+    if (!config.control_socket.empty()) {
+      control_server = std::make_unique<horizon::ctl::ControlServer>(
+          control, config.control_socket, reloader, kVersion, after_reload);
+      try {
+        control_server->open();
+      } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return kExitFailure;
+      }
+    }
     server.start();
     spdlog::info("listening on {} (UDP and TCP) with {} worker thread{}{}", listening,
                  config.workers, config.workers == 1 ? "" : "s",
                  config.query_log ? ", query log on" : "");
+    if (control_server) spdlog::info("control socket on {}", config.control_socket);
+
+    horizon::ctl::ZoneWatcher::Options watch_options;
+    watch_options.poll_interval = std::chrono::milliseconds(config.zone_poll_interval_ms);
+    watcher = std::make_unique<horizon::ctl::ZoneWatcher>(
+        control, [&] { return reloader.watchedFiles(); },
+        [&] {
+          spdlog::info("zone file changed: reloading");
+          reloader.reload(horizon::ctl::ReloadTrigger::kFileChange);
+        },
+        watch_options);
+    watcher->start();
+
+    boost::asio::steady_timer reclaim_timer(control);
+    std::function<void(const boost::system::error_code&)> on_reclaim =
+        [&](const boost::system::error_code& ec) {
+          if (ec) return;
+          holder->reclaim();
+          reclaim_timer.expires_after(kReclaimInterval);
+          reclaim_timer.async_wait(on_reclaim);
+        };
+    reclaim_timer.expires_after(kReclaimInterval);
+    reclaim_timer.async_wait(on_reclaim);
 
     std::function<void(const boost::system::error_code&, int)> on_signal =
         [&](const boost::system::error_code& ec, int signal) {
           if (ec) return;
           if (signal == SIGHUP) {
-            spdlog::warn("SIGHUP: reload is not supported yet; still serving the loaded zones");
+            spdlog::info("SIGHUP: reloading");
+            reloader.reload(horizon::ctl::ReloadTrigger::kSignal);
+            after_reload();
             signals.async_wait(on_signal);
             return;
           }
@@ -187,6 +160,8 @@ int main(int argc, char** argv) {
     signals.async_wait(on_signal);
     control.run();
 
+    watcher->stop();
+    if (control_server) control_server->close();
     server.stop();
     spdlog::info("stopped");
     return 0;

@@ -301,6 +301,7 @@ struct Worker {
       : index(index_in),
         config(config_in),
         snapshots(snapshots_in),
+        reader(snapshots_in.addReader()),
         max_connections(max_connections_in),
         udp_requests(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
         udp_responses(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
@@ -356,6 +357,7 @@ struct Worker {
   unsigned index;
   const ServerConfig& config;
   SnapshotHolder& snapshots;
+  SnapshotHolder::Reader& reader;  // this worker's quiescent-state slot; see SnapshotHolder
   std::size_t max_connections;
 
   // UDP batch state, allocated once. Buffers are not zero-filled: every byte read was written.
@@ -479,6 +481,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   }
 
   void processInput() {
+    // One read section per batch of input: the snapshot is not kept past this call (answers
+    // resolved later come from the cache, which lives outside the snapshot).
+    const SnapshotHolder::ReadGuard guard(worker_.snapshots, worker_.reader);
     std::size_t pos = 0;
     while (!closing_ && in_len_ - pos >= 2) {
       const std::size_t len = wire::readU16(in_.data() + pos);
@@ -488,10 +493,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
       }
       if (in_len_ - pos - 2 < len) break;  // incomplete: wait for more bytes
       query::RecursionRequest recursion;
-      std::size_t size = query::answerQuery(
-          *worker_.snapshots.current(), client_, std::span(in_.data() + pos + 2, len),
-          std::span(worker_.tcp_response.get(), query::kMaxResponseSize), query::Transport::kTcp,
-          &recursion);
+      std::size_t size =
+          query::answerQuery(guard.snapshot(), client_, std::span(in_.data() + pos + 2, len),
+                             std::span(worker_.tcp_response.get(), query::kMaxResponseSize),
+                             query::Transport::kTcp, &recursion);
       if (recursion.needed) {
         size = worker_.answerRecursive(
             recursion, std::span(worker_.tcp_response.get(), query::kMaxResponseSize), [this] {
@@ -509,7 +514,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
         }
       }
       if (worker_.config.query_log) {
-        logQuery(*worker_.snapshots.current(), reinterpret_cast<const sockaddr*>(&peer_),
+        logQuery(guard.snapshot(), reinterpret_cast<const sockaddr*>(&peer_),
                  std::span(in_.data() + pos + 2, len), std::span(worker_.tcp_response.get(), size),
                  "tcp");
       }
@@ -691,7 +696,10 @@ int UdpListener::receiveAndAnswer() {
     return 0;
   }
 
-  const query::Snapshot& snapshot = *w.snapshots.current();
+  // The snapshot is held for this batch only: the guard ends the read section before the
+  // handler returns, so a worker blocked in epoll never holds one.
+  const SnapshotHolder::ReadGuard guard(w.snapshots, w.reader);
+  const query::Snapshot& snapshot = guard.snapshot();
   std::size_t out = 0;
   for (int i = 0; i < received; ++i) {
     const msghdr& in = w.in_msgs[i].msg_hdr;
@@ -835,16 +843,83 @@ std::optional<Tcp::acceptor> openTcp(asio::io_context& io, const Tcp::endpoint& 
 }  // namespace
 
 SnapshotHolder::SnapshotHolder(std::shared_ptr<const query::Snapshot> initial)
-    : current_(initial.get()) {
-  keep_alive_.push_back(std::move(initial));
+    : current_(initial.get()), current_owner_(std::move(initial)) {}
+
+SnapshotHolder::~SnapshotHolder() = default;
+
+// Why this is safe (all accesses to current_ and the sequences are seq_cst, so they fall in one
+// total order S). A reader's section is: store sequence odd, load current_, use it, store
+// sequence even. publish() stores current_, then loads every sequence.
+// - If publish() loads an even value s, the reader's next odd store comes after that load in S,
+//   hence after the store of current_, so that section loads the new pointer. Sections that
+//   ended before s was stored are over. Nothing the reader does later can see the old pointer.
+// - If it loads an odd value s, the reader may be using the old pointer; once its sequence is
+//   no longer s, that section has ended (the even store is a release, and reclaim() loads it
+//   before freeing), and every later section loads the new pointer by the argument above.
+SnapshotHolder::ReadGuard::ReadGuard(const SnapshotHolder& holder, Reader& reader)
+    : reader_(reader) {
+  if (reader_.depth_++ == 0) {
+    // Only this thread writes the sequence, so a load and a store make the increment.
+    const auto s = reader_.sequence_.load(std::memory_order_relaxed);
+    reader_.sequence_.store(s + 1, std::memory_order_seq_cst);
+  }
+  snapshot_ = holder.current_.load(std::memory_order_seq_cst);
+}
+
+SnapshotHolder::ReadGuard::~ReadGuard() {
+  if (--reader_.depth_ == 0) {
+    const auto s = reader_.sequence_.load(std::memory_order_relaxed);
+    reader_.sequence_.store(s + 1, std::memory_order_release);
+  }
+}
+
+SnapshotHolder::Reader& SnapshotHolder::addReader() {
+  std::lock_guard lock(mutex_);
+  readers_.push_back(std::make_unique<Reader>());
+  return *readers_.back();
+}
+
+std::shared_ptr<const query::Snapshot> SnapshotHolder::currentShared() const {
+  std::lock_guard lock(mutex_);
+  return current_owner_;
 }
 
 void SnapshotHolder::publish(std::shared_ptr<const query::Snapshot> next) {
-  // Reclamation is deliberately simple until reload exists (issue 5): every published snapshot
-  // stays alive, so a worker can never read a freed one. Issue 5 replaces this with workers
-  // reporting quiescent points and releasing snapshots no worker can still see.
-  current_.store(next.get(), std::memory_order_release);
-  keep_alive_.push_back(std::move(next));
+  std::lock_guard lock(mutex_);
+  current_.store(next.get(), std::memory_order_seq_cst);
+  Retired retired{std::move(current_owner_), {}};
+  current_owner_ = std::move(next);
+  retired.sequences.reserve(readers_.size());
+  for (const auto& reader : readers_) {
+    retired.sequences.push_back(reader->sequence_.load(std::memory_order_seq_cst));
+  }
+  retired_.push_back(std::move(retired));
+  reclaimLocked();
+}
+
+std::size_t SnapshotHolder::reclaim() {
+  std::lock_guard lock(mutex_);
+  return reclaimLocked();
+}
+
+std::size_t SnapshotHolder::reclaimLocked() {
+  std::erase_if(retired_, [this](const Retired& r) {
+    // Readers added after the retirement are not in r.sequences: they started after the new
+    // pointer was stored, so they never saw the old one.
+    for (std::size_t i = 0; i < r.sequences.size(); ++i) {
+      const std::uint64_t then = r.sequences[i];
+      if ((then & 1) != 0 && readers_[i]->sequence_.load(std::memory_order_seq_cst) == then) {
+        return false;  // that reader is still in the section that may hold this snapshot
+      }
+    }
+    return true;
+  });
+  return retired_.size();
+}
+
+std::size_t SnapshotHolder::retiredCount() const {
+  std::lock_guard lock(mutex_);
+  return retired_.size();
 }
 
 struct Server::Impl {

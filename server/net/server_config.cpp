@@ -24,6 +24,7 @@ constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "er
 constexpr unsigned kMaxWorkers = 1024;
 constexpr unsigned kMaxIdleTimeoutMs = 3600 * 1000;
 constexpr unsigned kMaxTcpConnections = 1000000;
+constexpr unsigned kMaxPollIntervalMs = 3600 * 1000;
 
 bool isIpLiteral(const std::string& host) {
   unsigned char buf[16];
@@ -79,8 +80,9 @@ struct FileSettings {
   std::optional<unsigned> cache_max_bytes;
   std::optional<bool> serve_stale;
   std::optional<bool> qname_minimisation;
+  std::optional<std::string> control;
+  std::optional<unsigned> zone_poll_interval_ms;
 };
-
 
 std::string where(const std::string& file, const YAML::Node& node) {
   // yaml-cpp marks are 0-based; editors count from 1.
@@ -205,6 +207,17 @@ std::optional<FileSettings> readConfigFile(const std::string& path, std::string*
       std::string file = value.Scalar();
       if (std::filesystem::path(file).is_relative()) file = (base / file).string();
       settings.root_hints = file;
+    } else if (key == "control") {
+      if (!value.IsScalar() || value.Scalar().empty()) {
+        *error = where(path, value) + ": 'control' must be the path of the control socket";
+        return std::nullopt;
+      }
+      std::string file = value.Scalar();
+      if (std::filesystem::path(file).is_relative()) file = (base / file).string();
+      settings.control = file;
+    } else if (key == "zone-poll-interval-ms") {
+      settings.zone_poll_interval_ms = readUnsigned(path, key, value, 0, kMaxPollIntervalMs, error);
+      if (!settings.zone_poll_interval_ms) return std::nullopt;
     } else if (key == "forward") {
       settings.forward = readStringList(path, key, value, error);
       if (!settings.forward) return std::nullopt;
@@ -241,7 +254,7 @@ std::optional<FileSettings> readConfigFile(const std::string& path, std::string*
                "' (known: zones, listen, workers, tcp-idle-timeout-ms, max-tcp-connections, "
                "max-tcp-queries-per-connection, query-log, log-level, root-hints, forward, "
                "forward-zones, rebinding-allow, cache-max-entries, cache-max-bytes, serve-stale, "
-               "qname-minimisation)";
+               "qname-minimisation, control, zone-poll-interval-ms)";
       return std::nullopt;
     }
   }
@@ -271,6 +284,8 @@ constexpr FlagSpec kFlags[] = {
     {"--cache-max-bytes", true},
     {"--no-serve-stale", false},
     {"--no-qname-minimisation", false},
+    {"--control", true},
+    {"--zone-poll-interval-ms", true},
     {"--help", false},
     {"--version", false},
 };
@@ -422,6 +437,10 @@ std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string*
     if (settings->cache_max_bytes) config.cache_max_bytes = *settings->cache_max_bytes;
     if (settings->serve_stale) config.serve_stale = *settings->serve_stale;
     if (settings->qname_minimisation) config.qname_minimisation = *settings->qname_minimisation;
+    if (settings->control) config.control_socket = *settings->control;
+    if (settings->zone_poll_interval_ms) {
+      config.zone_poll_interval_ms = *settings->zone_poll_interval_ms;
+    }
   }
 
   // A list given by flags replaces the config's list rather than extending it.
@@ -500,6 +519,12 @@ std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string*
       config.serve_stale = false;
     } else if (flag.name == "--no-qname-minimisation") {
       config.qname_minimisation = false;
+    } else if (flag.name == "--control") {
+      config.control_socket = flag.value;
+    } else if (flag.name == "--zone-poll-interval-ms") {
+      auto value = parseBounded(flag.value, 0, kMaxPollIntervalMs, flag.name, error);
+      if (!value) return std::nullopt;
+      config.zone_poll_interval_ms = *value;
     } else if (flag.name == "--log-level") {
       if (!isLogLevel(flag.value)) {
         *error = logLevelError(flag.name, flag.value);
@@ -598,7 +623,8 @@ source address.
 
   --config FILE          YAML settings (keys: zones, listen, workers, tcp-idle-timeout-ms,
                          max-tcp-connections, max-tcp-queries-per-connection, query-log,
-                         log-level). Flags override it; a list given by flags replaces the
+                         log-level, control, zone-poll-interval-ms, and the recursion
+                         settings below). Flags override it; a list given by flags replaces the
                          config's list. Relative zone paths are relative to FILE's folder.
   --zone FILE            a zone YAML file (repeatable; required unless the config lists zones)
   --listen ADDR:PORT     UDP and TCP listen address: 127.0.0.1:53, [::1]:53, ::, 0.0.0.0:5353,
@@ -611,6 +637,13 @@ source address.
                                connection evicts the longest idle one (default 1024)
   --max-tcp-queries-per-connection N   0 for unlimited (default 0)
   --query-log            log every query: client, name, type, rcode, view
+
+Live reload: zone files are watched (inotify, and a slow stat poll) and reloaded when they
+change; SIGHUP reloads too. A file with errors is reported and the old data keeps being served.
+  --control PATH         Unix socket for control commands (status, reload), mode 0660;
+                         one JSON request per line, e.g. {"command":"status"}
+  --zone-poll-interval-ms MS   also stat the zone files every MS milliseconds, in case
+                         inotify misses a change (default 2000; 0: inotify only)
 
 Recursion, for clients whose view may recurse (zone file key `recursion`; by default views
 of private, CGNAT and loopback space), for names outside every zone:

@@ -393,9 +393,20 @@ const CompiledView* Snapshot::recursionView(const ClientAddress& client) const {
   return nullptr;
 }
 
-std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& zones) {
+std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& zones,
+                                                const Snapshot* previous) {
   auto snapshot = std::make_shared<Snapshot>();
   std::map<std::string, std::uint32_t> policies;  // view name -> cache partition
+  std::uint32_t next_policy = 1;
+  if (previous != nullptr) {
+    // The resolver cache outlives snapshots and is keyed by policy: keep each name's number.
+    for (const auto& pz : previous->zones) {
+      for (const auto& pv : pz.views) {
+        policies.try_emplace(pv.name, pv.policy);
+        next_policy = std::max(next_policy, pv.policy + 1);
+      }
+    }
+  }
   for (const auto& z : zones) {
     CompiledZone cz;
     cz.origin = z.origin;
@@ -404,9 +415,9 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
     for (std::size_t i = 0; i < z.views.size(); ++i) {
       cz.views.push_back(compileView(z, z.views[i]));
       cz.views.back().recursion = z.views[i].recursion;
-      cz.views.back().policy =
-          policies.try_emplace(z.views[i].name, static_cast<std::uint32_t>(policies.size() + 1))
-              .first->second;
+      const auto [policy, added] = policies.try_emplace(z.views[i].name, next_policy);
+      if (added) ++next_policy;
+      cz.views.back().policy = policy->second;
       for (const auto& p : z.views[i].prefixes)
         cz.prefixes.push_back({p, static_cast<std::uint32_t>(i)});
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -81,6 +82,33 @@ TEST(CommandLine, FlagsOverrideTheConfigFile) {
   EXPECT_EQ(overridden->workers, 1u);
   ASSERT_EQ(overridden->listen.size(), 1u);  // a flag list replaces the file's list
   EXPECT_EQ(overridden->listen[0].host, "127.0.0.2");
+}
+
+TEST(CommandLine, ControlSocketAndPollIntervalFromFlagsAndFile) {
+  std::string path = writeConfig(
+      "zones: [z.yaml]\nlisten: [\"127.0.0.1:5300\"]\ncontrol: ctl.sock\n"
+      "zone-poll-interval-ms: 500\n");
+  std::string error;
+  auto from_file = parse({"--config", path}, &error);
+  ASSERT_TRUE(from_file) << error;
+  // Relative to the config file's folder, like the zone files.
+  EXPECT_EQ(from_file->control_socket,
+            (std::filesystem::path(path).parent_path() / "ctl.sock").string());
+  EXPECT_EQ(from_file->zone_poll_interval_ms, 500u);
+  auto flags =
+      parse({"--config", path, "--control", "/run/h.sock", "--zone-poll-interval-ms=0"}, &error);
+  ASSERT_TRUE(flags) << error;
+  EXPECT_EQ(flags->control_socket, "/run/h.sock");
+  EXPECT_EQ(flags->zone_poll_interval_ms, 0u);
+  auto defaults = parse({"--zone", "z.yaml", "--listen", "5300"}, &error);
+  ASSERT_TRUE(defaults) << error;
+  EXPECT_TRUE(defaults->control_socket.empty());
+  EXPECT_EQ(defaults->zone_poll_interval_ms, 2000u);
+  EXPECT_FALSE(
+      parse({"--zone", "z.yaml", "--listen", "5300", "--zone-poll-interval-ms", "x"}, &error));
+  EXPECT_NE(error.find("--zone-poll-interval-ms"), std::string::npos) << error;
+  EXPECT_FALSE(parse({"--zone", "z.yaml", "--listen", "5300", "--control"}, &error));
+  EXPECT_NE(error.find("--control"), std::string::npos) << error;
 }
 
 TEST(CommandLine, BadInputNamesTheCulprit) {

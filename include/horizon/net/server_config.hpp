@@ -28,6 +28,10 @@ struct ServerConfig {
   bool query_log = false;
   std::string log_level = "info";
 
+  // Live reload (control plane).
+  std::string control_socket;             // empty: no control socket
+  unsigned zone_poll_interval_ms = 2000;  // stat the zone files this often; 0: inotify only
+
   // Recursion for names outside our zones (for views that may recurse).
   std::string root_hints_file;          // empty: the IANA root hints built in
   std::vector<std::string> forwarders;  // "ADDR[:PORT]": forward instead of iterating

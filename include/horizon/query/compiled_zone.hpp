@@ -85,6 +85,9 @@ struct Snapshot {
 
 /// Compiles loaded zones into a snapshot: builds the name trees and renders every answer.
 /// Throws std::runtime_error when an answer cannot be represented (e.g. an RRset over 64 KiB).
-std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& zones);
+/// When `previous` is given, views keep the resolver cache partition (policy) that their name had
+/// there, so a reload never hands one view's cached answers to another.
+std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& zones,
+                                                const Snapshot* previous = nullptr);
 
 }  // namespace horizon::query
