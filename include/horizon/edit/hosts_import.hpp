@@ -1,0 +1,41 @@
+// `dnsctl import-hosts`: /etc/hosts override lines ("192.168.1.220 grafana.madhan.app") compared
+// with what a view already answers, deciding per name: covered, to add, skipped or in conflict.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "horizon/query/compiled_zone.hpp"
+#include "horizon/zone/zone.hpp"
+
+namespace horizon::edit {
+
+/// One name of one hosts line.
+struct HostsEntry {
+  int line = 0;  // 1-based
+  std::string address;
+  std::string name;
+};
+
+/// Parses hosts-format text (`ADDR name [aliases...]`, `#` comments, blank lines). Lines whose
+/// first field is not an address go to *problems as "line N: ...".
+std::vector<HostsEntry> parseHosts(const std::string& text, std::vector<std::string>* problems);
+
+/// What import-hosts does with one entry.
+struct HostsDecision {
+  enum class Kind { kCovered, kAdd, kSkipped, kConflict };
+  HostsEntry entry;
+  Kind kind = Kind::kSkipped;
+  std::string owner;   // relative owner in the zone, when inside it
+  std::string reason;  // for people: "already covered by *.madhan.app", "outside the zone"
+};
+
+/// Decides for each entry against `view` of `zone` (compiled as `snapshot`): covered when the
+/// view already answers exactly that address (for its family), add when the name has no entry of
+/// its own in `records`, conflict when it has one with another answer, skipped when outside the
+/// zone, the apex, or a repeat of an earlier line.
+std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::Snapshot& snapshot,
+                                           const std::vector<HostsEntry>& entries,
+                                           const std::string& view);
+
+}  // namespace horizon::edit
