@@ -828,7 +828,7 @@ int cmdControl(const Options& o, const Style& style) {
   }
   const Json s = r.value("status", Json::object());
   auto text = [](const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); };
-  std::cout << "horizond " << text(s.value("version", Json("?"))) << ", up "
+  std::cout << text(s.value("version", Json("horizond"))) << ", up "
             << text(s.value("uptime_seconds", Json(0))) << " s (since "
             << text(s.value("started", Json("?"))) << ")\n";
   const Json reloads = s.value("reloads", Json::object());
