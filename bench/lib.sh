@@ -1,4 +1,4 @@
-# Shell functions shared by compare_nsd.sh and compare_unbound.sh. Sourced, not run.
+# Shell functions shared by compare, compare_nsd.sh and compare_unbound.sh. Sourced, not run.
 #
 # The sourcing script sets, before calling them:
 #   LOG_TAG                  prefix of log lines
@@ -118,19 +118,36 @@ EOF
 
 started() { STARTED_PIDS+=("$1"); }
 
-cleanup() {
-  local status=$? pid
-  # Only the processes this script started, by their ids (each stops its own children).
-  for pid in "${STARTED_PIDS[@]}"; do
-    kill -TERM "${pid}" 2>/dev/null || true
-  done
-  for pid in "${STARTED_PIDS[@]}"; do
+# alive PID: the process exists and is not a zombie (a child that exited but was not reaped yet
+# still answers kill -0).
+alive() {
+  local rest
+  { read -r rest <"/proc/$1/stat"; } 2>/dev/null || return 1
+  rest="${rest##*) }"
+  [[ "${rest:0:1}" != Z ]]
+}
+
+# stop_started PID...: stops these processes (each started by this script and registered with
+# `started`), TERM then KILL after 5 s, and forgets them. By id only; each stops its own children.
+stop_started() {
+  local pid p keep=()
+  for pid in "$@"; do kill -TERM "${pid}" 2>/dev/null || true; done
+  for pid in "$@"; do
     for _ in $(seq 50); do
-      kill -0 "${pid}" 2>/dev/null || break
+      alive "${pid}" || break
       sleep 0.1
     done
     kill -KILL "${pid}" 2>/dev/null || true
+    wait "${pid}" 2>/dev/null || true
   done
+  for p in "${STARTED_PIDS[@]}"; do [[ " $* " == *" ${p} "* ]] || keep+=("${p}"); done
+  STARTED_PIDS=("${keep[@]}")
+}
+
+cleanup() {
+  local status=$?
+  # Only the processes this script started, by their ids.
+  ((${#STARTED_PIDS[@]} == 0)) || stop_started "${STARTED_PIDS[@]}"
   wait 2>/dev/null || true
   if [[ -n "${WORK}" && -d "${WORK}" ]]; then
     if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "work directory kept: ${WORK}"; else rm -rf "${WORK}"; fi
@@ -264,7 +281,9 @@ median() {
     awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
 
 # print_table SERVER_A SERVER_B RATIO_LABEL: medians of both, and A/B.
 print_table() {
@@ -308,4 +327,89 @@ print_table() {
       "us/q @${RATE}${RESULTS["${s} cpu"]}"
   done
   echo "(max qps higher is better; CPU per query and memory lower is better)"
+}
+
+# med SERVER METRIC: the median of a metric's per-round values (RESULTS), memory in MiB.
+med() {
+  local v
+  v="$(median "${RESULTS["$1 $2"]:-}")"
+  case "$2" in
+  rss | pss) awk -v k="${v:-0}" 'BEGIN { printf "%.1f", k / 1024 }' ;;
+  *) echo "${v}" ;;
+  esac
+}
+
+# best_of METRIC high|low SERVER...: the server with the highest or lowest median.
+best_of() {
+  local metric="$1" dir="$2" s best="" best_v="" v
+  shift 2
+  for s in "$@"; do
+    v="$(med "${s}" "${metric}")"
+    [[ -n "${v}" ]] || continue
+    if [[ -z "${best}" ]] || awk -v a="${v}" -v b="${best_v}" -v d="${dir}" \
+      'BEGIN { exit !((d == "high") ? a > b : a < b) }'; then
+      best="${s}" best_v="${v}"
+    fi
+  done
+  echo "${best}"
+}
+
+# print_comparison SUBJECT CEILING PEER...: a table of medians for SUBJECT, the PEERs and the
+# CEILING (any may be missing from RESULTS: refused, not timed), then SUBJECT's ratios to the
+# best peer of each column (highest qps, lowest CPU and memory) and to the ceiling.
+print_comparison() {
+  local subject="$1" ceiling="$2" s
+  shift 2
+  local peers=("$@")
+  local format='%-22s %10s %14s %16s %9s %9s\n'
+  echo "Load average before the rounds: ${LOAD_BEFORE} (well above 0 means other work shared the CPUs)"
+  echo "Medians of ${ROUNDS} interleaved rounds; ${DURATION} s per run; dnsperf -c ${CLIENTS}" \
+    "-T ${THREADS} -q ${OUTSTANDING} -e; ${WORKERS} workers each; $(nproc) CPUs shared with dnsperf"
+  # shellcheck disable=SC2059 # the format is ours
+  printf "${format}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
+  # shellcheck disable=SC2059
+  printf "${format}" ---------------------- ---------- -------------- ---------------- --------- ---------
+  for s in "${subject}" "${peers[@]}" "${ceiling}"; do
+    [[ -n "${RESULTS["${s} qps"]:-}" ]] || continue
+    # shellcheck disable=SC2059
+    printf "${format}" "${s}$([[ "${s}" == "${ceiling}" ]] && echo ' (ceiling)')" \
+      "$(printf '%.0f' "$(med "${s}" qps)")" "$(printf '%.2f' "$(med "${s}" cpumax)")" \
+      "$(printf '%.2f' "$(med "${s}" cpu)")" "$(med "${s}" rss)" "$(med "${s}" pss)"
+  done
+  local timed_peers=()
+  for s in "${peers[@]}"; do [[ -z "${RESULTS["${s} qps"]:-}" ]] || timed_peers+=("${s}"); done
+  if [[ -n "${RESULTS["${subject} qps"]:-}" && ${#timed_peers[@]} -gt 0 ]]; then
+    local bq bcm bc br bp
+    bq="$(best_of qps high "${timed_peers[@]}")"
+    bcm="$(best_of cpumax low "${timed_peers[@]}")"
+    bc="$(best_of cpu low "${timed_peers[@]}")"
+    br="$(best_of rss low "${timed_peers[@]}")"
+    bp="$(best_of pss low "${timed_peers[@]}")"
+    # shellcheck disable=SC2059
+    printf "${format}" "${subject}/best peer" \
+      "$(ratio "$(med "${subject}" qps)" "$(med "${bq}" qps)")" \
+      "$(ratio "$(med "${subject}" cpumax)" "$(med "${bcm}" cpumax)")" \
+      "$(ratio "$(med "${subject}" cpu)" "$(med "${bc}" cpu)")" \
+      "$(ratio "$(med "${subject}" rss)" "$(med "${br}" rss)")" \
+      "$(ratio "$(med "${subject}" pss)" "$(med "${bp}" pss)")"
+    # shellcheck disable=SC2059
+    printf "${format}" "  (best peer)" "${bq}" "${bcm}" "${bc}" "${br}" "${bp}"
+  fi
+  if [[ -n "${RESULTS["${subject} qps"]:-}" && -n "${RESULTS["${ceiling} qps"]:-}" ]]; then
+    # shellcheck disable=SC2059
+    printf "${format}" "${subject}/ceiling" \
+      "$(ratio "$(med "${subject}" qps)" "$(med "${ceiling}" qps)")" \
+      "$(ratio "$(med "${subject}" cpumax)" "$(med "${ceiling}" cpumax)")" \
+      "$(ratio "$(med "${subject}" cpu)" "$(med "${ceiling}" cpu)")" \
+      "$(ratio "$(med "${subject}" rss)" "$(med "${ceiling}" rss)")" \
+      "$(ratio "$(med "${subject}" pss)" "$(med "${ceiling}" pss)")"
+  fi
+  echo "(max qps higher is better; CPU per query and memory lower is better; a ratio below 1 in"
+  echo " the CPU and memory columns, above 1 in the qps column, is a win for ${subject})"
+  echo "Per round:"
+  for s in "${subject}" "${peers[@]}" "${ceiling}"; do
+    [[ -n "${RESULTS["${s} qps"]:-}" ]] || continue
+    echo "  ${s}: qps${RESULTS["${s} qps"]}; us/q @max${RESULTS["${s} cpumax"]};" \
+      "us/q @${RATE}${RESULTS["${s} cpu"]}"
+  done
 }
