@@ -354,6 +354,19 @@ best_of() {
   echo "${best}"
 }
 
+# One row of ratios: subject's medians over those of the servers named for each column
+# (qps, CPU per query at max, CPU per query at the fixed rate, RSS, PSS).
+ratio_row() {
+  local format="$1" subject="$2" label="$3" q="$4" cm="$5" c="$6" r="$7" p="$8"
+  # shellcheck disable=SC2059
+  printf "${format}" "${label}" \
+    "$(ratio "$(med "${subject}" qps)" "$(med "${q}" qps)")" \
+    "$(ratio "$(med "${subject}" cpumax)" "$(med "${cm}" cpumax)")" \
+    "$(ratio "$(med "${subject}" cpu)" "$(med "${c}" cpu)")" \
+    "$(ratio "$(med "${subject}" rss)" "$(med "${r}" rss)")" \
+    "$(ratio "$(med "${subject}" pss)" "$(med "${p}" pss)")"
+}
+
 # print_comparison SUBJECT CEILING PEER...: a table of medians for SUBJECT, the PEERs and the
 # CEILING (any may be missing from RESULTS: refused, not timed), then SUBJECT's ratios to the
 # best peer of each column (highest qps, lowest CPU and memory) and to the ceiling.
@@ -385,24 +398,13 @@ print_comparison() {
     bc="$(best_of cpu low "${timed_peers[@]}")"
     br="$(best_of rss low "${timed_peers[@]}")"
     bp="$(best_of pss low "${timed_peers[@]}")"
-    # shellcheck disable=SC2059
-    printf "${format}" "${subject}/best peer" \
-      "$(ratio "$(med "${subject}" qps)" "$(med "${bq}" qps)")" \
-      "$(ratio "$(med "${subject}" cpumax)" "$(med "${bcm}" cpumax)")" \
-      "$(ratio "$(med "${subject}" cpu)" "$(med "${bc}" cpu)")" \
-      "$(ratio "$(med "${subject}" rss)" "$(med "${br}" rss)")" \
-      "$(ratio "$(med "${subject}" pss)" "$(med "${bp}" pss)")"
+    ratio_row "${format}" "${subject}" "${subject}/best peer" "${bq}" "${bcm}" "${bc}" "${br}" "${bp}"
     # shellcheck disable=SC2059
     printf "${format}" "  (best peer)" "${bq}" "${bcm}" "${bc}" "${br}" "${bp}"
   fi
   if [[ -n "${RESULTS["${subject} qps"]:-}" && -n "${RESULTS["${ceiling} qps"]:-}" ]]; then
-    # shellcheck disable=SC2059
-    printf "${format}" "${subject}/ceiling" \
-      "$(ratio "$(med "${subject}" qps)" "$(med "${ceiling}" qps)")" \
-      "$(ratio "$(med "${subject}" cpumax)" "$(med "${ceiling}" cpumax)")" \
-      "$(ratio "$(med "${subject}" cpu)" "$(med "${ceiling}" cpu)")" \
-      "$(ratio "$(med "${subject}" rss)" "$(med "${ceiling}" rss)")" \
-      "$(ratio "$(med "${subject}" pss)" "$(med "${ceiling}" pss)")"
+    ratio_row "${format}" "${subject}" "${subject}/ceiling" "${ceiling}" "${ceiling}" \
+      "${ceiling}" "${ceiling}" "${ceiling}"
   fi
   echo "(max qps higher is better; CPU per query and memory lower is better; a ratio below 1 in"
   echo " the CPU and memory columns, above 1 in the qps column, is a win for ${subject})"
