@@ -86,6 +86,19 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
 
     horizon::ctl::ZoneReloader reloader(config.zone_files);
+    // The watcher takes its baseline of the zone files before the first load reads them, so a
+    // write that lands while the server is still starting is seen as a change (by an event or,
+    // before the watches exist, by the poll) instead of becoming the baseline unloaded.
+    horizon::ctl::ZoneWatcher::Options watch_options;
+    watch_options.poll_interval = std::chrono::milliseconds(config.zone_poll_interval_ms);
+    auto watcher = std::make_unique<horizon::ctl::ZoneWatcher>(
+        control, [&] { return reloader.watchedFiles(); },
+        [&] {
+          spdlog::info("zone file changed: reloading");
+          reloader.reload(horizon::ctl::ReloadTrigger::kFileChange);
+        },
+        watch_options);
+    watcher->refresh();
     if (!reloader.reload(horizon::ctl::ReloadTrigger::kStartup).ok) return kExitFailure;
     auto holder = std::make_shared<horizon::net::SnapshotHolder>(reloader.snapshot());
     reloader.attach(holder);
@@ -102,7 +115,6 @@ int main(int argc, char** argv) {
       listening += (i ? ", " : "") + listenText(config.listen[i], ports.at(i));
     }
     std::unique_ptr<horizon::ctl::ControlServer> control_server;
-    std::unique_ptr<horizon::ctl::ZoneWatcher> watcher;
     auto after_reload = [&] {
       if (watcher) watcher->refresh();
     };
@@ -122,15 +134,6 @@ int main(int argc, char** argv) {
                  config.query_log ? ", query log on" : "");
     if (control_server) spdlog::info("control socket on {}", config.control_socket);
 
-    horizon::ctl::ZoneWatcher::Options watch_options;
-    watch_options.poll_interval = std::chrono::milliseconds(config.zone_poll_interval_ms);
-    watcher = std::make_unique<horizon::ctl::ZoneWatcher>(
-        control, [&] { return reloader.watchedFiles(); },
-        [&] {
-          spdlog::info("zone file changed: reloading");
-          reloader.reload(horizon::ctl::ReloadTrigger::kFileChange);
-        },
-        watch_options);
     watcher->start();
 
     boost::asio::steady_timer reclaim_timer(control);
