@@ -2,9 +2,16 @@
 // - One worker thread per core, each with its own io_context and, per listen address, its own
 //   SO_REUSEPORT UDP socket and TCP acceptor, so the kernel spreads load across workers and no
 //   state is shared between them.
-// - UDP: a re-armed async_wait(wait_read) on a non-blocking socket, then recvmmsg / sendmmsg in
-//   batches over buffers the worker owns. Nothing on this path locks, throws or allocates after
-//   warm-up (Asio recycles the wait operation's memory; tests/system/allocation_test.cpp checks).
+// - UDP: each of a worker's UDP sockets has a thread of its own that blocks in recvmmsg
+//   (MSG_WAITFORONE) and answers with sendmmsg, in batches over buffers that thread owns. No
+//   epoll: at moderate rates a wake-up carries one or two datagrams, and a reactor's epoll_wait
+//   and per-wake re-arm (epoll_ctl) were half of the syscalls per wake-up. Nothing on this path
+//   locks, throws or allocates after warm-up (tests/system/allocation_test.cpp checks); recursive
+//   answers come from a per-thread CacheFront, lock-free on a hit. A cache miss is handed to the
+//   worker's io_context thread, which owns the Resolver and sends the answer itself with sendmsg
+//   on the same socket (the kernel serialises sends on a socket). stop() wakes the thread with
+//   shutdown(SHUT_RD); a receive timeout is the fallback.
+// - The worker's io_context thread runs TCP and the resolver's upstream I/O.
 // - TCP (RFC 7766): pipelined queries per connection answered in order, an idle timeout, and a
 //   connection cap per worker where a new connection evicts the longest-idle one. TCP may
 //   allocate; it carries little traffic for an authoritative server.
@@ -13,9 +20,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -46,8 +57,13 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 constexpr std::size_t kUdpBatch = 32;                            // datagrams per recvmmsg
 constexpr std::size_t kUdpBufferSize = query::kMaxResponseSize;  // largest UDP payload: 65535
-constexpr int kMaxBatchesPerWake = 8;  // then yield so the worker's other sockets get a turn
-constexpr int kPortAttempts = 16;      // port 0: tries to find a port free for UDP and TCP
+// A UDP thread blocked in recvmmsg is woken by stop() through shutdown(SHUT_RD); this receive
+// timeout only bounds how long a missed wake-up could delay the stop (an idle thread wakes this
+// often, which costs nothing measurable).
+constexpr timeval kUdpReceiveTimeout{1, 0};
+// After an unexpected receive error, pause so a persistent one cannot spin a core.
+constexpr auto kUdpErrorPause = std::chrono::milliseconds(10);
+constexpr int kPortAttempts = 16;  // port 0: tries to find a port free for UDP and TCP
 constexpr int kListenBacklog = 1024;
 constexpr std::size_t kTcpReadChunk = 4096;
 constexpr std::size_t kTcpMaxMessage = 2 + 65535;  // length prefix plus the largest message
@@ -256,24 +272,69 @@ void logQuery(const query::Snapshot& snapshot, const sockaddr* peer,
 
 struct Worker;
 
-// One UDP socket of one worker. Its buffers belong to the worker and are shared by the worker's
-// UDP sockets, which run one at a time on the worker's thread.
-class UdpListener {
+// A UDP socket descriptor, opened with plain syscalls rather than as an Asio socket: Asio would
+// register it with the io_context's epoll set, whose thread would then wake for every datagram.
+class UdpSocket {
  public:
-  UdpListener(Worker& worker, Udp::socket socket, bool wildcard)
-      : worker_(worker), socket_(std::move(socket)), wildcard_(wildcard) {}
-  void start() { arm(); }
+  explicit UdpSocket(int fd) : fd_(fd) {}
+  UdpSocket(UdpSocket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UdpSocket& operator=(UdpSocket&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~UdpSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
 
  private:
-  void arm() {
-    socket_.async_wait(Udp::socket::wait_read, [this](const error_code& ec) { onReadable(ec); });
-  }
-  void onReadable(const error_code& ec);
+  int fd_;
+};
+
+// One UDP socket of one worker and the thread that serves it. The thread owns the batch buffers,
+// its snapshot reader slot, its cache front and its error rate limiter; it shares nothing with
+// the worker's io_context thread except the socket (sends from both are safe) and the posts it
+// makes to that io_context for cache misses.
+class UdpListener {
+ public:
+  UdpListener(Worker& worker, UdpSocket socket, bool wildcard);
+  ~UdpListener();
+  void start();
+  void requestStop();  // any thread; the thread ends soon after
+  void join();
+
+ private:
+  void run();
   int receiveAndAnswer();
+  std::size_t answerRecursive(const query::RecursionRequest& request, std::span<std::uint8_t> out,
+                              const msghdr& in);
+  template <typename... Args>
+  void logError(spdlog::format_string_t<Args...> format, Args&&... args) {
+    if (errors_.allow()) spdlog::warn(format, std::forward<Args>(args)...);
+  }
 
   Worker& worker_;
-  Udp::socket socket_;
+  UdpSocket socket_;
   bool wildcard_;  // bound to 0.0.0.0 or [::], so each reply must name its source address
+  SnapshotHolder::Reader& reader_;
+  resolver::CacheFront front_;
+  RateLimiter errors_;
+  std::atomic<bool> stopping_{false};
+
+  // Batch state, allocated once. Buffers are not zero-filled: every byte read was written.
+  std::unique_ptr<std::uint8_t[]> requests_;
+  std::unique_ptr<std::uint8_t[]> responses_;
+  std::array<mmsghdr, kUdpBatch> in_msgs_{};
+  std::array<mmsghdr, kUdpBatch> out_msgs_{};
+  std::array<iovec, kUdpBatch> in_iov_{};
+  std::array<iovec, kUdpBatch> out_iov_{};
+  std::array<sockaddr_storage, kUdpBatch> peers_{};
+  std::array<ControlBuffer, kUdpBatch> in_control_{};
+  std::array<ControlBuffer, kUdpBatch> out_control_{};
+  std::thread thread_;
 };
 
 class TcpConnection;
@@ -303,15 +364,13 @@ struct Worker {
         snapshots(snapshots_in),
         reader(snapshots_in.addReader()),
         max_connections(max_connections_in),
-        udp_requests(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
-        udp_responses(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
         tcp_response(new std::uint8_t[query::kMaxResponseSize]),
         resolved_response(new std::uint8_t[query::kMaxResponseSize]) {}
   ~Worker();
 
-  // Answers a question outside our zones: at once from a fresh cache entry (returns the size),
-  // else starts a resolution and hands its answer to the callable that `make_deliver` returns
-  // (returns 0). The cache-hit path allocates nothing; make_deliver runs only on a miss.
+  // Answers a question outside our zones, on this worker's io_context thread (TCP): at once
+  // from a fresh cache entry (returns the size), else starts a resolution and hands its answer
+  // to the callable that `make_deliver` returns (returns 0). make_deliver runs only on a miss.
   template <typename MakeDeliver>
   std::size_t answerRecursive(const query::RecursionRequest& request, std::span<std::uint8_t> out,
                               MakeDeliver&& make_deliver) {
@@ -324,9 +383,19 @@ struct Worker {
       return resolver::renderFromCache(*hit.entry, request.query, elapsedSeconds(*hit.entry, now),
                                        false, 0, out, request.limit);
     }
+    startResolution(request, make_deliver());
+    return 0;
+  }
+
+  // Resolves `request` and hands the rendered answer to `deliver`. On the io_context thread
+  // only: the Resolver and resolved_response belong to it.
+  template <typename Deliver>
+  void startResolution(const query::RecursionRequest& request, Deliver deliver) {
+    const std::string qname(reinterpret_cast<const char*>(request.query.qname_lower),
+                            request.query.qname_len);
     auto query = std::make_shared<wire::ParsedQuery>(request.query);
-    resolver->resolve(request.policy, std::string(qname), request.query.qtype,
-                      [this, query, limit = request.limit, deliver = make_deliver()](
+    resolver->resolve(request.policy, qname, request.query.qtype,
+                      [this, query, limit = request.limit, deliver = std::move(deliver)](
                           std::shared_ptr<const resolver::CacheEntry> entry, bool stale) {
                         const std::size_t size = resolver::renderFromCache(
                             *entry, *query,
@@ -336,7 +405,6 @@ struct Worker {
                         if (size > 0)
                           deliver(std::span<const std::uint8_t>(resolved_response.get(), size));
                       });
-    return 0;
   }
 
   static std::uint32_t elapsedSeconds(const resolver::CacheEntry& entry,
@@ -352,28 +420,21 @@ struct Worker {
   }
 
   // The io_context goes first so it is destroyed last, after the sockets that use it. Reactor
-  // I/O locking is off: each socket is only ever used from this worker's thread (see start()).
+  // I/O locking is off: each Asio socket is only ever used from this worker's io thread (see
+  // start()). The scheduler still locks, so the UDP threads may post to it.
   asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  // The UDP threads post cache misses here at any time; run() must not return for lack of work.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running{io.get_executor()};
   unsigned index;
   const ServerConfig& config;
   SnapshotHolder& snapshots;
-  SnapshotHolder::Reader& reader;  // this worker's quiescent-state slot; see SnapshotHolder
+  SnapshotHolder::Reader& reader;  // the io thread's quiescent-state slot; see SnapshotHolder
   std::size_t max_connections;
 
-  // UDP batch state, allocated once. Buffers are not zero-filled: every byte read was written.
-  std::unique_ptr<std::uint8_t[]> udp_requests;
-  std::unique_ptr<std::uint8_t[]> udp_responses;
-  std::array<mmsghdr, kUdpBatch> in_msgs{};
-  std::array<mmsghdr, kUdpBatch> out_msgs{};
-  std::array<iovec, kUdpBatch> in_iov{};
-  std::array<iovec, kUdpBatch> out_iov{};
-  std::array<sockaddr_storage, kUdpBatch> peers{};
-  std::array<ControlBuffer, kUdpBatch> in_control{};
-  std::array<ControlBuffer, kUdpBatch> out_control{};
   std::unique_ptr<std::uint8_t[]> tcp_response;
   std::unique_ptr<std::uint8_t[]> resolved_response;  // answers delivered after a resolution
 
-  // Recursion: the cache is shared by all workers; the resolver runs on this worker's io.
+  // Recursion: the cache is shared by all workers; the resolver runs on this worker's io thread.
   std::shared_ptr<resolver::ResolverCache> cache;
   std::unique_ptr<resolver::Resolver> resolver;
 
@@ -381,7 +442,7 @@ struct Worker {
   std::vector<std::unique_ptr<TcpListener>> tcp;
   // Open connections, least recently active first: the front is the one to evict.
   std::list<std::shared_ptr<TcpConnection>> connections;
-  RateLimiter errors;
+  RateLimiter errors;  // the io thread's; each UDP thread has its own
   std::thread thread;
 };
 
@@ -630,7 +691,7 @@ Worker::~Worker() {
   // Close connections while the io_context is alive; their pending handlers die with it.
   while (!connections.empty()) connections.front()->close();
   tcp.clear();
-  udp.clear();
+  udp.clear();  // joins the UDP threads if stop() did not
 }
 
 void Worker::run() {
@@ -648,124 +709,178 @@ void Worker::run() {
   }
 }
 
-void UdpListener::onReadable(const error_code& ec) {
-  if (ec == asio::error::operation_aborted) return;
-  if (ec == asio::error::bad_descriptor) {
-    worker_.logError("worker {}: UDP socket closed unexpectedly", worker_.index);
-    return;  // re-arming would spin on the same error
+UdpListener::UdpListener(Worker& worker, UdpSocket socket, bool wildcard)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      wildcard_(wildcard),
+      reader_(worker.snapshots.addReader()),
+      front_(*worker.cache),
+      requests_(new std::uint8_t[kUdpBatch * kUdpBufferSize]),
+      responses_(new std::uint8_t[kUdpBatch * kUdpBufferSize]) {
+  // The receive descriptors never change between batches; only the lengths are reset.
+  for (std::size_t i = 0; i < kUdpBatch; ++i) {
+    in_iov_[i] = {requests_.get() + i * kUdpBufferSize, kUdpBufferSize};
+    msghdr& h = in_msgs_[i].msg_hdr;
+    h.msg_name = &peers_[i];
+    h.msg_iov = &in_iov_[i];
+    h.msg_iovlen = 1;
+    h.msg_control = wildcard_ ? in_control_[i].bytes : nullptr;
   }
-  if (ec) {
-    worker_.logError("worker {}: UDP wait: {}", worker_.index, ec.message());
-  } else {
-    try {
-      for (int round = 0; round < kMaxBatchesPerWake; ++round) {
-        if (receiveAndAnswer() < static_cast<int>(kUdpBatch)) break;  // drained
-      }
-    } catch (const std::exception& e) {
-      worker_.logError("worker {}: UDP batch failed: {}", worker_.index, e.what());
-    }
-  }
-  // If data remains (we yielded after kMaxBatchesPerWake) the wait completes at once; the
-  // operation's memory is recycled by Asio, so re-arming does not allocate.
-  arm();
 }
 
-// Receives up to one batch, answers it and sends the answers. Returns the number received.
+UdpListener::~UdpListener() {
+  requestStop();
+  join();
+}
+
+void UdpListener::start() {
+  thread_ = std::thread([this] {
+    char name[16];  // the kernel's limit; shows in top and perf
+    std::snprintf(name, sizeof name, "horizon-udp%u", worker_.index);
+    pthread_setname_np(pthread_self(), name);
+    run();
+  });
+}
+
+void UdpListener::requestStop() {
+  if (stopping_.exchange(true)) return;
+  // Wakes a recvmmsg blocked on this socket: on Linux it then returns 0. On an unconnected UDP
+  // socket shutdown() reports ENOTCONN but still marks the socket and wakes its waiters.
+  ::shutdown(socket_.fd(), SHUT_RD);
+}
+
+void UdpListener::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void UdpListener::run() {
+  while (!stopping_.load(std::memory_order_acquire)) {
+    try {
+      receiveAndAnswer();
+    } catch (const std::exception& e) {
+      logError("worker {}: UDP batch failed: {}", worker_.index, e.what());
+    } catch (...) {
+      logError("worker {}: UDP batch failed with a non-standard exception", worker_.index);
+    }
+  }
+}
+
+// Answers a question outside our zones from this UDP thread: from the front of the cache when
+// fresh there (returns the size; no lock, no allocation), else hands the question to the
+// worker's io thread, which resolves it and sends the answer itself (returns 0).
+std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
+                                         std::span<std::uint8_t> out, const msghdr& in) {
+  Worker& w = worker_;
+  const auto now = resolver::Clock::now();
+  const std::string_view qname(reinterpret_cast<const char*>(request.query.qname_lower),
+                               request.query.qname_len);
+  bool prefetch = false;
+  if (const resolver::CacheEntry* entry =
+          front_.lookupFresh(request.policy, qname, request.query.qtype, now, prefetch)) {
+    if (prefetch) {
+      asio::post(w.io, [&w, policy = request.policy, name = std::string(qname),
+                        qtype = request.query.qtype] { w.resolver->refresh(policy, name, qtype); });
+    }
+    return resolver::renderFromCache(*entry, request.query, Worker::elapsedSeconds(*entry, now),
+                                     false, 0, out, request.limit);
+  }
+  // Keep what the reply needs: the client's address and, on a wildcard socket, the address the
+  // query was sent to.
+  auto source = std::make_shared<ControlBuffer>();
+  msghdr probe{};
+  if (wildcard_) setReplySource(in, probe, *source);
+  auto deliver = [fd = socket_.fd(), peer = *static_cast<const sockaddr_storage*>(in.msg_name),
+                  peer_len = in.msg_namelen, source, control_len = probe.msg_controllen,
+                  &w](std::span<const std::uint8_t> bytes) {
+    iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
+    msghdr h{};
+    h.msg_name = const_cast<sockaddr_storage*>(&peer);
+    h.msg_namelen = peer_len;
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control_len ? source->bytes : nullptr;
+    h.msg_controllen = control_len;
+    if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
+      w.logError("worker {}: send after resolution: {}", w.index, std::strerror(errno));
+  };
+  asio::post(w.io, [&w, request, deliver = std::move(deliver)]() mutable {
+    w.startResolution(request, std::move(deliver));
+  });
+  return 0;
+}
+
+// Waits for at least one datagram, receives up to one batch, answers it and sends the answers.
+// Returns the number received.
 int UdpListener::receiveAndAnswer() {
   Worker& w = worker_;
-  const int fd = socket_.native_handle();
+  const int fd = socket_.fd();
   for (std::size_t i = 0; i < kUdpBatch; ++i) {
-    w.in_iov[i] = {w.udp_requests.get() + i * kUdpBufferSize, kUdpBufferSize};
-    msghdr& h = w.in_msgs[i].msg_hdr;
-    h.msg_name = &w.peers[i];
+    msghdr& h = in_msgs_[i].msg_hdr;
     h.msg_namelen = sizeof(sockaddr_storage);
-    h.msg_iov = &w.in_iov[i];
-    h.msg_iovlen = 1;
-    h.msg_control = wildcard_ ? w.in_control[i].bytes : nullptr;
     h.msg_controllen = wildcard_ ? kControlSize : 0;
     h.msg_flags = 0;
   }
-  int received;
-  do {
-    received = recvmmsg(fd, w.in_msgs.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
-  } while (received < 0 && errno == EINTR);
+  // Blocks until the first datagram, then takes what else is queued without waiting.
+  const int received = recvmmsg(fd, in_msgs_.data(), kUdpBatch, MSG_WAITFORONE, nullptr);
   if (received <= 0) {
-    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      w.logError("worker {}: recvmmsg: {}", w.index, std::strerror(errno));
+    // 0: stop() shut the socket down. EAGAIN: the receive timeout, so the caller checks the stop
+    // flag. EINTR: a signal. Anything else is unexpected.
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      logError("worker {}: recvmmsg: {}", w.index, std::strerror(errno));
+      std::this_thread::sleep_for(kUdpErrorPause);
     }
     return 0;
   }
 
   // The snapshot is held for this batch only: the guard ends the read section before the
-  // handler returns, so a worker blocked in epoll never holds one.
-  const SnapshotHolder::ReadGuard guard(w.snapshots, w.reader);
+  // thread blocks again, so a thread waiting for datagrams never holds one.
+  const SnapshotHolder::ReadGuard guard(w.snapshots, reader_);
   const query::Snapshot& snapshot = guard.snapshot();
   std::size_t out = 0;
   for (int i = 0; i < received; ++i) {
-    const msghdr& in = w.in_msgs[i].msg_hdr;
-    const auto* peer = reinterpret_cast<const sockaddr*>(&w.peers[i]);
-    std::uint8_t* response = w.udp_responses.get() + out * kUdpBufferSize;
-    const auto request = std::span<const std::uint8_t>(w.udp_requests.get() + i * kUdpBufferSize,
-                                                       w.in_msgs[i].msg_len);
+    const msghdr& in = in_msgs_[i].msg_hdr;
+    const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
+    std::uint8_t* response = responses_.get() + out * kUdpBufferSize;
+    const auto request =
+        std::span<const std::uint8_t>(requests_.get() + i * kUdpBufferSize, in_msgs_[i].msg_len);
     query::RecursionRequest recursion;
     std::size_t size =
         query::answerQuery(snapshot, query::ClientAddress::fromSockaddr(peer), request,
                            std::span(response, kUdpBufferSize), query::Transport::kUdp, &recursion);
-    if (recursion.needed) {
-      // A resolved answer goes out later with its own sendto, from this worker's thread.
-      size = w.answerRecursive(recursion, std::span(response, kUdpBufferSize), [&] {
-        // Keep what the reply needs: the client's address and, on a wildcard socket, the
-        // address the query was sent to.
-        auto source = std::make_shared<ControlBuffer>();
-        msghdr probe{};
-        if (wildcard_) setReplySource(in, probe, *source);
-        return [fd, peer_copy = w.peers[i], peer_len = in.msg_namelen, source,
-                control_len = probe.msg_controllen, &w](std::span<const std::uint8_t> bytes) {
-          iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
-          msghdr h{};
-          h.msg_name = const_cast<sockaddr_storage*>(&peer_copy);
-          h.msg_namelen = peer_len;
-          h.msg_iov = &iov;
-          h.msg_iovlen = 1;
-          h.msg_control = control_len ? source->bytes : nullptr;
-          h.msg_controllen = control_len;
-          if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
-            w.logError("worker {}: send after resolution: {}", w.index, std::strerror(errno));
-        };
-      });
-    }
+    if (recursion.needed)
+      size = answerRecursive(recursion, std::span(response, kUdpBufferSize), in);
     if (w.config.query_log) {
       logQuery(snapshot, peer, request, std::span<const std::uint8_t>(response, size), "udp");
     }
     if (size == 0) continue;
-    w.out_iov[out] = {response, size};
-    msghdr& h = w.out_msgs[out].msg_hdr;
-    h.msg_name = &w.peers[i];
+    out_iov_[out] = {response, size};
+    msghdr& h = out_msgs_[out].msg_hdr;
+    h.msg_name = &peers_[i];
     h.msg_namelen = in.msg_namelen;
-    h.msg_iov = &w.out_iov[out];
+    h.msg_iov = &out_iov_[out];
     h.msg_iovlen = 1;
     h.msg_control = nullptr;
     h.msg_controllen = 0;
     h.msg_flags = 0;
-    if (wildcard_) setReplySource(in, h, w.out_control[out]);
+    if (wildcard_) setReplySource(in, h, out_control_[out]);
     ++out;
   }
 
   std::size_t sent = 0;
   while (sent < out) {
     const int n =
-        sendmmsg(fd, w.out_msgs.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
+        sendmmsg(fd, out_msgs_.data() + sent, static_cast<unsigned>(out - sent), MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // The send buffer is full. UDP answers are best effort; clients retry.
-      w.logError("worker {}: UDP send buffer full, dropped {} answers", w.index, out - sent);
+      logError("worker {}: UDP send buffer full, dropped {} answers", w.index, out - sent);
       break;
     } else {
       // This datagram cannot be sent (e.g. an unroutable source); skip it, send the rest.
-      w.logError("worker {}: sendmmsg: {}", w.index, std::strerror(errno));
+      logError("worker {}: sendmmsg: {}", w.index, std::strerror(errno));
       ++sent;
     }
   }
@@ -804,26 +919,39 @@ void TcpListener::onAccept(const error_code& ec, Tcp::socket socket) {
   accept();
 }
 
-std::optional<Udp::socket> openUdp(asio::io_context& io, const Udp::endpoint& endpoint,
-                                   bool wildcard, error_code& ec) {
-  Udp::socket socket(io);
-  socket.open(endpoint.protocol(), ec);
-  if (ec) return std::nullopt;
-  // v6-only so that "::" and "0.0.0.0" can be listened on side by side.
-  if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) socket.set_option(ReusePort(true), ec);
-  if (!ec && wildcard) {
-    const int on = 1;
-    const bool v6 = endpoint.address().is_v6();
-    if (setsockopt(socket.native_handle(), v6 ? IPPROTO_IPV6 : IPPROTO_IP,
-                   v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof on) != 0) {
-      ec = error_code(errno, boost::system::system_category());
-    }
+// Returns a socket whose fd() is negative on failure, with `ec` saying why.
+UdpSocket openUdp(const Udp::endpoint& endpoint, bool wildcard, error_code& ec) {
+  const bool v6 = endpoint.address().is_v6();
+  UdpSocket socket(::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  const int fd = socket.fd();
+  const int on = 1;
+  // Blocking: the socket's thread waits in recvmmsg; sends say MSG_DONTWAIT themselves.
+  const bool ok =
+      fd >= 0 &&
+      // v6-only so that "::" and "0.0.0.0" can be listened on side by side.
+      (!v6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0) &&
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == 0 &&
+      (!wildcard || setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                               v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof on) == 0) &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &kUdpReceiveTimeout, sizeof kUdpReceiveTimeout) ==
+          0 &&
+      ::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0;
+  if (!ok) {
+    ec = error_code(errno, boost::system::system_category());
+    return UdpSocket(-1);
   }
-  if (!ec) socket.bind(endpoint, ec);
-  if (!ec) socket.non_blocking(true, ec);
-  if (ec) return std::nullopt;
   return socket;
+}
+
+std::uint16_t localPort(const UdpSocket& socket, error_code& ec) {
+  sockaddr_storage local{};
+  socklen_t size = sizeof local;
+  if (getsockname(socket.fd(), reinterpret_cast<sockaddr*>(&local), &size) != 0) {
+    ec = error_code(errno, boost::system::system_category());
+    return 0;
+  }
+  return local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(local).sin6_port)
+                                     : ntohs(reinterpret_cast<sockaddr_in&>(local).sin_port);
 }
 
 std::optional<Tcp::acceptor> openTcp(asio::io_context& io, const Tcp::endpoint& endpoint,
@@ -988,35 +1116,36 @@ void Server::bind() {
 
     std::uint16_t port = listen.port;
     Worker& first = *s.workers.front();
-    std::optional<Udp::socket> udp;
+    UdpSocket udp(-1);
     std::optional<Tcp::acceptor> tcp;
     if (port == 0) {
       // Let the kernel pick a free UDP port, then claim the same port for TCP; another process
       // may hold it for TCP, so try again with a new port a few times.
       for (int attempt = 0; attempt < kPortAttempts && !tcp; ++attempt) {
-        udp = openUdp(first.io, Udp::endpoint(address, 0), wildcard, ec);
-        if (!udp) throw fail("UDP", 0, ec);
-        port = udp->local_endpoint().port();
+        udp = openUdp(Udp::endpoint(address, 0), wildcard, ec);
+        if (udp.fd() < 0) throw fail("UDP", 0, ec);
+        port = localPort(udp, ec);
+        if (ec) throw fail("UDP", 0, ec);
         tcp = openTcp(first.io, Tcp::endpoint(address, port), ec);
-        if (!tcp) udp.reset();
+        if (!tcp) udp = UdpSocket(-1);
       }
       if (!tcp) throw fail("TCP", port, ec);
     } else {
-      udp = openUdp(first.io, Udp::endpoint(address, port), wildcard, ec);
-      if (!udp) throw fail("UDP", port, ec);
+      udp = openUdp(Udp::endpoint(address, port), wildcard, ec);
+      if (udp.fd() < 0) throw fail("UDP", port, ec);
       tcp = openTcp(first.io, Tcp::endpoint(address, port), ec);
       if (!tcp) throw fail("TCP", port, ec);
     }
-    first.udp.push_back(std::make_unique<UdpListener>(first, std::move(*udp), wildcard));
+    first.udp.push_back(std::make_unique<UdpListener>(first, std::move(udp), wildcard));
     first.tcp.push_back(std::make_unique<TcpListener>(first, std::move(*tcp)));
 
     for (std::size_t i = 1; i < s.workers.size(); ++i) {
       Worker& w = *s.workers[i];
-      auto more_udp = openUdp(w.io, Udp::endpoint(address, port), wildcard, ec);
-      if (!more_udp) throw fail("UDP", port, ec);
+      auto more_udp = openUdp(Udp::endpoint(address, port), wildcard, ec);
+      if (more_udp.fd() < 0) throw fail("UDP", port, ec);
       auto more_tcp = openTcp(w.io, Tcp::endpoint(address, port), ec);
       if (!more_tcp) throw fail("TCP", port, ec);
-      w.udp.push_back(std::make_unique<UdpListener>(w, std::move(*more_udp), wildcard));
+      w.udp.push_back(std::make_unique<UdpListener>(w, std::move(more_udp), wildcard));
       w.tcp.push_back(std::make_unique<TcpListener>(w, std::move(*more_tcp)));
     }
     s.ports.push_back(port);
@@ -1032,12 +1161,12 @@ void Server::start() {
   for (auto& worker : s.workers) {
     Worker* w = worker.get();
     // The first operations are started on the worker's own thread, like every later one, so
-    // each socket is only ever touched by one thread (see the io_context's concurrency hint).
+    // each Asio socket is only ever touched by one thread (see the io_context's concurrency hint).
     asio::post(w->io, [w] {
-      for (auto& listener : w->udp) listener->start();
       for (auto& listener : w->tcp) listener->start();
     });
     w->thread = std::thread([w] { w->run(); });
+    for (auto& listener : w->udp) listener->start();
   }
 }
 
@@ -1045,8 +1174,12 @@ void Server::stop() {
   Impl& s = *impl_;
   if (!s.started || s.stopped) return;
   s.stopped = true;
-  for (auto& worker : s.workers) worker->io.stop();
   for (auto& worker : s.workers) {
+    for (auto& listener : worker->udp) listener->requestStop();
+    worker->io.stop();
+  }
+  for (auto& worker : s.workers) {
+    for (auto& listener : worker->udp) listener->join();
     if (worker->thread.joinable()) worker->thread.join();
   }
   // Closing the sockets now (rather than at destruction) frees the ports as stop() promises.

@@ -6,6 +6,7 @@
 #include "horizon/resolver/cache.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 #include <list>
@@ -177,6 +178,7 @@ struct ResolverCache::Shard {
 
   // Unlinks a node into `graveyard`, which the caller frees after releasing the lock.
   void drop(Lru::iterator node, Lru& graveyard) {
+    node->entry->retired.set();  // a CacheFront holding it must ask again
     index.erase(node->key());
     bytes -= node->entry->bytes;
     graveyard.splice(graveyard.end(), lru, node);
@@ -265,6 +267,7 @@ void ResolverCache::insert(std::uint32_t policy, std::string_view qname_lower, s
     if (failure && !isFailure(node.entry->rcode) && now < node.dead_at) return;
     shard.bytes = shard.bytes - node.entry->bytes + shared->bytes;
     replaced = std::exchange(node.entry, std::move(shared));
+    replaced->retired.set();
     node.dead_at = dead_at;
     shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
   } else {
@@ -312,6 +315,90 @@ std::size_t ResolverCache::byteCount() const {
     bytes += shards_[i].bytes;
   }
   return bytes;
+}
+
+namespace {
+// How often a slot of a CacheFront goes back to the cache on a hit, so that the cache's LRU order
+// sees entries the front answers from (at most once a second per slot: cheap, and recency at a
+// second's resolution is plenty for eviction).
+constexpr auto kFrontRecheck = std::chrono::seconds(1);
+}  // namespace
+
+struct CacheFront::Slot {
+  std::uint64_t hash = 0;
+  std::shared_ptr<const CacheEntry> entry;  // null: empty
+  // A hit needs now < valid_until: the earliest of expiry, the start of the prefetch window and
+  // the next LRU recheck. Past it, the cache answers (and decides about prefetch).
+  Clock::time_point valid_until{};
+  std::uint32_t policy = 0;
+  std::uint16_t qtype = 0;
+  std::uint16_t name_len = 0;
+  std::array<char, wire::kMaxNameLength> name;  // not zero-filled: only name_len bytes are read
+
+  bool holds(std::uint64_t h, std::uint32_t p, std::string_view n, std::uint16_t t) const {
+    return hash == h && policy == p && qtype == t && name_len == n.size() &&
+           std::memcmp(name.data(), n.data(), n.size()) == 0;
+  }
+};
+
+CacheFront::CacheFront(const ResolverCache& cache, std::size_t slots) : cache_(cache) {
+  std::size_t count = 2;
+  while (count < slots) count *= 2;
+  mask_ = count - 1;
+}
+
+CacheFront::~CacheFront() = default;
+
+const CacheEntry* CacheFront::lookupFresh(std::uint32_t policy, std::string_view qname_lower,
+                                          std::uint16_t qtype, Clock::time_point now,
+                                          bool& prefetch) {
+  prefetch = false;
+  if (qname_lower.size() > wire::kMaxNameLength) return nullptr;  // no such DNS name
+  // Allocated on first use (warm-up), so a server that never recurses does not carry the table.
+  if (!slots_) slots_ = std::make_unique<Slot[]>(mask_ + 1);
+  const KeyView key = makeKey(policy, qname_lower, qtype);
+  // The two ways of a set are neighbours; the low bits pick the set (the cache's shard uses the
+  // top ones).
+  Slot* const way = &slots_[key.hash & mask_ & ~std::size_t{1}];
+  Slot* found = nullptr;
+  for (int i = 0; i < 2; ++i) {
+    if (way[i].holds(key.hash, policy, qname_lower, qtype)) found = &way[i];
+  }
+  if (found != nullptr && found->entry && now < found->valid_until &&
+      !found->entry->retired.isSet()) {
+    return found->entry.get();
+  }
+
+  CacheLookup hit = cache_.lookup(policy, qname_lower, qtype, now, false);
+  if (hit.state != CacheLookup::State::kFresh) {
+    if (found != nullptr) found->entry.reset();  // let a dropped entry go now
+    return nullptr;
+  }
+  prefetch = hit.prefetch;
+  if (found == nullptr) {
+    // Replace an empty way, else the one due back to the cache first (roughly the older).
+    found = !way[0].entry                              ? &way[0]
+            : !way[1].entry                            ? &way[1]
+            : way[0].valid_until <= way[1].valid_until ? &way[0]
+                                                       : &way[1];
+    found->hash = key.hash;
+    found->policy = policy;
+    found->qtype = qtype;
+    found->name_len = static_cast<std::uint16_t>(qname_lower.size());
+    std::memcpy(found->name.data(), qname_lower.data(), qname_lower.size());
+  }
+  const CacheEntry& entry = *hit.entry;
+  Clock::time_point until = std::min(expiresAt(entry), now + kFrontRecheck);
+  if (entry.ttl >= kMinPrefetchTtl) {
+    // The cache flags prefetch once less than prefetch_fraction of the TTL remains; from then
+    // on every lookup goes to it.
+    const auto window = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(cache_.limits().prefetch_fraction * entry.ttl));
+    until = std::min(until, expiresAt(entry) - window);
+  }
+  found->valid_until = until;
+  found->entry = std::move(hit.entry);
+  return found->entry.get();
 }
 
 namespace {

@@ -500,6 +500,104 @@ TEST(ResolverCache, ConcurrentInsertsAndLookupsAreSafe) {
   EXPECT_GT(hits.load(), 0u);
 }
 
+// ---- the per-thread front (CacheFront) ----
+
+TEST(CacheFront, AnswersWhatTheCacheHoldsFreshAndNothingElse) {
+  ResolverCache cache;
+  CacheFront front(cache);
+  const std::string key = name("www.example.com.");
+  bool prefetch = true;
+  EXPECT_EQ(front.lookupFresh(kLan, key, type::A, kT0, prefetch), nullptr);
+  EXPECT_FALSE(prefetch);
+  cache.insert(kLan, key, type::A, positive({a("www.example.com.", 60)}), kT0);
+  const CacheEntry* first = front.lookupFresh(kLan, key, type::A, kT0, prefetch);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first, cache.lookup(kLan, key, type::A, kT0, false).entry.get());
+  // Hits come from the front now, and are the same entry.
+  EXPECT_EQ(front.lookupFresh(kLan, key, type::A, kT0 + milliseconds(10), prefetch), first);
+  // Past its TTL the entry is stale: never served from the front.
+  EXPECT_EQ(front.lookupFresh(kLan, key, type::A, kT0 + seconds(60), prefetch), nullptr);
+  EXPECT_EQ(cache.lookup(kLan, key, type::A, kT0 + seconds(60), true).state, State::kStale);
+}
+
+TEST(CacheFront, PoliciesTypesAndNamesStayApart) {
+  ResolverCache cache;
+  CacheFront front(cache, 2);  // one set: every key competes for the same two ways
+  const std::string key = name("printer.home.arpa.");
+  cache.insert(kLan, key, type::A, positive({a("printer.home.arpa.", 300, 10)}), kT0);
+  cache.insert(kVpn, key, type::A, positive({a("printer.home.arpa.", 300, 20)}), kT0);
+  bool prefetch = false;
+  for (int round = 0; round < 3; ++round) {
+    const CacheEntry* lan = front.lookupFresh(kLan, key, type::A, kT0, prefetch);
+    const CacheEntry* vpn = front.lookupFresh(kVpn, key, type::A, kT0, prefetch);
+    ASSERT_NE(lan, nullptr);
+    ASSERT_NE(vpn, nullptr);
+    EXPECT_EQ(lan->answer[0].rdata.back(), '\x0a');
+    EXPECT_EQ(vpn->answer[0].rdata.back(), '\x14');
+    EXPECT_EQ(front.lookupFresh(kLan, key, type::AAAA, kT0, prefetch), nullptr);
+    EXPECT_EQ(front.lookupFresh(kLan, name("printer.home.arpa.x."), type::A, kT0, prefetch),
+              nullptr);
+  }
+}
+
+TEST(CacheFront, SeesReplacementAndEvictionInTheCache) {
+  CacheLimits limits;
+  limits.max_entries = 16;  // one shard of 16
+  ResolverCache cache(limits);
+  CacheFront front(cache);
+  const std::string key = name("www.example.com.");
+  cache.insert(kLan, key, type::A, positive({a("www.example.com.", 600, 1)}), kT0);
+  bool prefetch = false;
+  ASSERT_NE(front.lookupFresh(kLan, key, type::A, kT0, prefetch), nullptr);
+  cache.insert(kLan, key, type::A, positive({a("www.example.com.", 600, 2)}), kT0);
+  const CacheEntry* replaced = front.lookupFresh(kLan, key, type::A, kT0, prefetch);
+  ASSERT_NE(replaced, nullptr);
+  EXPECT_EQ(replaced->answer[0].rdata.back(), '\x02');
+
+  for (int i = 0; i < 64; ++i) {
+    const std::string other = numbered(i);
+    cache.insert(kLan, other, type::A, positive({Record{other, type::A, 1, 600, "abcd"}}), kT0);
+  }
+  ASSERT_EQ(cache.lookup(kLan, key, type::A, kT0, false).state, State::kMiss);
+  EXPECT_EQ(front.lookupFresh(kLan, key, type::A, kT0, prefetch), nullptr);
+}
+
+TEST(CacheFront, PrefetchIsFlaggedAsTheCacheFlagsIt) {
+  ResolverCache cache;  // prefetch_fraction 0.1
+  CacheFront front(cache);
+  const std::string key = name("www.example.com.");
+  cache.insert(kLan, key, type::A, positive({a("www.example.com.", 100)}), kT0);
+  bool prefetch = true;
+  ASSERT_NE(front.lookupFresh(kLan, key, type::A, kT0, prefetch), nullptr);
+  EXPECT_FALSE(prefetch);
+  ASSERT_NE(front.lookupFresh(kLan, key, type::A, kT0 + seconds(89), prefetch), nullptr);
+  EXPECT_FALSE(prefetch);
+  for (int i = 0; i < 3; ++i) {  // every lookup in the window, until the entry is refreshed
+    ASSERT_NE(front.lookupFresh(kLan, key, type::A, kT0 + seconds(91), prefetch), nullptr);
+    EXPECT_TRUE(prefetch);
+  }
+  cache.insert(kLan, key, type::A, positive({a("www.example.com.", 100)}), kT0 + seconds(91));
+  ASSERT_NE(front.lookupFresh(kLan, key, type::A, kT0 + seconds(92), prefetch), nullptr);
+  EXPECT_FALSE(prefetch);
+}
+
+TEST(CacheFront, HitsKeepTheEntryRecentInTheCache) {
+  CacheLimits limits;
+  limits.max_entries = 256;  // 16 shards of 16: the hot entry's shard turns over many times
+  ResolverCache cache(limits);
+  CacheFront front(cache);
+  const std::string hot = name("hot.example.com.");
+  cache.insert(kLan, hot, type::A, positive({a("hot.example.com.", 3600)}), kT0);
+  bool prefetch = false;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string key = numbered(i);
+    const auto now = kT0 + milliseconds(200 * i);  // 400 s; the front rechecks each second
+    cache.insert(kLan, key, type::A, positive({Record{key, type::A, 1, 3600, "\1\2\3\4"}}), now);
+    ASSERT_NE(front.lookupFresh(kLan, hot, type::A, now, prefetch), nullptr) << i;
+  }
+  EXPECT_EQ(cache.lookup(kLan, hot, type::A, kT0 + seconds(400), false).state, State::kFresh);
+}
+
 // ---- rendering ----
 
 TEST(RenderFromCache, HeaderQuestionAndDecrementedTtls) {

@@ -2,6 +2,7 @@
 // serve-stale (RFC 8767), keyed by resolution policy so answers never cross views.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,20 @@ namespace horizon::resolver {
 
 using Clock = std::chrono::steady_clock;
 
+/// Raised by ResolverCache when it drops or replaces an entry, so that a CacheFront still holding
+/// the entry knows to ask the cache again. Not part of the entry's value: a copy starts lowered.
+class RetiredFlag {
+ public:
+  RetiredFlag() = default;
+  RetiredFlag(const RetiredFlag&) noexcept {}
+  RetiredFlag& operator=(const RetiredFlag&) noexcept { return *this; }
+  bool isSet() const noexcept { return flag_.load(std::memory_order_acquire); }
+  void set() const noexcept { flag_.store(true, std::memory_order_release); }
+
+ private:
+  mutable std::atomic<bool> flag_{false};
+};
+
 /// A cached resolution: what the client gets for (qname, qtype) under one policy.
 struct CacheEntry {
   std::uint8_t rcode = 0;         // NOERROR, NXDOMAIN (or SERVFAIL, cached briefly)
@@ -26,6 +41,7 @@ struct CacheEntry {
   std::uint32_t ttl = 0;          // seconds the entry is fresh, after caps
   Clock::time_point stored{};     // when it was inserted
   std::size_t bytes = 0;          // memory charged to the cache for this entry
+  RetiredFlag retired;            // set once the cache no longer serves this entry
 };
 
 /// Limits and TTL policy; defaults are what an Unbound operator would expect.
@@ -81,6 +97,41 @@ class ResolverCache {
   std::size_t shard_max_entries_ = 0;  // max_entries / shard_count_
   std::size_t shard_max_bytes_ = 0;    // max_bytes / shard_count_
   std::unique_ptr<Shard[]> shards_;
+};
+
+/// One thread's lock-free front for a ResolverCache's fresh hits (the recursive answer path).
+///
+/// A small 2-way set-associative table of entries this thread answered from recently. A hit reads
+/// only this thread's slot and the immutable entry: no lock, no atomic read-modify-write (a
+/// shared_ptr copy would be one, on a cache line every worker touches), no allocation. Anything
+/// else goes to the cache and refills the slot. The front defers to the cache (so its semantics
+/// stay the cache's) when the entry was dropped or replaced there (CacheEntry::retired), when it
+/// expires, when it enters its prefetch window (the cache decides whether to prefetch), and once
+/// a second per slot so the cache's LRU order still sees the entry used. Stale answers are never
+/// served from the front. Memory: a front pins at most `slots` entries the cache may have
+/// dropped, so the process may hold up to that many entries per front beyond the cache's byte
+/// bound. Not thread-safe: one per thread; the cache must outlive it.
+class CacheFront {
+ public:
+  // Enough for a busy network's working set; a slot is ~300 bytes (the name is kept inline).
+  static constexpr std::size_t kDefaultSlots = 4096;
+
+  explicit CacheFront(const ResolverCache& cache, std::size_t slots = kDefaultSlots);
+  ~CacheFront();
+  CacheFront(const CacheFront&) = delete;
+  CacheFront& operator=(const CacheFront&) = delete;
+
+  /// As cache.lookup(policy, qname_lower, qtype, now, false) when that finds a fresh entry: the
+  /// entry (valid until the next call on this front) and `prefetch` as the cache would set it;
+  /// nullptr otherwise (miss or only stale).
+  const CacheEntry* lookupFresh(std::uint32_t policy, std::string_view qname_lower,
+                                std::uint16_t qtype, Clock::time_point now, bool& prefetch);
+
+ private:
+  struct Slot;
+  const ResolverCache& cache_;
+  std::unique_ptr<Slot[]> slots_;
+  std::size_t mask_;  // slots - 1; slots is a power of two
 };
 
 /// Writes a response to `query` from a cache entry into `out` (at most `limit` bytes): header
