@@ -3,6 +3,7 @@
 #include "horizon/ctl/zone_reloader.hpp"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <sys/socket.h>
 
 #include <exception>
@@ -77,6 +78,13 @@ ZoneReloader::ZoneReloader(std::vector<std::string> zone_files)
 
 ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
   std::lock_guard reload_lock(reload_mutex_);
+  // Loading a large zone builds YAML nodes and per-view record lists several times the size of
+  // the compiled snapshot that outlives them; glibc keeps such freed memory in its arenas, so it
+  // is handed back to the system once everything below has been destroyed (declared first, so
+  // destroyed last). 100,000 names x 3 views: RSS after load 291 MiB without this.
+  struct ReleaseFreedMemory {
+    ~ReleaseFreedMemory() { malloc_trim(0); }
+  } release_freed_memory;
   ReloadResult result;
   result.trigger = trigger;
   result.time = std::chrono::system_clock::now();
