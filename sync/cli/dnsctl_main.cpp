@@ -167,20 +167,11 @@ struct Options {
 Options parseOptions(int argc, char** argv) {
   Options o;
   std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_inline) return value;
-      if (i + 1 >= argc) throw sync::UsageError(arg + " needs a value");
-      return argv[++i];
-    };
+  sync::ArgumentCursor cursor(argc, argv);
+  while (cursor.advance()) {
+    const std::string arg = cursor.name();
+    const bool has_inline = cursor.hasInlineValue();
+    auto next = [&]() -> std::string { return cursor.value(); };
     auto flag = [&](bool& target) {
       if (has_inline) throw sync::UsageError(arg + " takes no value");
       target = true;

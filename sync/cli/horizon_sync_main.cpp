@@ -79,20 +79,11 @@ std::chrono::seconds parseDuration(const std::string& flag, const std::string& t
 Args parseArgs(int argc, char** argv) {
   Args args;
   std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_inline) return value;
-      if (i + 1 >= argc) throw UsageError(arg + " needs a value");
-      return argv[++i];
-    };
+  ArgumentCursor cursor(argc, argv);
+  while (cursor.advance()) {
+    const std::string arg = cursor.name();
+    const bool has_inline = cursor.hasInlineValue();
+    auto next = [&]() -> std::string { return cursor.value(); };
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(kExitInSync);

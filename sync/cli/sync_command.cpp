@@ -38,6 +38,25 @@ const char* const kSyncOptionsHelp =
   --batch-size N        operations per batch call, 1 to 200 (default 200)
 )";
 
+bool ArgumentCursor::advance() {
+  if (++index_ >= argc_) return false;
+  name_ = argv_[index_];
+  inline_value_.clear();
+  has_inline_ = false;
+  if (auto eq = name_.find('='); name_.rfind("--", 0) == 0 && eq != std::string::npos) {
+    inline_value_ = name_.substr(eq + 1);
+    name_.resize(eq);
+    has_inline_ = true;
+  }
+  return true;
+}
+
+std::string ArgumentCursor::value() {
+  if (has_inline_) return inline_value_;
+  if (index_ + 1 >= argc_) throw UsageError(name_ + " needs a value");
+  return argv_[++index_];
+}
+
 int parseIntOption(const std::string& flag, const std::string& text, int min, int max) {
   try {
     std::size_t used = 0;

@@ -52,6 +52,29 @@ void finishSyncArgs(SyncArgs& args);
 /// The --help lines of the options parseSyncOption accepts (without --zone and --json).
 extern const char* const kSyncOptionsHelp;
 
+/// Walks a command line one argument at a time, splitting "--flag=value", so that horizon-sync
+/// and dnsctl read option values the same way, inline or from the next argument.
+class ArgumentCursor {
+ public:
+  ArgumentCursor(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  /// Moves to the next argument; false after the last.
+  bool advance();
+  /// The current argument without its "=value".
+  const std::string& name() const { return name_; }
+  /// True when the current argument carried "=value" (refused for flags that take none).
+  bool hasInlineValue() const { return has_inline_; }
+  /// The current option's value: the inline one, else the next argument, which is consumed.
+  /// Throws UsageError when there is none.
+  std::string value();
+
+ private:
+  int argc_;
+  char** argv_;
+  int index_ = 0;
+  std::string name_, inline_value_;
+  bool has_inline_ = false;
+};
+
 /// Parses a decimal integer in [min, max]; throws UsageError naming `flag` otherwise.
 int parseIntOption(const std::string& flag, const std::string& text, int min, int max);
 
