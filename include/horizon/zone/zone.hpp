@@ -32,7 +32,9 @@ struct ResourceRecord {
   std::uint32_t ttl = 0;
   std::string rdata;  // uncompressed wire rdata; names in it keep the case they were written in
   bool allow_private = false;  // the file says a private address here is intended
-  SourceLocation where;        // the YAML node or zone-file line it came from
+  // The YAML node or zone-file line it came from. `where.file` is empty for the zone's own YAML
+  // file (Zone::source_file) and names the zone file otherwise.
+  SourceLocation where;
 };
 
 /// A view: the client prefixes it serves and its complete zone content (SOA and NS included).
