@@ -5,13 +5,14 @@
 // yaml-cpp's own quirks), it declines, and the caller runs yaml-cpp instead.
 #include "horizon/zone/yaml_tree.hpp"
 
-#include <sys/mman.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstring>
 #include <limits>
 #include <unordered_map>
 #include <utility>
+
+#include "huge_pages.hpp"
 
 namespace horizon::zone::yaml {
 
@@ -166,24 +167,6 @@ bool bytesInSubset(std::string_view text, std::size_t* node_estimate) {
   }
   *node_estimate = indicators + indicators / 8 + 16;
   return true;
-}
-
-// Asks for transparent huge pages over the whole 2 MiB pages of a fresh, untouched array. The
-// first parse of a large zone spends most of its time in page faults (the node array alone is
-// 16 MB for 100,000 names), one per 4 KiB page; with huge pages it takes one per 2 MiB. Only an
-// advice: where THP is off, nothing changes.
-void adviseHugePages(void* data, std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  if (bytes < 2 * kHuge) return;
-  auto begin = reinterpret_cast<std::uintptr_t>(data);
-  std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#else
-  (void)data;
-  (void)bytes;
-#endif
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/rdata.hpp"
 #include "horizon/zone/yaml_tree.hpp"
+#include "huge_pages.hpp"
 #include "zonefile_reader.hpp"
 
 namespace horizon::zone {
@@ -451,7 +452,10 @@ class Loader {
     if (const Entry* records = section("records")) {
       // Most names have one record per view; growing 100,000s of records by doubling would move
       // each of them about twice.
-      for (auto& view : view_records_) view.reserve(records->value.size() + 8);
+      for (auto& view : view_records_) {
+        view.reserve(records->value.size() + 8);
+        adviseHugePages(view.data(), view.capacity() * sizeof(ResourceRecord));
+      }
       parseRecords(*records);
     }
     for (std::size_t v = 0; v < zone_.views.size(); ++v) {
