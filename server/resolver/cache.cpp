@@ -136,52 +136,109 @@ void fitRecordTtls(std::vector<Record>& records, std::uint32_t entry_ttl,
   for (Record& r : records) r.ttl = std::max(std::min(r.ttl, entry_ttl), floor);
 }
 
-// Memory charged per entry, in bytes: an approximation of the heap it pins with libstdc++ on a
-// 64-bit host, so that max_bytes means about what it says. Counted: the LRU list node (with the
-// key), the hash index node and its bucket slot, the shared CacheEntry and its control block,
-// each record struct (by vector capacity), the heap payload of strings too long for the
-// small-string buffer, and ~16 bytes of malloc bookkeeping per allocation. Not counted: malloc's
-// rounding of block sizes and the index's spare buckets (the index rehashes at load factor 1).
-constexpr std::size_t kMallocOverhead = 16;
-constexpr std::size_t kSsoCapacity = 15;
-constexpr std::size_t kListNode = 2 * sizeof(void*) + sizeof(Node) + kMallocOverhead;
-constexpr std::size_t kIndexNode = sizeof(void*) + sizeof(KeyView) + sizeof(Lru::iterator) +
-                                   sizeof(std::size_t) + kMallocOverhead +
-                                   sizeof(void*);  // next, value, cached hash, malloc, bucket slot
-constexpr std::size_t kSharedEntry = sizeof(CacheEntry) + 16 + kMallocOverhead;
+// Memory charged per entry: the heap it pins with libstdc++ and glibc malloc on a 64-bit host,
+// block by block, so that max_bytes bounds the memory the cache holds (as mallinfo2 counts it)
+// rather than approximating it. glibc serves n bytes from a chunk of n + 8 (its size header)
+// rounded up to 16, at least 32 bytes; but when it carves the block out of a larger free chunk
+// and the rest would be under 32 bytes, it hands out the whole chunk, 16 bytes more. That is
+// rare (up to 0.6% of the heap, measured while a cache of realistic entries fills and starts to
+// evict) yet has no other bound, so every block is charged it: the charge runs ~20% above the
+// heap actually used, which in practice also covers malloc's free lists (RSS stayed within
+// max_bytes in bench/cache_bound_bench.cpp). Other allocators round differently; the model is
+// glibc's.
+//
+// Blocks from kMmapThreshold up may be mmapped instead: whole pages plus a header. The value is
+// glibc's default, which glibc only ever raises (unless lowered with mallopt).
+constexpr std::size_t kMmapThreshold = 128 * 1024;
+constexpr std::size_t kPage = 4096;
+constexpr std::size_t heapBlock(std::size_t n) {
+  const std::size_t chunk = std::max<std::size_t>(32, (n + 8 + 15) & ~std::size_t{15});
+  return n < kMmapThreshold ? chunk + 16 : chunk + kPage + 16;
+}
+constexpr std::size_t kSsoCapacity = 15;  // libstdc++: longer strings live on the heap
+// The index's value; its node is a next pointer, the value and (depending on the hasher) a
+// cached hash, which is counted either way.
+using IndexValue = std::pair<const KeyView, Lru::iterator>;
+constexpr std::size_t kListNode = heapBlock(2 * sizeof(void*) + sizeof(Node));  // prev, next
+constexpr std::size_t kIndexNode =
+    heapBlock(sizeof(void*) + sizeof(IndexValue) + sizeof(std::size_t));
+// make_shared's block: the control block's vtable pointer and two counts, then the entry.
+constexpr std::size_t kSharedEntry =
+    heapBlock(sizeof(void*) + 2 * sizeof(int) + sizeof(CacheEntry));
 constexpr std::size_t kEntryOverhead = kListNode + kIndexNode + kSharedEntry;
 
-std::size_t stringCharge(std::size_t size) {
-  return size > kSsoCapacity ? size + 1 + kMallocOverhead : 0;
+std::size_t stringCharge(const std::string& s) {
+  return s.capacity() > kSsoCapacity ? heapBlock(s.capacity() + 1) : 0;
 }
 
 std::size_t recordsCharge(const std::vector<Record>& records) {
   if (records.capacity() == 0) return 0;
-  std::size_t bytes = records.capacity() * sizeof(Record) + kMallocOverhead;
-  for (const Record& r : records)
-    bytes += stringCharge(r.owner.size()) + stringCharge(r.rdata.size());
+  std::size_t bytes = heapBlock(records.capacity() * sizeof(Record));
+  for (const Record& r : records) bytes += stringCharge(r.owner) + stringCharge(r.rdata);
   return bytes;
 }
 
-std::size_t entryCharge(std::size_t name_size, const CacheEntry& entry) {
-  return kEntryOverhead + stringCharge(name_size) + recordsCharge(entry.answer) +
+// `name` is the node's copy of the qname (its capacity, not the caller's, is what is held).
+std::size_t entryCharge(const std::string& name, const CacheEntry& entry) {
+  return kEntryOverhead + stringCharge(name) + recordsCharge(entry.answer) +
          recordsCharge(entry.authority);
 }
+
+// The index's bucket array, charged to its shard: it grows with the most entries the shard has
+// held (load factor 1, doubling) and is never shrunk. A single bucket lives inside the map.
+std::size_t bucketCharge(std::size_t buckets) {
+  return buckets > 1 ? heapBlock(buckets * sizeof(void*)) : 0;
+}
+
+// How many dropped-but-referenced nodes an over-full insert checks for release: bounded so an
+// insert stays O(1); a node that is still referenced goes to the back of the list.
+constexpr std::size_t kPinnedScan = 8;
 
 }  // namespace
 
 struct ResolverCache::Shard {
   std::mutex mutex;
   Lru lru;
+  // Nodes dropped from the index and LRU whose entry someone else (a CacheFront, a lookup's
+  // caller) still references: that memory stays allocated, so it stays charged until released.
+  Lru pinned;
   std::unordered_map<KeyView, Lru::iterator, KeyHash> index;
-  std::size_t bytes = 0;  // sum of the entries' charges
+  std::size_t bytes = 0;         // charges of the entries in lru and pinned, plus bucket_bytes
+  std::size_t bucket_bytes = 0;  // the index's bucket array
 
-  // Unlinks a node into `graveyard`, which the caller frees after releasing the lock.
+  // Unlinks a node into `graveyard`, which the caller frees after releasing the lock, or into
+  // `pinned` if its entry is referenced outside the cache (a count above 1 cannot turn into a
+  // new reference: the entry is no longer reachable through the index).
   void drop(Lru::iterator node, Lru& graveyard) {
     node->entry->retired.set();  // a CacheFront holding it must ask again
     index.erase(node->key());
+    if (node->entry.use_count() > 1) {
+      pinned.splice(pinned.end(), lru, node);
+      return;
+    }
     bytes -= node->entry->bytes;
     graveyard.splice(graveyard.end(), lru, node);
+  }
+
+  // Moves up to kPinnedScan pinned nodes whose entry is no longer referenced elsewhere into
+  // `graveyard`, uncharging them. Seeing a count of 1 under the lock is final (see drop).
+  void releasePinned(Lru& graveyard) {
+    for (std::size_t i = 0; i < kPinnedScan && !pinned.empty(); ++i) {
+      const auto node = pinned.begin();
+      if (node->entry.use_count() == 1) {
+        bytes -= node->entry->bytes;
+        graveyard.splice(graveyard.end(), pinned, node);
+      } else {
+        pinned.splice(pinned.end(), pinned, node);
+      }
+    }
+  }
+
+  // Keeps `bytes` in step with the bucket array after an insert that may have rehashed.
+  void chargeBuckets() {
+    const std::size_t now = bucketCharge(index.bucket_count());
+    bytes = bytes - bucket_bytes + now;
+    bucket_bytes = now;
   }
 };
 
@@ -243,49 +300,60 @@ void ResolverCache::insert(std::uint32_t policy, std::string_view qname_lower, s
   fitRecordTtls(entry.answer, entry.ttl, limits_);
   fitRecordTtls(entry.authority, entry.ttl, limits_);
   entry.stored = now;
-  entry.bytes = entryCharge(qname_lower.size(), entry);
+
+  // Allocate the node before locking; under the lock it is only spliced in. If the key is
+  // already cached, the node carries the replaced entry away instead.
+  Lru fresh;
+  // std::string(view) allocates the name's exact size (the charge counts its capacity).
+  fresh.push_back(Node{std::string(qname_lower), policy, qtype, 0, nullptr, {}});
+  Node& node = fresh.front();
+  entry.bytes = entryCharge(node.name, entry);
   // An entry bigger than a shard's share would evict the whole shard and still not fit.
   if (entry.bytes > shard_max_bytes_) return;
   const bool failure = isFailure(entry.rcode);
-  auto shared = std::make_shared<const CacheEntry>(std::move(entry));
-  const Clock::time_point dead_at = deadAt(*shared, limits_);
-
-  // Allocate the node before locking; under the lock it is only spliced in.
-  Lru fresh;
-  fresh.push_back(Node{std::string(qname_lower), policy, qtype, 0, shared, dead_at});
-  const KeyView key = makeKey(policy, fresh.front().name, qtype);
-  fresh.front().hash = key.hash;
+  node.entry = std::make_shared<const CacheEntry>(std::move(entry));
+  node.dead_at = deadAt(*node.entry, limits_);
+  const KeyView key = makeKey(policy, node.name, qtype);
+  node.hash = key.hash;
 
   Shard& shard = shardFor(key.hash);
-  Lru graveyard;                               // replaced and evicted nodes, freed after unlocking
-  std::shared_ptr<const CacheEntry> replaced;  // likewise
+  Lru graveyard;  // evicted nodes, freed after unlocking (as is `fresh` when not spliced in)
   std::lock_guard lock(shard.mutex);
   if (const auto found = shard.index.find(key); found != shard.index.end()) {
-    Node& node = *found->second;
+    Node& held = *found->second;
     // A failed refresh (prefetch, or a retry with upstreams down) must not destroy an answer that
     // can still be served fresh or stale: that answer is what serve-stale exists to give.
-    if (failure && !isFailure(node.entry->rcode) && now < node.dead_at) return;
-    shard.bytes = shard.bytes - node.entry->bytes + shared->bytes;
-    replaced = std::exchange(node.entry, std::move(shared));
-    replaced->retired.set();
-    node.dead_at = dead_at;
+    if (failure && !isFailure(held.entry->rcode) && now < held.dead_at) return;
+    held.entry->retired.set();
+    std::swap(held.entry, node.entry);
+    std::swap(held.dead_at, node.dead_at);
+    shard.bytes += held.entry->bytes;
+    // The replaced entry stays charged while someone else still holds it (see Shard::drop).
+    if (node.entry.use_count() > 1) {
+      shard.pinned.splice(shard.pinned.end(), fresh);
+    } else {
+      shard.bytes -= node.entry->bytes;
+    }
     shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
   } else {
     shard.lru.splice(shard.lru.begin(), fresh);
     try {
-      shard.index.emplace(shard.lru.front().key(), shard.lru.begin());
+      shard.index.emplace(node.key(), shard.lru.begin());
     } catch (...) {
       graveyard.splice(graveyard.end(), shard.lru, shard.lru.begin());
       throw;
     }
-    shard.bytes += shard.lru.front().entry->bytes;
+    shard.bytes += node.entry->bytes;
+    shard.chargeBuckets();  // the emplace may have grown the bucket array
   }
 
   const auto over = [&] {
     return shard.lru.size() > shard_max_entries_ || shard.bytes > shard_max_bytes_;
   };
   if (!over()) return;
-  // Entries past expiry + max_stale are worthless; drop those found near the tail first.
+  // Entries no longer held elsewhere cost memory and serve nobody: release them first.
+  shard.releasePinned(graveyard);
+  // Entries past expiry + max_stale are worthless; drop those found near the tail next.
   auto candidate = shard.lru.end();
   for (std::size_t scanned = 0; scanned < kDeadScan && shard.lru.size() > 1; ++scanned) {
     --candidate;
@@ -295,8 +363,9 @@ void ResolverCache::insert(std::uint32_t policy, std::string_view qname_lower, s
       shard.drop(dead, graveyard);
     }
   }
-  // Then least recently used first. The front (just stored) fits on its own, checked above.
-  while (over() && shard.lru.size() > 1) shard.drop(std::prev(shard.lru.end()), graveyard);
+  // Then least recently used first. The entry just stored is last, and goes too only when what
+  // no live entry can free (pinned entries, the bucket array) leaves no room for it.
+  while (over() && !shard.lru.empty()) shard.drop(std::prev(shard.lru.end()), graveyard);
 }
 
 std::size_t ResolverCache::entryCount() const {
@@ -349,6 +418,17 @@ CacheFront::CacheFront(const ResolverCache& cache, std::size_t slots) : cache_(c
 
 CacheFront::~CacheFront() = default;
 
+// Out of line, so that the hit path in lookupFresh stays as small as it was.
+[[gnu::noinline]] void CacheFront::sweep() {
+  // The cache keeps charging an entry it dropped while a front still holds it; let go of such
+  // entries in slots nobody asks for, a couple per trip to the cache, so they do not crowd out
+  // live ones for long.
+  for (int i = 0; i < 2; ++i) {
+    Slot& slot = slots_[sweep_++ & mask_];
+    if (slot.entry && slot.entry->retired.isSet()) slot.entry.reset();
+  }
+}
+
 const CacheEntry* CacheFront::lookupFresh(std::uint32_t policy, std::string_view qname_lower,
                                           std::uint16_t qtype, Clock::time_point now,
                                           bool& prefetch) {
@@ -368,6 +448,7 @@ const CacheEntry* CacheFront::lookupFresh(std::uint32_t policy, std::string_view
       !found->entry->retired.isSet()) {
     return found->entry.get();
   }
+  sweep();
 
   CacheLookup hit = cache_.lookup(policy, qname_lower, qtype, now, false);
   if (hit.state != CacheLookup::State::kFresh) {

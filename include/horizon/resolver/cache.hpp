@@ -40,7 +40,7 @@ struct CacheEntry {
   std::vector<Record> authority;  // for negative answers: the SOA
   std::uint32_t ttl = 0;          // seconds the entry is fresh, after caps
   Clock::time_point stored{};     // when it was inserted
-  std::size_t bytes = 0;          // memory charged to the cache for this entry
+  std::size_t bytes = 0;          // heap charged for it in the cache, list and index nodes too
   RetiredFlag retired;            // set once the cache no longer serves this entry
 };
 
@@ -67,6 +67,10 @@ struct CacheLookup {
 
 /// A thread-safe cache (sharded locks). Eviction: least recently used within a shard when a
 /// shard exceeds its share of max_entries or max_bytes; expired entries beyond max_stale go first.
+/// max_bytes bounds the heap the cache holds (as glibc's mallinfo2 counts it; the shard array's
+/// few KiB aside): each entry is charged the malloc blocks it pins at their worst-case size
+/// (~20% above what they usually take), each shard its index's bucket array, and an entry the
+/// cache dropped stays charged while something else (a CacheFront, a lookup's result) holds it.
 class ResolverCache {
  public:
   /// Creates an empty cache bounded by `limits` (max_entries == 0 caches nothing).
@@ -84,7 +88,8 @@ class ResolverCache {
 
   /// Number of entries held now, over all shards (each shard counted under its lock).
   std::size_t entryCount() const;
-  /// Memory charged for the entries held now (CacheEntry::bytes summed); at most max_bytes.
+  /// Memory charged now: the entries held, dropped ones still referenced elsewhere, the index
+  /// buckets; at most max_bytes.
   std::size_t byteCount() const;
   /// The limits the cache was built with.
   const CacheLimits& limits() const { return limits_; }
@@ -108,9 +113,11 @@ class ResolverCache {
 /// stay the cache's) when the entry was dropped or replaced there (CacheEntry::retired), when it
 /// expires, when it enters its prefetch window (the cache decides whether to prefetch), and once
 /// a second per slot so the cache's LRU order still sees the entry used. Stale answers are never
-/// served from the front. Memory: a front pins at most `slots` entries the cache may have
-/// dropped, so the process may hold up to that many entries per front beyond the cache's byte
-/// bound. Not thread-safe: one per thread; the cache must outlive it.
+/// served from the front. Memory: a front may hold up to `slots` entries the cache has dropped;
+/// the cache keeps charging those against max_bytes until the front lets go of them (on its next
+/// use of the slot, or when its sweep passes the slot), so fronts do not extend the cache's byte
+/// bound. The slot table itself (~1.2 MiB at kDefaultSlots) is outside it. Not thread-safe: one
+/// per thread; the cache must outlive it.
 class CacheFront {
  public:
   // Enough for a busy network's working set; a slot is ~300 bytes (the name is kept inline).
@@ -129,9 +136,12 @@ class CacheFront {
 
  private:
   struct Slot;
+  // Lets go of entries the cache has dropped in the next two slots (any lookup that misses).
+  void sweep();
   const ResolverCache& cache_;
   std::unique_ptr<Slot[]> slots_;
-  std::size_t mask_;  // slots - 1; slots is a power of two
+  std::size_t mask_;       // slots - 1; slots is a power of two
+  std::size_t sweep_ = 0;  // next slot checked for an entry the cache dropped
 };
 
 /// Writes a response to `query` from a cache entry into `out` (at most `limit` bytes): header
