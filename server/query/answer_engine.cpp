@@ -46,11 +46,7 @@ const RenderedAnswer& lookup(const CompiledView& view, const ParsedQuery& q,
     }
     if (!node) return view.answers[view.nxdomain_answer];
   }
-  auto it =
-      std::lower_bound(node->typed.begin(), node->typed.end(), q.qtype,
-                       [](const NameNode::TypedAnswer& a, std::uint16_t t) { return a.qtype < t; });
-  if (it != node->typed.end() && it->qtype == q.qtype) return view.answers[it->answer];
-  return view.answers[node->default_answer];
+  return view.answerFor(*node, q.qtype);
 }
 
 }  // namespace
@@ -120,15 +116,16 @@ std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
     const RenderedAnswer& a = lookup(*view, q, zone->origin.size());
     rcode = a.rcode;
     flags |= wire::kFlagAA;
-    if (size + a.bytes.size() + opt_size <= limit) {
-      std::memcpy(p + size, a.bytes.data(), a.bytes.size());
+    const auto bytes = view->bytesOf(a);
+    if (size + bytes.size() + opt_size <= limit) {
+      std::memcpy(p + size, bytes.data(), bytes.size());
       // Pointers into the question move with its length; patch them for this client's name.
-      for (const auto& r : a.relocs) {
+      for (const auto& r : view->relocationsOf(a)) {
         auto target =
             static_cast<std::uint16_t>(static_cast<int>(wire::kHeaderSize + q.qname_len) + r.delta);
         wire::writeU16(p + size + r.position, static_cast<std::uint16_t>(0xC000 | target));
       }
-      size += a.bytes.size();
+      size += bytes.size();
       ancount = a.ancount;
       nscount = a.nscount;
     } else {

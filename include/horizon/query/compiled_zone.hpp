@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "horizon/query/address.hpp"
@@ -13,39 +15,54 @@
 
 namespace horizon::query {
 
-/// A pre-rendered answer: the sections after the question, with compression pointers that are
-/// relocated at answer time because they depend on the length of the client's question name.
-struct RenderedAnswer {
-  std::uint8_t rcode = 0;
-  bool authoritative = true;
-  std::uint16_t ancount = 0, nscount = 0, arcount = 0;
-  std::vector<std::uint8_t> bytes;  // records, as they follow the question
-  /// Compression pointers in `bytes`: position of the pointer and its target expressed as a
-  /// distance from the end of the question name (negative: inside the question name).
-  struct Reloc {
-    std::uint16_t position;
-    std::int16_t delta;
-  };
-  std::vector<Reloc> relocs;
+/// A compression pointer inside a rendered answer. Its target depends on the length of the
+/// client's question name, so it is written at answer time.
+struct Relocation {
+  std::uint16_t position;  // offset of the pointer in the answer's bytes
+  std::int16_t delta;      // target, from the end of the question name (negative: inside it)
+
+  /// Field by field.
+  friend bool operator==(const Relocation&, const Relocation&) = default;
 };
 
-/// Answers of one owner name: one per query type that has its own answer, plus a default.
+/// A pre-rendered answer: the sections after the question. Its bytes and relocations live in the
+/// arenas of its CompiledView, so the record itself is small and holds no heap memory.
+struct RenderedAnswer {
+  std::uint32_t bytes_offset = 0;        // first octet in CompiledView::answer_bytes
+  std::uint32_t relocations_offset = 0;  // first entry in CompiledView::relocations
+  std::uint16_t bytes_size = 0;
+  std::uint16_t relocations_count = 0;
+  std::uint16_t ancount = 0, nscount = 0;
+  std::uint8_t rcode = 0;
+};
+
+/// The answer a name gives to one query type, when it is not the name's default answer.
+struct TypedAnswer {
+  std::uint16_t qtype;
+  std::uint32_t answer;  // index into CompiledView::answers
+};
+
+/// One owner name or empty non-terminal of a view. Its name and typed answers live in the arenas
+/// of its CompiledView.
 struct NameNode {
-  std::string name;  // lowercase wire
-  struct TypedAnswer {
-    std::uint16_t qtype;
-    std::uint32_t answer;  // index into CompiledView::answers
-  };
-  std::vector<TypedAnswer> typed;  // sorted by qtype
-  std::uint32_t default_answer = 0;
+  std::uint32_t name_offset = 0;     // lowercase wire name in CompiledView::names
+  std::uint32_t typed_offset = 0;    // first entry in CompiledView::typed; sorted by qtype
+  std::uint32_t default_answer = 0;  // for every query type without a typed answer
+  std::uint16_t typed_count = 0;
+  std::uint8_t name_size = 0;
   bool is_wildcard = false;
 };
 
-/// One view of one zone, ready for lookup.
+/// One view of one zone, ready for lookup. Everything is in a few flat arrays ("arenas") that
+/// the small records above index into; identical answers are stored once.
 struct CompiledView {
   std::string name;
   std::vector<NameNode> nodes;
+  std::vector<std::uint8_t> names;  // every node's lowercase wire name, back to back
+  std::vector<TypedAnswer> typed;
   std::vector<RenderedAnswer> answers;
+  std::vector<std::uint8_t> answer_bytes;
+  std::vector<Relocation> relocations;
   std::uint32_t nxdomain_answer = 0;
   std::vector<std::uint32_t> table;  // open-addressing hash table of node index + 1; 0 = empty
   std::size_t record_count = 0;
@@ -54,6 +71,26 @@ struct CompiledView {
 
   /// Finds a node by lowercase wire name; nullptr when absent. Allocation-free.
   const NameNode* find(const std::uint8_t* name, std::size_t len) const;
+  /// The answer `node` gives to `qtype`. Allocation-free.
+  const RenderedAnswer& answerFor(const NameNode& node, std::uint16_t qtype) const;
+  /// The node's lowercase wire name.
+  std::string_view nameOf(const NameNode& node) const {
+    return {reinterpret_cast<const char*>(names.data()) + node.name_offset, node.name_size};
+  }
+  /// The node's typed answers, sorted by qtype.
+  std::span<const TypedAnswer> typedOf(const NameNode& node) const {
+    return {typed.data() + node.typed_offset, node.typed_count};
+  }
+  /// The records of an answer, as they follow the question.
+  std::span<const std::uint8_t> bytesOf(const RenderedAnswer& answer) const {
+    return {answer_bytes.data() + answer.bytes_offset, answer.bytes_size};
+  }
+  /// The compression pointers of an answer that depend on the question name.
+  std::span<const Relocation> relocationsOf(const RenderedAnswer& answer) const {
+    return {relocations.data() + answer.relocations_offset, answer.relocations_count};
+  }
+  /// Heap and inline bytes this view holds (capacities, not sizes).
+  std::size_t memoryBytes() const;
 };
 
 /// One zone: its views and the prefix table that picks a view for a client.
@@ -81,9 +118,11 @@ struct Snapshot {
   /// For a name outside every zone: the first zone (in load order) that puts the client in a
   /// view allowed to recurse gives that view; nullptr when none does.
   const CompiledView* recursionView(const ClientAddress& client) const;
+  /// Heap and inline bytes of the whole snapshot (capacities, not sizes).
+  std::size_t memoryBytes() const;
 };
 
-/// Compiles loaded zones into a snapshot: builds the name trees and renders every answer.
+/// Compiles loaded zones into a snapshot: builds the name tables and renders every answer.
 /// Throws std::runtime_error when an answer cannot be represented (e.g. an RRset over 64 KiB).
 /// When `previous` is given, views keep the resolver cache partition (policy) that their name had
 /// there, so a reload never hands one view's cached answers to another.
