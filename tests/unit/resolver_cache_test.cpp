@@ -483,7 +483,11 @@ TEST(ResolverCache, ManyInsertsStayWithinTheEntryBound) {
 
 TEST(ResolverCache, ConcurrentInsertsAndLookupsAreSafe) {
   CacheLimits limits;
-  limits.max_entries = 512;  // small, so eviction runs concurrently with lookups
+  // Small enough that eviction runs concurrently with lookups (4,096 keys over both policies),
+  // large enough that the ~683 inserts a thread makes between inserting a key and looking it up
+  // again fit: hits then do not depend on the threads overlapping in time (with 512, a machine
+  // busy enough to run the threads one after another gave none).
+  limits.max_entries = 1024;
   ResolverCache cache(limits);
   std::atomic<std::size_t> hits{0};
   std::vector<std::thread> threads;
