@@ -5,10 +5,13 @@
 // yaml-cpp's own quirks), it declines, and the caller runs yaml-cpp instead.
 #include "horizon/zone/yaml_tree.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <sstream>
 #include <unordered_map>
 #include <utility>
 
@@ -936,10 +939,62 @@ bool parseFast(std::string text, Tree* out) {
   return FastReader::run(&text, out);
 }
 
+namespace {
+
+// Where the first node of the text's second document is, if that document holds anything (an
+// empty one, such as after a trailing "---", loses nothing). Only two documents are read:
+// yaml-cpp's LoadAll can loop without end, allocating, on some malformed texts.
+class FirstNodeMark : public YAML::EventHandler {
+ public:
+  std::optional<Mark> mark;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& at, YAML::anchor_t) override { note(at); }
+  void OnScalar(const YAML::Mark& at, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    note(at);
+  }
+  void OnSequenceStart(const YAML::Mark& at, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(at);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& at, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(at);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& at) {
+    if (!mark) mark = Mark{at.line, at.column};
+  }
+};
+
+std::optional<Mark> secondDocumentContent(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  FirstNodeMark first, second;
+  if (!parser.HandleNextDocument(first)) return std::nullopt;
+  if (!parser.HandleNextDocument(second)) return std::nullopt;
+  return second.mark;
+}
+
+}  // namespace
+
 Tree parseWithYamlCpp(std::string text, std::size_t max_nodes) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
+    // yaml-cpp's Load reads the first document and drops the rest without a word: after "---",
+    // or after a root map indented deeper than the keys that follow it (" zone: x" then
+    // "records:"). A zone file losing its records that way must be an error, not a smaller zone.
+    if (const std::optional<Mark> second = secondDocumentContent(text))
+      throw ParseError(*second,
+                       "a second YAML document starts here; a zone file is one document (check "
+                       "for '---' or for keys indented less than the first one)");
   } catch (const YAML::ParserException& e) {
     throw ParseError(Mark{e.mark.line, e.mark.column}, e.msg);
   }

@@ -612,6 +612,28 @@ recursion: [lan, van]
   expectOneError(result, 4, "unknown view 'van' in recursion (views: lan)");
 }
 
+// yaml-cpp alone would read only the first document and drop the rest: here, the records.
+TEST(ZoneLoaderErrors, ASecondDocumentIsAnErrorNotDroppedRecords) {
+  expectOneError(load(R"( zone: madhan.app
+ views:
+   lan: [192.168.1.0/24]
+records:
+  auth: 178.156.199.250
+)"),
+                 4, "a second YAML document starts here");
+  expectOneError(load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+---
+records:
+  auth: 178.156.199.250
+)"),
+                 5, "a second YAML document starts here");
+  // An empty document after a "---" loses nothing and stays accepted.
+  auto trailing = load("zone: madhan.app\nviews:\n  lan: [192.168.1.0/24]\n---\n");
+  EXPECT_TRUE(trailing.ok()) << trailing.report();
+}
+
 TEST(ZoneLoaderErrors, YamlSyntaxError) {
   auto result = load(R"(zone: madhan.app
 views:

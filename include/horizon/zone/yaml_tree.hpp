@@ -93,7 +93,7 @@ class Node {
   std::uint32_t index_ = 0;
 };
 
-/// A parsed YAML document (the first one of the text, as yaml-cpp's Load). Movable, not
+/// A parsed YAML document (a text holding a second one is an error). Movable, not
 /// copyable: Nodes point into it.
 class Tree {
  public:
@@ -135,8 +135,9 @@ class Tree {
 };
 
 /// Parses `text` (the first document). Uses the fast reader when the text stays in its subset,
-/// else yaml-cpp. Throws ParseError on a syntax error, and when aliases would expand the document
-/// beyond `max_nodes` nodes (a "billion laughs" file must not exhaust memory).
+/// else yaml-cpp. Throws ParseError on a syntax error, on a second non-empty document (yaml-cpp
+/// would silently drop it), and when aliases would expand the document beyond `max_nodes` nodes
+/// (a "billion laughs" file must not exhaust memory).
 Tree parse(std::string text, std::size_t max_nodes = 50'000'000);
 
 /// The fast reader alone: true and `*out` filled when the text is in its subset and well formed;
