@@ -3,6 +3,7 @@
 #include "horizon/net/server_config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -31,8 +32,12 @@ std::optional<ServerConfig> parse(std::vector<std::string> words, std::string* e
   return parseCommandLine(args.argc(), args.argv.data(), error, help ? help : &ignored);
 }
 
+// One file per test and process: ctest runs tests in parallel, and two tests sharing one path
+// read each other's config (seen once in CI).
 std::string writeConfig(const std::string& text) {
-  std::string path = ::testing::TempDir() + "horizond_config_test.yaml";
+  std::string path = ::testing::TempDir() + "horizond_config_test." +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + "." +
+                     std::to_string(::getpid()) + ".yaml";
   std::ofstream(path) << text;
   return path;
 }
