@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "../tests/support/realistic_cache_entries.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "horizon/wire/constants.hpp"
 
@@ -70,90 +71,22 @@ std::size_t residentBytes() {
   return resident * 4096;
 }
 
-std::string wireName(std::initializer_list<std::string_view> labels) {
-  std::string out;
-  for (std::string_view label : labels) {
-    out.push_back(static_cast<char>(label.size()));
-    out.append(label);
-  }
-  out.push_back('\0');
-  return out;
-}
-
-std::string address(std::size_t i) {
-  return {'\x0a', static_cast<char>(i >> 16), static_cast<char>(i >> 8), static_cast<char>(i)};
-}
-
-std::string soaRdata() {
-  std::string rdata =
-      wireName({"ns1", "example", "com"}) + wireName({"hostmaster", "example", "com"});
-  for (std::uint32_t field : {2024010101u, 7200u, 3600u, 1209600u, 300u}) {
-    for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back(static_cast<char>(field >> shift));
-  }
-  return rdata;
-}
-
-struct Generated {
-  std::string qname;
-  std::uint16_t qtype = wire::type::A;
-  CacheEntry entry;
-};
-
-// The mix of tests/unit/resolver_cache_bound_test.cpp: 60% A answers of one or two records, 10%
-// AAAA, 15% CNAME chains (one or two links, then two A records), 15% negative answers with the
-// zone's SOA (NXDOMAIN, or NODATA for AAAA); names distinct per i.
-Generated realistic(std::size_t i) {
-  namespace type = wire::type;
-  static const std::string soa = soaRdata();
-  static const std::string zone = wireName({"example", "com"});
-  const std::string n = std::to_string(i);
-  Generated g;
-  std::vector<Record>& answer = g.entry.answer;
-  const std::size_t kind = i % 20;
-  if (kind < 12) {
-    g.qname = wireName({"host" + n, "example", "com"});
-    answer.push_back(Record{g.qname, type::A, wire::kClassIN, 300, address(i)});
-    if (i % 3 == 0) answer.push_back(Record{g.qname, type::A, wire::kClassIN, 300, address(i + 1)});
-  } else if (kind < 14) {
-    g.qname = wireName({"v6-" + n, "example", "org"});
-    g.qtype = type::AAAA;
-    answer.push_back(
-        Record{g.qname, type::AAAA, wire::kClassIN, 300, std::string(12, '\0') + address(i)});
-  } else if (kind < 17) {
-    g.qname = wireName({"www" + n, "shop", "example", "com"});
-    std::string target = wireName({"e" + n, "cdn", "example", "net"});
-    answer.push_back(Record{g.qname, type::CNAME, wire::kClassIN, 300, target});
-    if (kind == 16) {
-      std::string next = wireName({"edge" + n, "akadns", "example", "net"});
-      answer.push_back(Record{target, type::CNAME, wire::kClassIN, 300, next});
-      target = next;
-    }
-    answer.push_back(Record{target, type::A, wire::kClassIN, 60, address(i)});
-    answer.push_back(Record{target, type::A, wire::kClassIN, 60, address(i + 7)});
-  } else {
-    if (kind == 19) {
-      g.qname = wireName({"host" + n, "example", "com"});
-      g.qtype = type::AAAA;
-    } else {
-      g.qname = wireName({"nx" + n, "example", "com"});
-      g.entry.rcode = wire::rcode::NXDOMAIN;
-    }
-    g.entry.authority.push_back(Record{zone, type::SOA, wire::kClassIN, 300, soa});
-  }
-  return g;
-}
+using horizon::resolver::testing::GeneratedEntry;
+using horizon::resolver::testing::realisticEntry;
+using horizon::resolver::testing::wireName;
 
 // Inserts entries [first, last) in generated batches; returns the time spent in insert().
 std::chrono::nanoseconds fill(ResolverCache& cache, std::size_t first, std::size_t last) {
   std::chrono::nanoseconds inserting{0};
-  std::vector<Generated> batch;
+  std::vector<GeneratedEntry> batch;
   batch.reserve(kBatch);
   for (std::size_t start = first; start < last; start += kBatch) {
     batch.clear();
     for (std::size_t i = start; i < std::min(last, start + kBatch); ++i)
-      batch.push_back(realistic(i));
+      batch.push_back(realisticEntry(i));
     const auto t0 = cpuNow();
-    for (Generated& g : batch) cache.insert(kPolicy, g.qname, g.qtype, std::move(g.entry), kNow);
+    for (GeneratedEntry& g : batch)
+      cache.insert(kPolicy, g.qname, g.qtype, std::move(g.entry), kNow);
     inserting += cpuNow() - t0;
   }
   return inserting;
@@ -164,7 +97,7 @@ void timeLookups(benchmark::State& state, const ResolverCache& cache) {
   std::vector<std::pair<std::string, std::uint16_t>> keys;
   keys.reserve(kLookups);
   for (std::size_t i = kEntries - kLookups; i < kEntries; ++i) {
-    Generated g = realistic(i);
+    GeneratedEntry g = realisticEntry(i);
     keys.emplace_back(std::move(g.qname), g.qtype);
   }
   std::size_t hits = 0;
@@ -183,8 +116,8 @@ void BM_CacheBound(benchmark::State& state) {
   limits.max_entries = 2 * kEntries;  // each shard's share must hold its part of the million
   limits.max_bytes = static_cast<std::size_t>(state.range(0)) << 20;
   for (auto _ : state) {
-    realistic(0);    // the generator's statics come before the baseline
-    malloc_trim(0);  // so that RSS growth is not hidden by memory an earlier run freed
+    realisticEntry(0);  // the generator's statics come before the baseline
+    malloc_trim(0);     // so that RSS growth is not hidden by memory an earlier run freed
     const std::size_t heap_before = heapInUse(), rss_before = residentBytes();
     auto cache = std::make_unique<ResolverCache>(limits);
     const std::chrono::nanoseconds inserting = fill(*cache, 0, kEntries);
@@ -216,7 +149,7 @@ void BM_CacheBoundIdleFront(benchmark::State& state) {
   constexpr std::size_t kFilled = 200'000, kAnswered = 8192;
   limits.max_entries = 2 * kEntries;
   for (auto _ : state) {
-    realistic(0);
+    realisticEntry(0);
     malloc_trim(0);
     const std::size_t heap_before = heapInUse();
     auto cache = std::make_unique<ResolverCache>(limits);
@@ -230,7 +163,7 @@ void BM_CacheBoundIdleFront(benchmark::State& state) {
     bool prefetch = false;
     const std::size_t heap_before_front = heapInUse();
     for (std::size_t i = kFilled - kAnswered; i < kFilled; ++i) {
-      const Generated g = realistic(i);
+      const GeneratedEntry g = realisticEntry(i);
       front.lookupFresh(kPolicy, g.qname, g.qtype, kNow, prefetch);
     }
     const std::size_t slot_table = heapInUse() - heap_before_front;

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "../support/realistic_cache_entries.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "horizon/wire/constants.hpp"
 
@@ -49,88 +50,17 @@ std::optional<std::size_t> heapInUse() {
 constexpr std::size_t kTcacheMax = 7 * (64 * 32 + 16 * (63 * 64 / 2));
 constexpr std::size_t kHeapAllowance = kTcacheMax + 16 * 1024;
 
-// A name in wire format from its labels, e.g. {"www", "example", "com"}.
-std::string wireName(std::initializer_list<std::string_view> labels) {
-  std::string out;
-  for (std::string_view label : labels) {
-    out.push_back(static_cast<char>(label.size()));
-    out.append(label);
-  }
-  out.push_back('\0');
-  return out;
-}
-
-std::string address(std::size_t i) {
-  return {'\x0a', static_cast<char>(i >> 16), static_cast<char>(i >> 8), static_cast<char>(i)};
-}
-
-// The example.com SOA: two names and the five counters (MINIMUM 300).
-std::string soaRdata() {
-  std::string rdata =
-      wireName({"ns1", "example", "com"}) + wireName({"hostmaster", "example", "com"});
-  for (std::uint32_t field : {2024010101u, 7200u, 3600u, 1209600u, 300u}) {
-    for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back(static_cast<char>(field >> shift));
-  }
-  return rdata;
-}
-
-struct Generated {
-  std::string qname;
-  std::uint16_t qtype = type::A;
-  CacheEntry entry;
-};
-
-// Entry number i of a mix like a resolver's: 60% A answers of one or two records, 10% AAAA, 15%
-// CNAME chains (one or two links, then two A records), 15% negative answers carrying the zone's
-// SOA (NXDOMAIN, or NODATA for AAAA). Names are distinct per i and mostly longer than the
-// small-string buffer, as real ones are.
-Generated realistic(std::size_t i) {
-  static const std::string soa = soaRdata();
-  static const std::string zone = wireName({"example", "com"});
-  const std::string n = std::to_string(i);
-  Generated g;
-  std::vector<Record>& answer = g.entry.answer;
-  const std::size_t kind = i % 20;
-  if (kind < 12) {
-    g.qname = wireName({"host" + n, "example", "com"});
-    answer.push_back(Record{g.qname, type::A, wire::kClassIN, 300, address(i)});
-    if (i % 3 == 0) answer.push_back(Record{g.qname, type::A, wire::kClassIN, 300, address(i + 1)});
-  } else if (kind < 14) {
-    g.qname = wireName({"v6-" + n, "example", "org"});
-    g.qtype = type::AAAA;
-    answer.push_back(
-        Record{g.qname, type::AAAA, wire::kClassIN, 300, std::string(12, '\0') + address(i)});
-  } else if (kind < 17) {
-    g.qname = wireName({"www" + n, "shop", "example", "com"});
-    std::string target = wireName({"e" + n, "cdn", "example", "net"});
-    answer.push_back(Record{g.qname, type::CNAME, wire::kClassIN, 300, target});
-    if (kind == 16) {
-      std::string next = wireName({"edge" + n, "akadns", "example", "net"});
-      answer.push_back(Record{target, type::CNAME, wire::kClassIN, 300, next});
-      target = next;
-    }
-    answer.push_back(Record{target, type::A, wire::kClassIN, 60, address(i)});
-    answer.push_back(Record{target, type::A, wire::kClassIN, 60, address(i + 7)});
-  } else {
-    if (kind == 19) {
-      g.qname = wireName({"host" + n, "example", "com"});
-      g.qtype = type::AAAA;
-    } else {
-      g.qname = wireName({"nx" + n, "example", "com"});
-      g.entry.rcode = rcode::NXDOMAIN;
-    }
-    g.entry.authority.push_back(Record{zone, type::SOA, wire::kClassIN, 300, soa});
-  }
-  return g;
-}
+using testing::GeneratedEntry;
+using testing::realisticEntry;
+using testing::wireName;
 
 void insertRealistic(ResolverCache& cache, std::size_t i) {
-  Generated g = realistic(i);
+  GeneratedEntry g = realisticEntry(i);
   cache.insert(kPolicy, g.qname, g.qtype, std::move(g.entry), kNow);
 }
 
 State lookupRealistic(const ResolverCache& cache, std::size_t i) {
-  const Generated g = realistic(i);
+  const GeneratedEntry g = realisticEntry(i);
   return cache.lookup(kPolicy, g.qname, g.qtype, kNow, false).state;
 }
 
@@ -140,7 +70,7 @@ TEST(ResolverCacheBound, AMillionRealisticEntriesStayWithinTheByteBound) {
   CacheLimits limits;
   limits.max_entries = kEntries;
   limits.max_bytes = 32u << 20;
-  realistic(0);  // the generator's statics are allocated before the baseline
+  realisticEntry(0);  // the generator's statics are allocated before the baseline
   const std::optional<std::size_t> heap_before = heapInUse();
   ResolverCache cache(limits);
   for (std::size_t i = 0; i < kEntries; ++i) {
@@ -163,10 +93,10 @@ TEST(ResolverCacheBound, AMillionRealisticEntriesStayWithinTheByteBound) {
 
 // Entry number i of a mix built for malloc's worst rounding: an NS set of 8 records whose names
 // are all 24 bytes long, so each name's 25-byte block takes a 48-byte chunk.
-Generated awkward(std::size_t i) {
+GeneratedEntry awkward(std::size_t i) {
   char host[16], server[16];
   std::snprintf(host, sizeof host, "host%06zu", i % 1'000'000);
-  Generated g;
+  GeneratedEntry g;
   g.qname = wireName({host, "example", "com"});
   g.qtype = type::NS;
   g.entry.answer.reserve(8);
@@ -185,7 +115,7 @@ TEST(ResolverCacheBound, BadlyRoundedEntriesStayWithinTheByteBound) {
   const std::optional<std::size_t> heap_before = heapInUse();
   ResolverCache cache(limits);
   for (std::size_t i = 0; i < 200'000; ++i) {
-    Generated g = awkward(i);
+    GeneratedEntry g = awkward(i);
     cache.insert(kPolicy, g.qname, g.qtype, std::move(g.entry), kNow);
     if ((i + 1) % 20'000 != 0) continue;
     ASSERT_LE(cache.byteCount(), limits.max_bytes) << i;
@@ -205,7 +135,7 @@ TEST(ResolverCacheBound, EntriesHeldByAFrontStayWithinTheByteBound) {
   CacheLimits limits;
   limits.max_entries = 1'000'000;
   limits.max_bytes = 4u << 20;  // ~6,300 entries; a full front holds ~4,000
-  realistic(0);
+  realisticEntry(0);
   ResolverCache cache(limits);
   std::size_t next = 0;
   for (; next < 50'000; ++next) insertRealistic(cache, next);
@@ -215,7 +145,7 @@ TEST(ResolverCacheBound, EntriesHeldByAFrontStayWithinTheByteBound) {
   CacheFront front(cache);
   bool prefetch = false;
   for (std::size_t i = next - 8000; i < next; ++i) {
-    const Generated g = realistic(i);
+    const GeneratedEntry g = realisticEntry(i);
     front.lookupFresh(kPolicy, g.qname, g.qtype, kNow, prefetch);
   }
   const std::optional<std::size_t> heap_before = heapInUse();  // slot table included
@@ -236,7 +166,7 @@ TEST(ResolverCacheBound, EntriesHeldByAFrontStayWithinTheByteBound) {
   // New names through the front, as a server answers them: each trip to the cache sweeps two
   // slots, so the evicted entries are let go of, and what the front holds now is live.
   for (std::size_t end = next + 5000; next < end; ++next) {
-    Generated g = realistic(next);
+    GeneratedEntry g = realisticEntry(next);
     cache.insert(kPolicy, g.qname, g.qtype, CacheEntry(g.entry), kNow);
     ASSERT_NE(front.lookupFresh(kPolicy, g.qname, g.qtype, kNow, prefetch), nullptr) << next;
   }
@@ -250,7 +180,7 @@ TEST(ResolverCacheBound, AnEntryHeldByACallerStaysChargedUntilReleased) {
   limits.max_entries = 8;  // one shard of 8, so LRU order is global
   ResolverCache cache(limits);
   insertRealistic(cache, 0);
-  const Generated first = realistic(0);
+  const GeneratedEntry first = realisticEntry(0);
   CacheLookup held = cache.lookup(kPolicy, first.qname, first.qtype, kNow, false);
   ASSERT_EQ(held.state, State::kFresh);
   const std::size_t held_bytes = held.entry->bytes;
@@ -261,7 +191,7 @@ TEST(ResolverCacheBound, AnEntryHeldByACallerStaysChargedUntilReleased) {
   // Looked up oldest first, so the LRU order stays the insertion order.
   std::size_t live_bytes = 0, oldest_bytes = 0;
   for (std::size_t i = 25; i <= 32; ++i) {
-    const Generated g = realistic(i);
+    const GeneratedEntry g = realisticEntry(i);
     const std::size_t bytes = cache.lookup(kPolicy, g.qname, g.qtype, kNow, false).entry->bytes;
     live_bytes += bytes;
     if (i == 25) oldest_bytes = bytes;
@@ -274,7 +204,7 @@ TEST(ResolverCacheBound, AnEntryHeldByACallerStaysChargedUntilReleased) {
 
   held = {};
   insertRealistic(cache, 33);  // an insert past the bound releases what nobody holds any more
-  const Generated newest = realistic(33);
+  const GeneratedEntry newest = realisticEntry(33);
   const std::size_t newest_bytes =
       cache.lookup(kPolicy, newest.qname, newest.qtype, kNow, false).entry->bytes;
   EXPECT_EQ(lookupRealistic(cache, 25), State::kMiss);
