@@ -743,20 +743,26 @@ class FastReader {
         }
       }
       pending_.push_back(item);
-      skipFlowSpace();
-      if (p_ == e_) unsupported();
-      if (*p_ == ',') {
-        ++p_;
-        skipFlowSpace();
-        if (p_ != e_ && *p_ == ',') unsupported();
-        continue;
-      }
-      if (*p_ != ']') unsupported();
-      ++p_;
-      break;
+      if (endOfFlowEntry(']')) break;
     }
     close(seq, base);
     return seq;
+  }
+
+  // After an entry of a flow collection: true when `close` ends the collection (consumed),
+  // false after a ',' (an empty entry such as "a, , b" is outside the subset).
+  bool endOfFlowEntry(char close) {
+    skipFlowSpace();
+    if (p_ == e_) unsupported();
+    if (*p_ == ',') {
+      ++p_;
+      skipFlowSpace();
+      if (p_ != e_ && *p_ == ',') unsupported();
+      return false;
+    }
+    if (*p_ != close) unsupported();
+    ++p_;
+    return true;
   }
 
   std::uint32_t flowMap() {
@@ -801,17 +807,7 @@ class FastReader {
       }
       pending_.push_back(key);
       pending_.push_back(value);
-      skipFlowSpace();
-      if (p_ == e_) unsupported();
-      if (*p_ == ',') {
-        ++p_;
-        skipFlowSpace();
-        if (p_ != e_ && *p_ == ',') unsupported();
-        continue;
-      }
-      if (*p_ != '}') unsupported();
-      ++p_;
-      break;
+      if (endOfFlowEntry('}')) break;
     }
     close(map, base);
     return map;
