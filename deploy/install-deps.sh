@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian packages horizon needs, and only those that are missing.
-#   deploy/install-deps.sh build   # what building and running horizond needs
-#   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, dig)
+#   deploy/install-deps.sh build   # what building horizond, horizon-sync and dnsctl needs
+#   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start)
+#   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig)
+# On a machine that has just booted, unattended upgrades may hold the package manager's lock for
+# minutes: apt-get waits for it (up to LOCK_WAIT seconds, default 900) instead of failing.
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
-  nlohmann-json3-dev)
+  nlohmann-json3-dev libcli11-dev)
+run_packages=(dnsutils)
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
+  run) packages+=("${run_packages[@]}") ;;
   test) packages+=("${test_packages[@]}") ;;
-  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|test" >&2; exit 2 ;;
 esac
+lock_wait="${LOCK_WAIT:-900}"
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,7 +32,25 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
+# apt-get waits for dpkg's lock by itself (DPkg::Lock::Timeout); `update` fails at once when the
+# lists lock is taken, so both are retried while another apt or dpkg holds a lock.
+apt_get() {
+  local deadline=$((SECONDS + lock_wait)) log
+  log="$(mktemp)"
+  until $sudo apt-get -o DPkg::Lock::Timeout="${lock_wait}" "$@" 2>"${log}"; do
+    if ! grep -qiE 'could not get lock|unable to lock|unable to acquire' "${log}" ||
+      ((SECONDS >= deadline)); then
+      cat "${log}" >&2
+      rm -f "${log}"
+      return 1
+    fi
+    echo "waiting for another package manager to finish (its lock is taken)..." >&2
+    sleep 5
+  done
+  cat "${log}" >&2
+  rm -f "${log}"
+}
+apt_get update -q
 # Daemons such as nsd must not start as system services: the tests start their own on loopback.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
@@ -34,4 +58,4 @@ if [ ! -e "$policy" ]; then
   $sudo chmod +x "$policy"
   trap '$sudo rm -f "$policy"' EXIT
 fi
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt_get install -y -q --no-install-recommends "${missing[@]}"

@@ -3,8 +3,8 @@
 
 The fake is the oracle of those tests, so it is built to be faithful rather than convenient:
 request bodies are validated against the request schemas of the OpenAPI extract in
-shared/cloudflare (taken from the extract's own `paths`, not mapped by hand), and the behaviour the
-extract cannot express (pagination, batch semantics, error codes) follows the README beside it.
+tests/data/cloudflare (taken from the extract's own `paths`, not mapped by hand), and the behaviour the
+extract cannot express (pagination, batch semantics, error codes) follows tests/data/cloudflare/API-NOTES.md.
 A control interface under /__fake (no auth) seeds state, injects faults and returns a log of every
 API request, so tests can check what the agent sent, not only what it ended with.
 
@@ -42,10 +42,10 @@ DEFAULT_TOKEN = "test-token"
 DEFAULT_PER_PAGE = 100            # extract: dns-records_per_page default
 DEFAULT_MAX_PER_PAGE = 5_000_000  # extract: dns-records_per_page maximum
 ZONES_DEFAULT_PER_PAGE = 20
-ZONES_MAX_PER_PAGE = 50           # README "Zone lookup"
-DEFAULT_MAX_BATCH = 200           # README: operations per batch call on the Free plan
-DEFAULT_RECORD_QUOTA = 200        # README: records per Free zone
-COMMENT_MAX_CHARS = 100           # README: comment length on Free
+ZONES_MAX_PER_PAGE = 50           # API-NOTES.md "Zone lookup"
+DEFAULT_MAX_BATCH = 200           # API-NOTES.md: operations per batch call on the Free plan
+DEFAULT_RECORD_QUOTA = 200        # API-NOTES.md: records per Free zone
+COMMENT_MAX_CHARS = 100           # API-NOTES.md: comment length on Free
 MAX_SCHEMA_ERRORS = 20            # per request, so one bad batch cannot flood the log
 
 PROXIABLE_TYPES = frozenset({"A", "AAAA", "CNAME"})
@@ -54,8 +54,8 @@ RECORD_TYPES = frozenset({
     "A", "AAAA", "CAA", "CERT", "CNAME", "DNSKEY", "DS", "HTTPS", "LOC", "MX", "NAPTR", "NS",
     "PTR", "SMIMEA", "SRV", "SSHFP", "SVCB", "TLSA", "TXT", "URI"})
 
-# Error codes. Those in the README's table are used with the meaning it gives them; the rest are
-# the fake's own choices where the extract and README are silent (README.md says which is which).
+# Error codes. Those in API-NOTES.md's table are used with the meaning it gives them; the rest are
+# the fake's own choices where the extract and API-NOTES.md are silent (README.md here says which is which).
 E_AUTH = 10000
 E_RATE_LIMITED = 10429
 E_NO_ROUTE = 7000
@@ -418,7 +418,7 @@ def build_record(zone_name, fields, *, rid, meta, created_on, modified_on):
     if proxied and not proxiable:
         raise ApiError(400, E_NOT_PROXIABLE, "This record type cannot be proxied.")
     if proxied:
-        ttl = 1  # README: proxied records always have automatic TTL, whatever was sent
+        ttl = 1  # API-NOTES.md: proxied records always have automatic TTL, whatever was sent
 
     comment = fields.get("comment")
     if comment == "":

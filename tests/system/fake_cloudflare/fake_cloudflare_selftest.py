@@ -20,8 +20,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_cloudflare.py")
 SCHEMA = os.environ.get("HORIZON_CLOUDFLARE_OPENAPI") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "..", "..", "shared", "cloudflare",
-                 "dns-records.openapi.json"))
+    os.path.join(HERE, "..", "..", "data", "cloudflare", "dns-records.openapi.json"))
 
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ beside the sources
