@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "horizon/query/address.hpp"
+#include "horizon/ip/prefix.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/wire/constants.hpp"
@@ -26,7 +26,7 @@
 
 namespace {
 
-using horizon::query::ClientAddress;
+using horizon::ip::ClientAddress;
 using horizon::query::Snapshot;
 using horizon::query::Transport;
 namespace wire = horizon::wire;

@@ -17,7 +17,7 @@
 namespace horizon::ctl {
 namespace {
 
-std::string prefixText(const zone::Prefix& prefix) {
+std::string prefixText(const ip::Prefix& prefix) {
   char text[INET6_ADDRSTRLEN] = "?";
   inet_ntop(prefix.is_v6 ? AF_INET6 : AF_INET, prefix.address.data(), text, sizeof text);
   return std::string(text) + "/" + std::to_string(prefix.length);

@@ -249,7 +249,7 @@ void logQuery(const query::Snapshot& snapshot, const sockaddr* peer,
     nameText(parsed.qname, parsed.qname_len, qname, sizeof qname);
     qtype = typeName(parsed.qtype, type_scratch, sizeof type_scratch);
     if (const auto* zone = snapshot.findZone(parsed.qname_lower, parsed.qname_len)) {
-      if (const auto* selected = zone->selectView(query::ClientAddress::fromSockaddr(peer))) {
+      if (const auto* selected = zone->selectView(ip::ClientAddress::fromSockaddr(peer))) {
         view = selected->name.c_str();
       }
     }
@@ -461,7 +461,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
       return;
     }
     std::memcpy(&peer_, peer.data(), peer.size());
-    client_ = query::ClientAddress::fromSockaddr(peer.data());
+    client_ = ip::ClientAddress::fromSockaddr(peer.data());
     socket_.set_option(Tcp::no_delay(true), ec);  // answers are small; do not wait to coalesce
     in_.resize(kTcpReadChunk);
     deadline_ = Clock::now() + idleTimeout();
@@ -673,7 +673,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   asio::steady_timer timer_;
   std::list<std::shared_ptr<TcpConnection>>::iterator position_;
   sockaddr_storage peer_{};
-  query::ClientAddress client_;
+  ip::ClientAddress client_;
   Clock::time_point deadline_;
   std::vector<std::uint8_t> in_;
   std::size_t in_len_ = 0;
@@ -845,7 +845,7 @@ int UdpListener::receiveAndAnswer() {
         std::span<const std::uint8_t>(requests_.get() + i * kUdpBufferSize, in_msgs_[i].msg_len);
     query::RecursionRequest recursion;
     std::size_t size =
-        query::answerQuery(snapshot, query::ClientAddress::fromSockaddr(peer), request,
+        query::answerQuery(snapshot, ip::ClientAddress::fromSockaddr(peer), request,
                            std::span(response, kUdpBufferSize), query::Transport::kUdp, &recursion);
     if (recursion.needed)
       size = answerRecursive(recursion, std::span(response, kUdpBufferSize), in);

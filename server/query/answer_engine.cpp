@@ -51,7 +51,7 @@ const RenderedAnswer& lookup(const CompiledView& view, const ParsedQuery& q,
 
 }  // namespace
 
-std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
+std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                         Transport transport, RecursionRequest* recursion) {
   ParsedQuery q;

@@ -832,9 +832,9 @@ std::size_t CompiledView::memoryBytes() const {
          heapBytes(answers) + heapBytes(answer_bytes) + heapBytes(relocations) + heapBytes(table);
 }
 
-const CompiledView* CompiledZone::selectView(const ClientAddress& client) const {
+const CompiledView* CompiledZone::selectView(const ip::ClientAddress& client) const {
   for (const auto& entry : prefixes)
-    if (prefixContains(entry.prefix, client)) return &views[entry.view];
+    if (ip::prefixContains(entry.prefix, client)) return &views[entry.view];
   return nullptr;
 }
 
@@ -854,7 +854,7 @@ const CompiledZone* Snapshot::findZone(const std::uint8_t* qname, std::size_t le
   return best;
 }
 
-const CompiledView* Snapshot::recursionView(const ClientAddress& client) const {
+const CompiledView* Snapshot::recursionView(const ip::ClientAddress& client) const {
   for (const auto& z : zones) {
     const CompiledView* view = z.selectView(client);
     if (view && view->recursion) return view;

@@ -20,7 +20,7 @@
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
-#include "horizon/zone/zone.hpp"
+#include "horizon/ip/address.hpp"
 
 namespace horizon::resolver {
 namespace {
@@ -113,7 +113,7 @@ struct Budget {
 
 bool isRebindingAddress(const std::string& bytes) {
   if (bytes.size() != 4 && bytes.size() != 16) return false;
-  return zone::isPrivateAddress(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+  return ip::isPrivateAddress(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                 bytes.size() == 16);
 }
 

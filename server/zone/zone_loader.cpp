@@ -440,7 +440,7 @@ class Loader {
       for (auto& view : zone_.views)
         view.recursion = !view.prefixes.empty() &&
                          std::all_of(view.prefixes.begin(), view.prefixes.end(),
-                                     [](const Prefix& p) { return isPrivatePrefix(p); });
+                                     [](const ip::Prefix& p) { return ip::isPrivatePrefix(p); });
     }
     if (const Entry* targets = section("targets")) parseTargets(*targets);
     if (!origin_ok) return;  // every name below is relative to the zone
@@ -595,7 +595,7 @@ class Loader {
       if (match) prefix_items = scalarList(*match, "the prefixes of view '" + name + "'");
       for (const yaml::Node& item : prefix_items) {
         std::string why;
-        auto prefix = parsePrefix(item.text(), &why);
+        auto prefix = ip::parsePrefix(item.text(), &why);
         if (!prefix) {
           error(at(item), "bad CIDR: " + why);
           continue;
@@ -650,7 +650,7 @@ class Loader {
       else
         items = scalarList(target_entry.value, "target '" + target_entry.name + "'");
       for (const yaml::Node& item : items) {
-        if (auto address = parseAddress(item.text()))
+        if (auto address = ip::parseAddress(item.text()))
           target.addresses.push_back(*address);
         else
           error(at(item), "bad address '" + item.text() + "' for target '" + target_entry.name +
@@ -733,7 +733,7 @@ class Loader {
   void addAddresses(const yaml::Node& node, const Context& context, std::uint16_t only) {
     const std::string_view view = node.scalar();
     // The common case, one address literal, goes straight to the records.
-    if (auto address = parseAddress(view)) {
+    if (auto address = ip::parseAddress(view)) {
       const std::uint16_t t = address->size() == 4 ? type::A : type::AAAA;
       if (only == 0 || t == only) {
         add(context, t, *address, recordAt(node));
@@ -743,7 +743,7 @@ class Loader {
     const std::string text(view);
     std::vector<std::string> addresses;
     bool from_target = false;
-    if (auto address = parseAddress(text)) {
+    if (auto address = ip::parseAddress(text)) {
       addresses.push_back(*address);
     } else if (auto it = targets_.find(text); it != targets_.end()) {
       addresses = it->second.addresses;
@@ -1317,7 +1317,7 @@ class Loader {
   bool isPublicFacing(const View& view) const {
     if (view.name == "public") return true;
     return std::any_of(view.prefixes.begin(), view.prefixes.end(),
-                       [](const Prefix& p) { return !isPrivatePrefix(p); });
+                       [](const ip::Prefix& p) { return !ip::isPrivatePrefix(p); });
   }
 
   void checkPrivate(int view) {
@@ -1325,7 +1325,7 @@ class Loader {
     for (const auto& record : view_records_[static_cast<std::size_t>(view)]) {
       if ((record.type != type::A && record.type != type::AAAA) || record.allow_private) continue;
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(record.rdata.data());
-      if (!isPrivateAddress(bytes, record.type == type::AAAA)) continue;
+      if (!ip::isPrivateAddress(bytes, record.type == type::AAAA)) continue;
       viewError(record.where,
                 "private address " + addressText(record.rdata) + " for '" +
                     wire::nameToText(record.owner) +

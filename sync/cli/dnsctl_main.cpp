@@ -324,7 +324,7 @@ int cmdQuery(const Options& o) {
   auto zone = loadOrReport(o);
   if (!zone) return kExitError;
   auto snapshot = query::compileSnapshot({*zone});
-  std::optional<query::ClientAddress> client;
+  std::optional<ip::ClientAddress> client;
   if (!o.view.empty()) {
     std::string error;
     client = edit::representativeAddress(snapshot->zones.front(), o.view, &error);
@@ -333,7 +333,7 @@ int cmdQuery(const Options& o) {
       return kExitRefused;
     }
   } else {
-    client = query::ClientAddress::fromString(o.from.empty() ? "127.0.0.1" : o.from);
+    client = ip::ClientAddress::fromString(o.from.empty() ? "127.0.0.1" : o.from);
     if (!client)
       throw sync::UsageError("--from needs an IPv4 or IPv6 address, not '" + o.from + "'");
   }
@@ -731,11 +731,11 @@ int cmdImportHosts(const Options& o, const Style& style) {
     if (!client) return error;
     for (const auto& d : decisions) {
       if (d.kind != edit::HostsDecision::Kind::kAdd) continue;
-      const bool v6 = zone::parseAddress(d.entry.address)->size() == 16;
+      const bool v6 = ip::parseAddress(d.entry.address)->size() == 16;
       auto r =
           edit::queryZone(*snapshot, *client, d.owner + "." + z.origin_text, v6 ? "AAAA" : "A");
       if (r.answer.size() != 1 ||
-          zone::parseAddress(r.answer[0].data) != zone::parseAddress(d.entry.address))
+          ip::parseAddress(r.answer[0].data) != ip::parseAddress(d.entry.address))
         return d.owner + " does not answer " + d.entry.address;
     }
     return {};

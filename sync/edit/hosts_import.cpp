@@ -22,7 +22,7 @@ std::vector<HostsEntry> parseHosts(const std::string& text, std::vector<std::str
     std::istringstream fields(line);
     std::string address;
     if (!(fields >> address)) continue;
-    if (!zone::parseAddress(address)) {
+    if (!ip::parseAddress(address)) {
       if (problems)
         problems->push_back("line " + std::to_string(number) + ": '" + address +
                             "' is not an IPv4 or IPv6 address");
@@ -45,7 +45,7 @@ std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::
   std::vector<HostsDecision> out;
   std::string error;
   const int view_index = zone::findView(zone, view);
-  std::optional<query::ClientAddress> client;
+  std::optional<ip::ClientAddress> client;
   if (!snapshot.zones.empty()) client = representativeAddress(snapshot.zones.front(), view, &error);
   // Owners with records of their own in the view (not a wildcard's answer), with a line.
   std::map<std::string, int> own_lines;
@@ -86,7 +86,7 @@ std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::
       out.push_back(d);
       continue;
     }
-    const auto wanted = zone::parseAddress(entry.address);
+    const auto wanted = ip::parseAddress(entry.address);
     const bool v6 = wanted && wanted->size() == 16;
     if (auto it = planned.find(*owner); it != planned.end()) {
       d.kind = it->second == entry.address ? HostsDecision::Kind::kSkipped
@@ -105,7 +105,7 @@ std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::
       if (rr.type == (v6 ? "AAAA" : "A")) addresses.push_back(rr.data);
     }
     const bool covered =
-        !cname && addresses.size() == 1 && wanted && zone::parseAddress(addresses[0]) == wanted;
+        !cname && addresses.size() == 1 && wanted && ip::parseAddress(addresses[0]) == wanted;
     const bool own = own_lines.count(*owner) > 0;
     if (covered) {
       d.kind = HostsDecision::Kind::kCovered;

@@ -50,16 +50,16 @@ std::string rcodeName(unsigned rcode) {
 }
 
 // The candidate client addresses of a prefix: the usual host addresses first.
-std::vector<query::ClientAddress> candidates(const zone::Prefix& prefix) {
+std::vector<ip::ClientAddress> candidates(const ip::Prefix& prefix) {
   const int bits = prefix.is_v6 ? 128 : 32;
   const std::size_t bytes = prefix.is_v6 ? 16 : 4;
-  query::ClientAddress network;
+  ip::ClientAddress network;
   network.is_v6 = prefix.is_v6;
   std::copy(prefix.address.begin(), prefix.address.begin() + bytes, network.bytes.begin());
-  query::ClientAddress last = network;
+  ip::ClientAddress last = network;
   for (int bit = prefix.length; bit < bits; ++bit)
     last.bytes[bit / 8] |= static_cast<std::uint8_t>(0x80 >> (bit % 8));
-  auto add = [&](query::ClientAddress a, int delta) {
+  auto add = [&](ip::ClientAddress a, int delta) {
     // +1 / -1 on the big-endian address, within the prefix.
     for (std::size_t i = bytes; i-- > 0;) {
       const int v = a.bytes[i] + delta;
@@ -68,7 +68,7 @@ std::vector<query::ClientAddress> candidates(const zone::Prefix& prefix) {
     }
     return a;
   };
-  std::vector<query::ClientAddress> out;
+  std::vector<ip::ClientAddress> out;
   if (prefix.length < bits) out.push_back(add(network, +1));
   out.push_back(network);
   if (prefix.length < bits - 1) out.push_back(add(last, -1));
@@ -78,7 +78,7 @@ std::vector<query::ClientAddress> candidates(const zone::Prefix& prefix) {
 
 }  // namespace
 
-std::string addressToString(const query::ClientAddress& address) {
+std::string addressToString(const ip::ClientAddress& address) {
   char text[INET6_ADDRSTRLEN] = {};
   inet_ntop(address.is_v6 ? AF_INET6 : AF_INET, address.bytes.data(), text, sizeof text);
   return text;
@@ -93,7 +93,7 @@ std::string relativeOwner(const zone::Zone& zone, const std::string& owner) {
   return text;
 }
 
-std::optional<query::ClientAddress> representativeAddress(const query::CompiledZone& zone,
+std::optional<ip::ClientAddress> representativeAddress(const query::CompiledZone& zone,
                                                           const std::string& view,
                                                           std::string* error) {
   const query::CompiledView* wanted = nullptr;
@@ -118,7 +118,7 @@ std::optional<query::ClientAddress> representativeAddress(const query::CompiledZ
   return std::nullopt;
 }
 
-QueryResult queryZone(const query::Snapshot& snapshot, const query::ClientAddress& client,
+QueryResult queryZone(const query::Snapshot& snapshot, const ip::ClientAddress& client,
                       const std::string& qname, const std::string& qtype) {
   QueryResult result;
   result.qname = qname.empty() || qname.back() != '.' ? qname + "." : qname;
@@ -172,7 +172,7 @@ ListTable listZone(const zone::Zone& zone, const query::Snapshot& snapshot) {
   ListTable table;
   if (snapshot.zones.empty()) return table;
   const query::CompiledZone& compiled = snapshot.zones.front();
-  std::vector<query::ClientAddress> clients;
+  std::vector<ip::ClientAddress> clients;
   std::vector<std::set<std::string>> owners_per_view;
   std::vector<std::string> order;  // relative owners, first seen first
   std::set<std::string> seen;

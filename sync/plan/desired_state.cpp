@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "horizon/ip/address.hpp"
 #include "horizon/sync/record_plan.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
@@ -63,7 +64,7 @@ DesiredState desiredState(const zone::Zone& zone) {
         const bool v6 = rr.type == type::AAAA;
         // Cloudflare is the public face: a private address there leaks the network's layout
         // and points the world at hosts it cannot reach, whatever the zone file allows.
-        if (zone::isPrivateAddress(reinterpret_cast<const std::uint8_t*>(rr.rdata.data()), v6)) {
+        if (ip::isPrivateAddress(reinterpret_cast<const std::uint8_t*>(rr.rdata.data()), v6)) {
           state.refused.push_back("refusing to publish " + where + " " +
                                   wire::rdataToText(rr.type, rr.rdata) +
                                   ": a private, CGNAT, loopback or link-local address");

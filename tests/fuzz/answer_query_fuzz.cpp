@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The first byte picks the client: LAN, VPN, public or no view at all.
   static const char* kClients[] = {"127.0.0.1", "100.109.1.2", "203.0.113.9", "::1",
                                    "::ffff:192.168.1.5"};
-  auto client = *horizon::query::ClientAddress::fromString(kClients[size ? data[0] % 5 : 0]);
+  auto client = *horizon::ip::ClientAddress::fromString(kClients[size ? data[0] % 5 : 0]);
   for (auto transport : {horizon::query::Transport::kUdp, horizon::query::Transport::kTcp}) {
     std::size_t n =
         horizon::query::answerQuery(seedSnapshot(), client, {data, size}, out, transport);

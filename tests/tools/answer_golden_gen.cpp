@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "horizon/query/address.hpp"
+#include "horizon/ip/prefix.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/wire/constants.hpp"
@@ -81,8 +81,8 @@ std::string txt(const std::vector<std::string>& strings) {
   return out;
 }
 
-zone::Prefix prefix(const std::string& text) {
-  auto p = zone::parsePrefix(text);
+ip::Prefix prefix(const std::string& text) {
+  auto p = ip::parsePrefix(text);
   if (!p) throw std::runtime_error("bad prefix " + text);
   return *p;
 }
@@ -269,7 +269,7 @@ std::string parentOf(const std::string& name) {
   return name.substr(static_cast<std::uint8_t>(name[0]) + 1);
 }
 
-std::string addressText(const zone::Prefix& p) {
+std::string addressText(const ip::Prefix& p) {
   if (p.length == 0) return p.is_v6 ? "2001:db8::77" : "198.51.100.77";
   auto bytes = p.address;
   const int width = p.is_v6 ? 16 : 4;
@@ -297,7 +297,7 @@ Clients clientsFor(const query::Snapshot& snapshot) {
   std::set<const query::CompiledView*> covered;
   bool have_v6 = false;
   auto selected = [&](const std::string& text) -> const query::CompiledView* {
-    auto c = query::ClientAddress::fromString(text);
+    auto c = ip::ClientAddress::fromString(text);
     for (const auto& z : snapshot.zones)
       if (const auto* v = z.selectView(*c)) return v;
     return nullptr;
@@ -306,7 +306,7 @@ Clients clientsFor(const query::Snapshot& snapshot) {
     for (const auto& entry : z.prefixes) {
       std::string text = addressText(entry.prefix);
       const auto* view = &z.views[entry.view];
-      if (z.selectView(*query::ClientAddress::fromString(text)) != view) continue;
+      if (z.selectView(*ip::ClientAddress::fromString(text)) != view) continue;
       if (covered.insert(view).second) {
         out.primary.push_back(text);
         have_v6 |= entry.prefix.is_v6;
@@ -512,7 +512,7 @@ class Writer {
     auto query = buildQuery(0, qname, qtype, wire::kClassIN, kForms[2]);
     std::vector<std::uint8_t> out(query::kMaxResponseSize);
     query::RecursionRequest recursion;
-    return query::answerQuery(snapshot, *query::ClientAddress::fromString(client_text), query, out,
+    return query::answerQuery(snapshot, *ip::ClientAddress::fromString(client_text), query, out,
                               query::Transport::kTcp, &recursion);
   }
 
@@ -522,7 +522,7 @@ class Writer {
             const QueryForm& form) {
     const auto id = static_cast<std::uint16_t>(++count_);
     auto query = buildQuery(id, qname, qtype, qclass, form);
-    auto client = *query::ClientAddress::fromString(client_text);
+    auto client = *ip::ClientAddress::fromString(client_text);
     std::vector<std::uint8_t> out(query::kMaxResponseSize);
     query::RecursionRequest recursion;
     std::size_t n =

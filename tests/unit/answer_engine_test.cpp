@@ -18,6 +18,7 @@ namespace horizon::query {
 namespace {
 
 namespace type = wire::type;
+using ip::ClientAddress;
 
 std::string name(const std::string& text) {
   return wire::lowercaseName(*wire::nameFromText(text, ""));
@@ -35,8 +36,8 @@ std::string u32(std::uint32_t v) {
   return u16(int(v >> 16)) + u16(int(v & 0xffff));
 }
 
-zone::Prefix prefix(std::initializer_list<int> bytes, int length, bool v6 = false) {
-  zone::Prefix p;
+ip::Prefix prefix(std::initializer_list<int> bytes, int length, bool v6 = false) {
+  ip::Prefix p;
   p.is_v6 = v6;
   int i = 0;
   for (int b : bytes) p.address[i++] = static_cast<std::uint8_t>(b);

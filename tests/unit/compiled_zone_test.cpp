@@ -23,6 +23,7 @@ namespace horizon::query {
 namespace {
 
 namespace type = wire::type;
+using ip::ClientAddress;
 
 const std::string kGoldenFile = HORIZON_TEST_DATA "/answers.golden";
 
@@ -98,7 +99,7 @@ std::vector<GoldenGroup> readGolden(const std::string& path) {
       v.recursion = recursion != 0;
       g.zones.back().views.push_back(std::move(v));
     } else if (kind == "prefix") {
-      zone::Prefix p;
+      ip::Prefix p;
       std::string address;
       fields >> p.length >> address;
       address = fromHex(address);
@@ -210,7 +211,7 @@ zone::Zone scaleZone(int names, bool same_address = false) {
   for (const char* view_name : {"lan", "vpn", "public"}) {
     zone::View v;
     v.name = view_name;
-    v.prefixes.push_back(*zone::parsePrefix(v.name == "lan"   ? "192.168.1.0/24"
+    v.prefixes.push_back(*ip::parsePrefix(v.name == "lan"   ? "192.168.1.0/24"
                                             : v.name == "vpn" ? "100.109.0.0/16"
                                                               : "0.0.0.0/0"));
     v.records.push_back(record("scale.test.", type::SOA,

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "horizon/query/address.hpp"
+#include "horizon/ip/prefix.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/zone/zone.hpp"
 
@@ -35,18 +35,18 @@ struct QueryResult {
 
 /// Asks the engine `qname` (absolute or not; made absolute as is) of type `qtype` ("A", "aaaa",
 /// "TYPE65"), as `client` would. Throws std::invalid_argument for a bad name or type.
-QueryResult queryZone(const query::Snapshot& snapshot, const query::ClientAddress& client,
+QueryResult queryZone(const query::Snapshot& snapshot, const ip::ClientAddress& client,
                       const std::string& qname, const std::string& qtype);
 
 /// A client address that `zone`'s prefix table really puts in `view` (most specific prefix
 /// wins): the first of network+1, network, last-1 and last of each of its prefixes that does.
 /// nullopt and *error when the view does not exist or every candidate lands elsewhere.
-std::optional<query::ClientAddress> representativeAddress(const query::CompiledZone& zone,
+std::optional<ip::ClientAddress> representativeAddress(const query::CompiledZone& zone,
                                                           const std::string& view,
                                                           std::string* error);
 
 /// "192.0.2.1" or "2001:db8::1".
-std::string addressToString(const query::ClientAddress& address);
+std::string addressToString(const ip::ClientAddress& address);
 
 /// `owner` (lowercase wire) relative to the zone: "grafana", "*.proxy", "@".
 std::string relativeOwner(const zone::Zone& zone, const std::string& owner);

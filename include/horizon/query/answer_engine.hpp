@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "horizon/query/address.hpp"
+#include "horizon/ip/prefix.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/wire/message.hpp"
 
@@ -27,7 +27,7 @@ struct RecursionRequest {
 /// nothing (not a query, or too short to answer) or, when `recursion` is given and its `needed`
 /// is set, that the resolver must answer. `out` must hold at least 65535 bytes for TCP and at
 /// least the largest UDP payload the server accepts (we clamp to 65535 anyway).
-std::size_t answerQuery(const Snapshot& snapshot, const ClientAddress& client,
+std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                         Transport transport, RecursionRequest* recursion = nullptr);
 

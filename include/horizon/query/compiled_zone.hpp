@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "horizon/query/address.hpp"
+#include "horizon/ip/prefix.hpp"
 #include "horizon/zone/zone.hpp"
 
 namespace horizon::query {
@@ -100,13 +100,13 @@ struct CompiledZone {
   std::uint32_t serial = 0;
   std::vector<CompiledView> views;
   struct PrefixEntry {
-    zone::Prefix prefix;
+    ip::Prefix prefix;
     std::uint32_t view;
   };
   std::vector<PrefixEntry> prefixes;  // most specific first
 
   /// The view for a client, or nullptr when no prefix matches.
-  const CompiledView* selectView(const ClientAddress& client) const;
+  const CompiledView* selectView(const ip::ClientAddress& client) const;
 };
 
 /// Everything the data plane answers from; immutable once built.
@@ -117,7 +117,7 @@ struct Snapshot {
   const CompiledZone* findZone(const std::uint8_t* qname_lower, std::size_t len) const;
   /// For a name outside every zone: the first zone (in load order) that puts the client in a
   /// view allowed to recurse gives that view; nullptr when none does.
-  const CompiledView* recursionView(const ClientAddress& client) const;
+  const CompiledView* recursionView(const ip::ClientAddress& client) const;
   /// Heap and inline bytes of the whole snapshot (capacities, not sizes).
   std::size_t memoryBytes() const;
 };

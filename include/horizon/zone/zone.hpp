@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "horizon/ip/prefix.hpp"
+
 namespace horizon::zone {
 
 /// Where something came from in a source file; line and column are 1-based (0 = unknown).
@@ -16,13 +18,6 @@ struct SourceLocation {
   std::string file;
   int line = 0;
   int column = 0;
-};
-
-/// An address prefix of a view. IPv4 prefixes are stored as IPv4 (4 address bytes used).
-struct Prefix {
-  bool is_v6 = false;
-  std::array<std::uint8_t, 16> address{};  // network byte order; host bits zero
-  int length = 0;                          // prefix length in bits
 };
 
 /// One resource record, class IN.
@@ -40,7 +35,7 @@ struct ResourceRecord {
 /// A view: the client prefixes it serves and its complete zone content (SOA and NS included).
 struct View {
   std::string name;
-  std::vector<Prefix> prefixes;
+  std::vector<ip::Prefix> prefixes;
   std::vector<ResourceRecord> records;
   bool recursion = false;  // clients of this view may ask for names outside our zones
 };
@@ -74,22 +69,7 @@ struct Zone {
   std::string source_file;
 };
 
-/// Parses "192.168.1.0/24", "::/0" or a bare address (a host prefix). Returns nullopt and sets
-/// *error on failure, including host bits set beyond the prefix length.
-std::optional<Prefix> parsePrefix(std::string_view text, std::string* error = nullptr);
-
-/// Parses an IPv4 or IPv6 literal into 4 or 16 bytes; nullopt when it is not one.
-std::optional<std::string> parseAddress(std::string_view text);
-
 /// Returns the index of the view named `name`, or -1.
 int findView(const Zone& zone, const std::string& name);
-
-/// True for addresses that must not be published by accident: RFC 1918, CGNAT 100.64/10,
-/// loopback, link-local, unspecified, IPv6 ULA fc00::/7, ::1, fe80::/10. `bytes` is 4 or 16 long.
-bool isPrivateAddress(const std::uint8_t* bytes, bool is_v6);
-
-/// True when every address of `prefix` is private in the sense of isPrivateAddress (a view that
-/// serves only such prefixes is not public-facing).
-bool isPrivatePrefix(const Prefix& prefix);
 
 }  // namespace horizon::zone

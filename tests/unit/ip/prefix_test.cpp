@@ -1,11 +1,11 @@
-// Prefixes, addresses and the private-address rules of the zone module (server/zone/zone.cpp).
+// Prefixes, addresses and the private-address rules of the ip module (server/ip/).
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "horizon/zone/zone.hpp"
+#include "horizon/ip/prefix.hpp"
 
-namespace horizon::zone {
+namespace horizon::ip {
 namespace {
 
 using ::testing::HasSubstr;
@@ -136,16 +136,5 @@ TEST(PrivatePrefix, WholePrefixMustBePrivate) {
     EXPECT_FALSE(isPrivateNet(text)) << text;
 }
 
-TEST(FindView, ByName) {
-  Zone zone;
-  zone.views.resize(2);
-  zone.views[0].name = "lan";
-  zone.views[1].name = "public";
-  EXPECT_EQ(findView(zone, "lan"), 0);
-  EXPECT_EQ(findView(zone, "public"), 1);
-  EXPECT_EQ(findView(zone, "vpn"), -1);
-  EXPECT_EQ(findView(zone, "LAN"), -1);
-}
-
 }  // namespace
-}  // namespace horizon::zone
+}  // namespace horizon::ip

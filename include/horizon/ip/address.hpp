@@ -1,4 +1,5 @@
-// Client addresses as the answer engine sees them, and prefix matching for view selection.
+// IP addresses as horizon uses them: client addresses for view selection, address literals in
+// zone data, and the classification of addresses that must never be published or resolved into.
 #pragma once
 
 #include <array>
@@ -7,11 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "horizon/zone/zone.hpp"
-
 struct sockaddr;
 
-namespace horizon::query {
+namespace horizon::ip {
 
 /// A client address; IPv4-mapped IPv6 addresses are stored as IPv4 so one prefix table serves both.
 struct ClientAddress {
@@ -24,7 +23,11 @@ struct ClientAddress {
   static std::optional<ClientAddress> fromString(std::string_view text);
 };
 
-/// True when `addr` lies inside `prefix` (families must match).
-bool prefixContains(const zone::Prefix& prefix, const ClientAddress& addr);
+/// Parses an IPv4 or IPv6 literal into 4 or 16 bytes; nullopt when it is not one.
+std::optional<std::string> parseAddress(std::string_view text);
 
-}  // namespace horizon::query
+/// True for addresses that must not be published by accident: RFC 1918, CGNAT 100.64/10,
+/// loopback, link-local, unspecified, IPv6 ULA fc00::/7, ::1, fe80::/10. `bytes` is 4 or 16 long.
+bool isPrivateAddress(const std::uint8_t* bytes, bool is_v6);
+
+}  // namespace horizon::ip
