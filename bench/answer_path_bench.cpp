@@ -22,6 +22,7 @@
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace {

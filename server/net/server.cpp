@@ -44,6 +44,7 @@
 #include "horizon/resolver/resolver.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::net {
 namespace {
@@ -139,94 +140,6 @@ class RateLimiter {
   unsigned long suppressed_ = 0;
 };
 
-const char* typeName(std::uint16_t type, char* scratch, std::size_t size) {
-  namespace t = wire::type;
-  switch (type) {
-    case t::A:
-      return "A";
-    case t::NS:
-      return "NS";
-    case t::CNAME:
-      return "CNAME";
-    case t::SOA:
-      return "SOA";
-    case t::PTR:
-      return "PTR";
-    case t::HINFO:
-      return "HINFO";
-    case t::MX:
-      return "MX";
-    case t::TXT:
-      return "TXT";
-    case t::AAAA:
-      return "AAAA";
-    case t::SRV:
-      return "SRV";
-    case t::OPT:
-      return "OPT";
-    case t::IXFR:
-      return "IXFR";
-    case t::AXFR:
-      return "AXFR";
-    case t::ANY:
-      return "ANY";
-    case t::CAA:
-      return "CAA";
-    default:
-      std::snprintf(scratch, size, "TYPE%u", type);
-      return scratch;
-  }
-}
-
-const char* rcodeName(unsigned rcode) {
-  switch (rcode) {
-    case wire::rcode::NOERROR:
-      return "NOERROR";
-    case wire::rcode::FORMERR:
-      return "FORMERR";
-    case wire::rcode::SERVFAIL:
-      return "SERVFAIL";
-    case wire::rcode::NXDOMAIN:
-      return "NXDOMAIN";
-    case wire::rcode::NOTIMP:
-      return "NOTIMP";
-    case wire::rcode::REFUSED:
-      return "REFUSED";
-    case wire::rcode::BADVERS:
-      return "BADVERS";
-    default:
-      return "RCODE?";
-  }
-}
-
-// Presentation form of a wire name, escaping what is not printable (RFC 4343 style \DDD).
-void nameText(const std::uint8_t* name, std::size_t len, char* out, std::size_t out_size) {
-  std::size_t o = 0;
-  auto put = [&](char c) {
-    if (o + 1 < out_size) out[o++] = c;
-  };
-  std::size_t pos = 0;
-  while (pos < len && name[pos] != 0) {
-    const std::size_t label = name[pos++];
-    for (std::size_t i = 0; i < label && pos < len; ++i, ++pos) {
-      const auto c = name[pos];
-      if (c == '.' || c == '\\') {
-        put('\\');
-        put(static_cast<char>(c));
-      } else if (c <= 0x20 || c >= 0x7f) {
-        char esc[5];
-        std::snprintf(esc, sizeof esc, "\\%03u", c);
-        for (int k = 0; k < 4; ++k) put(esc[k]);
-      } else {
-        put(static_cast<char>(c));
-      }
-    }
-    put('.');
-  }
-  if (o == 0) put('.');
-  out[o] = '\0';
-}
-
 // One query-log line. Only called when query logging is on; it is off the allocation-free path.
 void logQuery(const query::Snapshot& snapshot, const sockaddr* peer,
               std::span<const std::uint8_t> request, std::span<const std::uint8_t> response,
@@ -241,20 +154,19 @@ void logQuery(const query::Snapshot& snapshot, const sockaddr* peer,
   }
   wire::ParsedQuery parsed;
   const auto status = wire::parseQuery(request, parsed);
-  char qname[wire::kMaxNameLength * 4 + 2] = "-";
-  char type_scratch[16];
-  const char* qtype = "-";
+  char qname[wire::kMaxNameTextSize] = "-";
+  std::string qtype = "-";
   const char* view = "-";
   if (status == wire::ParseStatus::kOk && parsed.has_question) {
-    nameText(parsed.qname, parsed.qname_len, qname, sizeof qname);
-    qtype = typeName(parsed.qtype, type_scratch, sizeof type_scratch);
+    wire::nameToText(parsed.qname, parsed.qname_len, qname, sizeof qname);
+    qtype = wire::typeToName(parsed.qtype);
     if (const auto* zone = snapshot.findZone(parsed.qname_lower, parsed.qname_len)) {
       if (const auto* selected = zone->selectView(ip::ClientAddress::fromSockaddr(peer))) {
         view = selected->name.c_str();
       }
     }
   }
-  const char* rcode = "-";
+  std::string rcode = "-";
   if (response.size() >= wire::kHeaderSize) {
     unsigned code = response[3] & 0x0f;
     // The upper rcode bits live in the OPT record; the engine uses them only for BADVERS.
@@ -262,7 +174,7 @@ void logQuery(const query::Snapshot& snapshot, const sockaddr* peer,
         parsed.edns_version > 0) {
       code = wire::rcode::BADVERS;
     }
-    rcode = rcodeName(code);
+    rcode = wire::rcodeToName(static_cast<std::uint16_t>(code));
   } else {
     rcode = "DROPPED";
   }

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::net {
 namespace {

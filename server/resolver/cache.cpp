@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "horizon/wire/constants.hpp"
+#include "horizon/wire/message_writer.hpp"
 #include "horizon/wire/name.hpp"
 
 namespace horizon::resolver {
@@ -482,126 +483,26 @@ const CacheEntry* CacheFront::lookupFresh(std::uint32_t policy, std::string_view
   return found->entry.get();
 }
 
-namespace {
-
-// Bounds-checked appends into the caller's buffer; `ok` turns false on the first write that
-// does not fit and stays false, so a sequence of writes is checked once at the end.
-struct Writer {
-  std::uint8_t* data;
-  std::size_t capacity;
-  std::size_t pos;
-  bool ok = true;
-
-  bool reserve(std::size_t n) {
-    ok = ok && n <= capacity - pos;
-    return ok;
-  }
-  void bytes(const void* src, std::size_t n) {
-    if (!reserve(n)) return;
-    std::memcpy(data + pos, src, n);
-    pos += n;
-  }
-  void u8(std::uint8_t v) {
-    if (!reserve(1)) return;
-    data[pos++] = v;
-  }
-  void u16(std::uint16_t v) {
-    if (!reserve(2)) return;
-    wire::writeU16(data + pos, v);
-    pos += 2;
-  }
-  void u32(std::uint32_t v) {
-    if (!reserve(4)) return;
-    wire::writeU32(data + pos, v);
-    pos += 4;
-  }
-};
-
-bool sameName(std::string_view owner, const std::uint8_t* name, std::size_t len) {
-  if (owner.size() != len) return false;
-  for (std::size_t i = 0; i < len; ++i) {
-    if (wire::foldCase(static_cast<std::uint8_t>(owner[i])) != wire::foldCase(name[i]))
-      return false;
-  }
-  return true;
-}
-
-// Appends one record. An owner equal to the question name becomes a pointer to the question
-// (offset 12, right after the header): the common case, and the only compression we bother with.
-void writeRecord(Writer& w, const Record& r, const wire::ParsedQuery& query, std::uint32_t ttl) {
-  if (sameName(r.owner, query.qname, query.qname_len)) {
-    w.u16(0xc000 | wire::kHeaderSize);
-  } else if (r.owner.empty()) {
-    w.u8(0);  // the root label: keeps a malformed record from breaking the message's framing
-  } else {
-    w.bytes(r.owner.data(), r.owner.size());
-  }
-  w.u16(r.type);
-  w.u16(r.rclass);
-  w.u32(ttl);
-  if (r.rdata.size() > UINT16_MAX) {
-    w.ok = false;
-    return;
-  }
-  w.u16(static_cast<std::uint16_t>(r.rdata.size()));
-  w.bytes(r.rdata.data(), r.rdata.size());
-}
-
-}  // namespace
-
 std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& query,
                             std::uint32_t elapsed_seconds, bool stale, std::uint32_t stale_ttl,
                             std::span<std::uint8_t> out, std::size_t limit) {
-  const std::size_t capacity = std::min(limit, out.size());
-  const std::size_t question_end = wire::kHeaderSize + query.qname_len + 4;
-  const std::size_t opt_size = query.has_edns ? wire::kEdnsOptSize : 0;
+  wire::MessageWriter writer(out, limit);
   // Without room for even the truncated form there is nothing useful to send.
-  if (query.qname_len == 0 || query.qname_len > wire::kMaxNameLength ||
-      question_end + opt_size > capacity)
+  if (!writer.startReply(query,
+                         wire::kFlagQR | wire::kFlagRA |
+                             (query.flags & (wire::kOpcodeMask | wire::kFlagRD | wire::kFlagCD))))
     return 0;
-
-  std::uint8_t* p = out.data();
-  std::uint16_t flags = wire::kFlagQR | wire::kFlagRA | (query.flags & 0x7800) |  // opcode
-                        (query.flags & (wire::kFlagRD | wire::kFlagCD)) | (entry.rcode & 0x0f);
-  std::memcpy(p + wire::kHeaderSize, query.qname, query.qname_len);
-  wire::writeU16(p + wire::kHeaderSize + query.qname_len, query.qtype);
-  wire::writeU16(p + wire::kHeaderSize + query.qname_len + 2, query.qclass);
-
-  // Records may use everything up to the OPT record, which always gets its room.
-  Writer w{p, capacity - opt_size, question_end};
+  writer.setRcode(entry.rcode);
+  auto ttl = [&](const Record& r) {
+    return stale ? stale_ttl : (r.ttl > elapsed_seconds ? r.ttl - elapsed_seconds : 0);
+  };
   for (const Record& r : entry.answer)
-    writeRecord(w, r, query,
-                stale ? stale_ttl : (r.ttl > elapsed_seconds ? r.ttl - elapsed_seconds : 0));
+    writer.addRecord(wire::Section::kAnswer, r.owner, r.type, r.rclass, ttl(r), r.rdata);
   for (const Record& r : entry.authority)
-    writeRecord(w, r, query,
-                stale ? stale_ttl : (r.ttl > elapsed_seconds ? r.ttl - elapsed_seconds : 0));
-  std::uint16_t ancount = static_cast<std::uint16_t>(entry.answer.size());
-  std::uint16_t nscount = static_cast<std::uint16_t>(entry.authority.size());
-  if (!w.ok || entry.answer.size() > UINT16_MAX || entry.authority.size() > UINT16_MAX) {
-    // All or nothing: a partial answer set would be cached by the client as if complete.
-    flags |= wire::kFlagTC;
-    ancount = nscount = 0;
-    w.pos = question_end;
-    w.ok = true;
-  }
-
-  if (query.has_edns) {
-    w.capacity = capacity;
-    w.u8(0);  // root owner
-    w.u16(wire::type::OPT);
-    w.u16(wire::kAdvertisedUdpPayload);
-    // TTL field: extended rcode (upper 8 bits of the 12-bit rcode), version 0, DO echoed.
-    w.u32((std::uint32_t{entry.rcode} >> 4) << 24 | (query.edns_do ? 0x8000u : 0u));
-    w.u16(0);
-  }
-
-  wire::writeU16(p, query.id);
-  wire::writeU16(p + 2, flags);
-  wire::writeU16(p + 4, 1);
-  wire::writeU16(p + 6, ancount);
-  wire::writeU16(p + 8, nscount);
-  wire::writeU16(p + 10, query.has_edns ? 1 : 0);
-  return w.pos;
+    writer.addRecord(wire::Section::kAuthority, r.owner, r.type, r.rclass, ttl(r), r.rdata);
+  // All or nothing: a partial answer set would be cached by the client as if complete.
+  if (writer.overflowed()) writer.truncate();
+  return writer.finish({wire::kAdvertisedUdpPayload, query.edns_do});
 }
 
 }  // namespace horizon::resolver

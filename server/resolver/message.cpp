@@ -1,10 +1,11 @@
 // Decoding of whole upstream messages and encoding of the resolver's queries.
-// Every length is checked against what remains (design.md rule 2); compression pointers must point
-// strictly backwards, which bounds decompression without a hop counter and rules out loops.
+// Every length is checked against what remains; names are decompressed by wire::readName, whose
+// pointers must point strictly backwards, which bounds decompression and rules out loops.
 #include "horizon/resolver/message.hpp"
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
+#include "horizon/wire/message_writer.hpp"
 #include "horizon/wire/name.hpp"
 
 namespace horizon::resolver {
@@ -17,34 +18,15 @@ std::uint32_t readU32(const std::uint8_t* p) {
          std::uint32_t{p[3]};
 }
 
-// Reads the possibly compressed name at `*pos` into `out` (uncompressed wire format) and advances
-// `*pos` past the name as it sits in the message (a pointer counts two octets). Each pointer must
-// target an offset before the pointer itself, so a chain of pointers strictly decreases; between
-// chains at least one non-empty label is appended, and the 255-octet name limit ends any loop.
+// Reads the possibly compressed name at `*pos` into `out` (uncompressed wire format, case kept)
+// and advances `*pos` past the name as it sits in the message (a pointer counts two octets).
 bool readName(std::span<const std::uint8_t> msg, std::size_t* pos, std::string& out) {
-  out.clear();
-  std::size_t p = *pos;
-  bool jumped = false;
-  for (;;) {
-    if (p >= msg.size()) return false;
-    std::uint8_t len = msg[p];
-    if ((len & 0xC0) == 0xC0) {
-      if (p + 1 >= msg.size()) return false;
-      std::size_t target = ((len & 0x3F) << 8) | msg[p + 1];
-      if (target >= p) return false;  // forward or self pointer: malformed
-      if (!jumped) *pos = p + 2;
-      jumped = true;
-      p = target;
-      continue;
-    }
-    if ((len & 0xC0) != 0) return false;  // 0x40 / 0x80: obsolete or reserved label types
-    if (p + 1 + len > msg.size()) return false;
-    if (out.size() + 1 + len > wire::kMaxNameLength) return false;
-    out.append(reinterpret_cast<const char*>(&msg[p]), 1 + len);
-    p += 1 + len;
-    if (len == 0) break;
-  }
-  if (!jumped) *pos = p;
+  std::uint8_t name[wire::kMaxNameLength];
+  std::uint16_t len = 0;
+  const std::size_t end = wire::readName(msg, *pos, name, nullptr, len);
+  if (end == 0) return false;
+  out.assign(reinterpret_cast<const char*>(name), len);
+  *pos = end;
   return true;
 }
 
@@ -163,25 +145,11 @@ std::vector<std::uint8_t> encodeQuery(std::uint16_t id, std::string_view qname, 
                                       std::uint16_t flags, std::uint16_t edns_udp_size) {
   std::vector<std::uint8_t> out(wire::kHeaderSize + qname.size() + 4 +
                                 (edns_udp_size ? wire::kEdnsOptSize : 0));
-  std::uint8_t* p = out.data();
-  wire::writeU16(p, id);
-  wire::writeU16(p + 2, flags);
-  wire::writeU16(p + 4, 1);                       // QDCOUNT
-  wire::writeU16(p + 6, 0);                       // ANCOUNT
-  wire::writeU16(p + 8, 0);                       // NSCOUNT
-  wire::writeU16(p + 10, edns_udp_size ? 1 : 0);  // ARCOUNT: the OPT
-  p += wire::kHeaderSize;
-  for (char c : qname) *p++ = static_cast<std::uint8_t>(c);
-  wire::writeU16(p, qtype);
-  wire::writeU16(p + 2, wire::kClassIN);
-  p += 4;
-  if (edns_udp_size) {
-    *p++ = 0;  // root owner
-    wire::writeU16(p, wire::type::OPT);
-    wire::writeU16(p + 2, edns_udp_size);
-    wire::writeU32(p + 4, 0);  // extended rcode 0, version 0, DO clear
-    wire::writeU16(p + 8, 0);  // no options
-  }
+  wire::MessageWriter writer(out, out.size());
+  if (!writer.start(id, flags, reinterpret_cast<const std::uint8_t*>(qname.data()), qname.size(),
+                    qtype, wire::kClassIN, edns_udp_size != 0))
+    return {};
+  out.resize(writer.finish({edns_udp_size, false}));
   return out;
 }
 

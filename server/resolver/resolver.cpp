@@ -20,6 +20,7 @@
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 #include "horizon/ip/address.hpp"
 
 namespace horizon::resolver {

@@ -10,6 +10,7 @@
 
 #include "horizon/resolver/upstream.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::resolver {
 namespace {

@@ -1,47 +1,12 @@
 // Query parsing over borrowed bytes. Every read is preceded by a bounds check against the packet
-// end; compression pointers must point strictly backwards, which makes loops impossible.
+// end; names are decompressed by readName (name.hpp), whose pointers must point strictly
+// backwards, which makes loops impossible.
 #include "horizon/wire/message.hpp"
 
 #include "horizon/wire/constants.hpp"
 
 namespace horizon::wire {
 namespace {
-
-// Decompresses the name at `pos` into out/out_lower. Returns the position just after the name in
-// the original byte stream, or 0 when the name is malformed.
-std::size_t readName(std::span<const std::uint8_t> pkt, std::size_t pos, std::uint8_t* out,
-                     std::uint8_t* out_lower, std::uint16_t& out_len) {
-  std::size_t len = 0;
-  std::size_t end = 0;      // position after the name in the stream, fixed at the first pointer
-  std::size_t limit = pos;  // pointers must target offsets before this
-  while (true) {
-    if (pos >= pkt.size()) return 0;
-    std::uint8_t label = pkt[pos];
-    if ((label & 0xC0) == 0xC0) {
-      if (pos + 1 >= pkt.size()) return 0;
-      std::size_t target = static_cast<std::size_t>(((label & 0x3F) << 8) | pkt[pos + 1]);
-      if (end == 0) end = pos + 2;
-      if (target >= limit) return 0;  // forward or self pointer: a loop or garbage
-      limit = target;
-      pos = target;
-      continue;
-    }
-    if (label & 0xC0) return 0;  // 0x40 / 0x80: extended label types are obsolete
-    if (len + 1 + label > kMaxNameLength) return 0;
-    if (pos + 1 + label > pkt.size()) return 0;
-    out[len] = label;
-    out_lower[len] = label;
-    for (std::size_t i = 1; i <= label; ++i) {
-      out[len + i] = pkt[pos + i];
-      out_lower[len + i] = foldCase(pkt[pos + i]);
-    }
-    len += 1 + label;
-    pos += 1 + label;
-    if (label == 0) break;
-  }
-  out_len = static_cast<std::uint16_t>(len);
-  return end != 0 ? end : pos;
-}
 
 // Skips a possibly compressed name without following pointers; 0 when it runs off the end.
 std::size_t skipName(std::span<const std::uint8_t> pkt, std::size_t pos) {

@@ -1,98 +1,46 @@
-// Name conversions for the control plane. Presentation parsing follows RFC 1035 5.1: "\DDD" and
-// "\X" escapes, labels of at most 63 octets, names of at most 255 octets.
+// Wire-format names: decompression from a message, case folding and comparisons.
 #include "horizon/wire/name.hpp"
 
-#include <cctype>
-
-#include "presentation.hpp"
-
 namespace horizon::wire {
-namespace {
 
-bool fail(std::string* error, const char* message) {
-  if (error) *error = message;
-  return false;
-}
-
-// Appends the labels of `text` (no trailing dot handling) to `out`.
-bool appendLabels(std::string_view text, std::string& out, std::string* error) {
-  std::string label;
-  auto flush = [&]() {
-    if (label.empty()) return fail(error, "empty label (two dots in a row, or a leading dot)");
-    if (label.size() > kMaxLabelLength) return fail(error, "label longer than 63 octets");
-    out.push_back(static_cast<char>(label.size()));
-    out += label;
-    label.clear();
-    return true;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '.') {
-      if (!flush()) return false;
-    } else if (c == '\\') {
-      if (i + 1 >= text.size()) return fail(error, "name ends in a lone backslash");
-      if (i + 3 < text.size() && isdigit(static_cast<unsigned char>(text[i + 1])) &&
-          isdigit(static_cast<unsigned char>(text[i + 2])) &&
-          isdigit(static_cast<unsigned char>(text[i + 3]))) {
-        int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
-        if (v > 255) return fail(error, "escape \\DDD above 255");
-        label.push_back(static_cast<char>(v));
-        i += 3;
-      } else {
-        label.push_back(text[++i]);
+std::size_t readName(std::span<const std::uint8_t> message, std::size_t pos, std::uint8_t* out,
+                     std::uint8_t* out_lower, std::uint16_t& out_len) {
+  std::size_t len = 0;
+  std::size_t end = 0;      // position after the name in the message, fixed at the first pointer
+  std::size_t limit = pos;  // a pointer must target an offset before this
+  while (true) {
+    if (pos >= message.size()) return 0;
+    const std::uint8_t label = message[pos];
+    if ((label & 0xC0) == 0xC0) {
+      if (pos + 1 >= message.size()) return 0;
+      const std::size_t target = static_cast<std::size_t>(((label & 0x3F) << 8) | message[pos + 1]);
+      if (end == 0) end = pos + 2;
+      // Each jump lands strictly before the previous one, so the walk cannot loop. A compressor
+      // only ever points at names written earlier, which all start before the current one.
+      if (target >= limit) return 0;
+      limit = target;
+      pos = target;
+      continue;
+    }
+    if (label & 0xC0) return 0;  // 0x40 / 0x80: extended label types are obsolete (RFC 6891 5)
+    if (len + 1 + label > kMaxNameLength) return 0;
+    if (pos + 1 + label > message.size()) return 0;
+    out[len] = label;
+    if (out_lower) {
+      out_lower[len] = label;
+      for (std::size_t i = 1; i <= label; ++i) {
+        out[len + i] = message[pos + i];
+        out_lower[len + i] = foldCase(message[pos + i]);
       }
-    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0') {
-      return fail(error, "whitespace or NUL inside a name");
     } else {
-      label.push_back(c);
+      for (std::size_t i = 1; i <= label; ++i) out[len + i] = message[pos + i];
     }
+    len += 1 + label;
+    pos += 1 + label;
+    if (label == 0) break;
   }
-  return flush();
-}
-
-}  // namespace
-
-std::optional<std::string> nameFromText(std::string_view text, std::string_view origin,
-                                        std::string* error) {
-  std::string out;
-  if (text.empty()) {
-    fail(error, "empty name");
-    return std::nullopt;
-  }
-  if (text == ".") return std::string(1, '\0');
-  bool absolute = text.back() == '.' && !(text.size() >= 2 && text[text.size() - 2] == '\\');
-  if (absolute) text.remove_suffix(1);
-  if (!appendLabels(text, out, error)) return std::nullopt;
-  if (absolute || origin.empty()) {
-    if (!absolute && origin.empty()) {
-      fail(error, "relative name without an origin");
-      return std::nullopt;
-    }
-    out.push_back('\0');
-  } else {
-    out.append(origin);
-  }
-  if (out.size() > kMaxNameLength) {
-    fail(error, "name longer than 255 octets");
-    return std::nullopt;
-  }
-  return out;
-}
-
-std::string nameToText(std::string_view wire) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < wire.size()) {
-    auto len = static_cast<std::uint8_t>(wire[i]);
-    if (len == 0) break;
-    for (std::size_t j = 1; j <= len && i + j < wire.size(); ++j) {
-      appendPresentationOctet(out, static_cast<unsigned char>(wire[i + j]), ".\\\";()@$", true);
-    }
-    out.push_back('.');
-    i += len + 1;
-  }
-  if (out.empty()) out = ".";
-  return out;
+  out_len = static_cast<std::uint16_t>(len);
+  return end != 0 ? end : pos;
 }
 
 std::string lowercaseName(std::string_view wire) {

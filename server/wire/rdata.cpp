@@ -12,50 +12,15 @@
 #include <limits>
 #include <vector>
 
+#include "escape.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
-#include "presentation.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::wire {
 namespace {
 
-struct TypeName {
-  std::uint16_t type;
-  const char* name;
-};
-
-// IANA "Resource Record (RR) TYPEs" with a mnemonic, obsolete ones included: a view name must not
-// look like any of them, and zone files may carry any of them.
-constexpr TypeName kTypeNames[] = {
-    {1, "A"},           {2, "NS"},      {3, "MD"},        {4, "MF"},       {5, "CNAME"},
-    {6, "SOA"},         {7, "MB"},      {8, "MG"},        {9, "MR"},       {10, "NULL"},
-    {11, "WKS"},        {12, "PTR"},    {13, "HINFO"},    {14, "MINFO"},   {15, "MX"},
-    {16, "TXT"},        {17, "RP"},     {18, "AFSDB"},    {19, "X25"},     {20, "ISDN"},
-    {21, "RT"},         {22, "NSAP"},   {23, "NSAP-PTR"}, {24, "SIG"},     {25, "KEY"},
-    {26, "PX"},         {27, "GPOS"},   {28, "AAAA"},     {29, "LOC"},     {30, "NXT"},
-    {31, "EID"},        {32, "NIMLOC"}, {33, "SRV"},      {34, "ATMA"},    {35, "NAPTR"},
-    {36, "KX"},         {37, "CERT"},   {38, "A6"},       {39, "DNAME"},   {40, "SINK"},
-    {41, "OPT"},        {42, "APL"},    {43, "DS"},       {44, "SSHFP"},   {45, "IPSECKEY"},
-    {46, "RRSIG"},      {47, "NSEC"},   {48, "DNSKEY"},   {49, "DHCID"},   {50, "NSEC3"},
-    {51, "NSEC3PARAM"}, {52, "TLSA"},   {53, "SMIMEA"},   {55, "HIP"},     {56, "NINFO"},
-    {57, "RKEY"},       {58, "TALINK"}, {59, "CDS"},      {60, "CDNSKEY"}, {61, "OPENPGPKEY"},
-    {62, "CSYNC"},      {63, "ZONEMD"}, {64, "SVCB"},     {65, "HTTPS"},   {99, "SPF"},
-    {100, "UINFO"},     {101, "UID"},   {102, "GID"},     {103, "UNSPEC"}, {104, "NID"},
-    {105, "L32"},       {106, "L64"},   {107, "LP"},      {108, "EUI48"},  {109, "EUI64"},
-    {249, "TKEY"},      {250, "TSIG"},  {251, "IXFR"},    {252, "AXFR"},   {253, "MAILB"},
-    {254, "MAILA"},     {255, "ANY"},   {256, "URI"},     {257, "CAA"},
-};
-
 constexpr std::size_t kMaxCharacterString = 255;  // octets, RFC 1035 3.3
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 bool fail(std::string* error, std::string message) {
   if (error) *error = std::move(message);
@@ -421,27 +386,6 @@ bool parseTyped(std::uint16_t t, const std::vector<Token>& tokens, std::string_v
 }
 
 }  // namespace
-
-std::optional<std::uint16_t> typeFromName(std::string_view mnemonic) {
-  for (const TypeName& entry : kTypeNames)
-    if (iequals(mnemonic, entry.name)) return entry.type;
-  // RFC 3597 4: "TYPEnnn" names any type by number.
-  if (mnemonic.size() > 4 && iequals(mnemonic.substr(0, 4), "TYPE")) {
-    std::string_view digits = mnemonic.substr(4);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec == std::errc() && end == digits.data() + digits.size() && value <= 65535 &&
-        std::isdigit(static_cast<unsigned char>(digits[0])))
-      return static_cast<std::uint16_t>(value);
-  }
-  return std::nullopt;
-}
-
-std::string typeToName(std::uint16_t t) {
-  for (const TypeName& entry : kTypeNames)
-    if (entry.type == t) return entry.name;
-  return "TYPE" + std::to_string(t);
-}
 
 std::optional<std::string> rdataFromText(std::uint16_t t, std::string_view text,
                                          std::string_view origin, std::string* error) {

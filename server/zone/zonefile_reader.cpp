@@ -12,6 +12,7 @@
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::zone {
 namespace {

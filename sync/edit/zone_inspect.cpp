@@ -13,6 +13,7 @@
 
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::edit {
 namespace {

@@ -20,6 +20,7 @@
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace {

@@ -18,6 +18,7 @@
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::query {
 namespace {

@@ -19,6 +19,7 @@
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 
 namespace horizon::resolver {
 namespace {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "horizon/wire/name.hpp"
+#include "horizon/wire/presentation.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace horizon::zone {

@@ -18,6 +18,7 @@ constexpr std::uint16_t BADVERS = 16;  // extended rcode, carried in the OPT rec
 
 constexpr std::uint16_t kClassIN = 1;
 constexpr std::uint8_t kOpcodeQuery = 0;
+constexpr std::uint16_t kOpcodeMask = 0x7800;  // the opcode's bits in the flags word
 
 // Header flag bits in the 16-bit flags word.
 constexpr std::uint16_t kFlagQR = 0x8000, kFlagAA = 0x0400, kFlagTC = 0x0200, kFlagRD = 0x0100,

@@ -1,10 +1,11 @@
-// Domain names in uncompressed wire format (length-prefixed labels ending in the root label).
-// Control-plane helpers may allocate; the query path uses only the span-based functions.
+// Domain names in wire format (length-prefixed labels ending in the root label): decompression
+// from a message, case folding and comparisons. Their text form is in presentation.hpp.
+// Control-plane helpers may allocate; the query path uses only the pointer-based functions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,14 +14,14 @@ namespace horizon::wire {
 constexpr std::size_t kMaxNameLength = 255;  // octets, RFC 1035 2.3.4
 constexpr std::size_t kMaxLabelLength = 63;
 
-/// Parses presentation text ("www.Example.com.", "\\046", "@" is not special here) into wire
-/// format. Text without a trailing dot is made absolute by appending `origin` (wire format; may be
-/// empty for "must be absolute"). Returns nullopt and sets *error when the text is not a name.
-std::optional<std::string> nameFromText(std::string_view text, std::string_view origin,
-                                        std::string* error = nullptr);
-
-/// Renders a wire-format name as absolute presentation text with a trailing dot.
-std::string nameToText(std::string_view wire);
+/// Reads the possibly compressed name at `pos` of `message` into `out` (uncompressed, case kept)
+/// and, when `out_lower` is given, its lowercase form; sets `out_len`. Returns the position just
+/// after the name as it sits in the message, or 0 when the name is malformed: it runs past the
+/// end, uses a reserved label type, exceeds 255 octets, or has a pointer that does not point
+/// strictly before the previous jump (which rules out loops). Both buffers hold kMaxNameLength
+/// octets. Allocation-free and exception-free: the query path uses it.
+std::size_t readName(std::span<const std::uint8_t> message, std::size_t pos, std::uint8_t* out,
+                     std::uint8_t* out_lower, std::uint16_t& out_len);
 
 /// Returns the name with ASCII letters lowercased (DNS names compare case-insensitively).
 std::string lowercaseName(std::string_view wire);

@@ -1,4 +1,5 @@
-// Record types and their rdata in presentation form <-> uncompressed wire form (control plane).
+// Record data in presentation form <-> uncompressed wire form (control plane). Type mnemonics
+// are in presentation.hpp, which this header includes.
 #pragma once
 
 #include <cstdint>
@@ -6,13 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "horizon/wire/presentation.hpp"
+
 namespace horizon::wire {
-
-/// Looks up a mnemonic ("A", "mx", "TYPE65") and returns its number; nullopt when unknown.
-std::optional<std::uint16_t> typeFromName(std::string_view mnemonic);
-
-/// Returns the mnemonic of a type ("A", "MX") or "TYPEnnn" for types without one.
-std::string typeToName(std::uint16_t type);
 
 /// Parses rdata text of `type` into uncompressed wire rdata. Names inside the rdata without a
 /// trailing dot are relative to `origin` (wire format). Supported: A, AAAA, NS, CNAME, PTR, MX,

@@ -1,9 +1,9 @@
 // Prefixes, addresses and the private-address rules of the ip module (server/ip/).
+#include "horizon/ip/prefix.hpp"
+
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "horizon/ip/prefix.hpp"
 
 namespace horizon::ip {
 namespace {

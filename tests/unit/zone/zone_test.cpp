@@ -1,7 +1,7 @@
 // Lookups over a loaded zone (server/zone/zone.cpp).
-#include <gtest/gtest.h>
-
 #include "horizon/zone/zone.hpp"
+
+#include <gtest/gtest.h>
 
 namespace horizon::zone {
 namespace {

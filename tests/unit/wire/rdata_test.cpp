@@ -1,4 +1,4 @@
-// Record type names and rdata text <-> wire conversion (server/wire/rdata.cpp).
+// Rdata text <-> wire conversion (server/wire/rdata.cpp).
 #include "horizon/wire/rdata.hpp"
 
 #include <gmock/gmock.h>
@@ -38,44 +38,6 @@ std::string bytes(std::initializer_list<int> values) {
   std::string out;
   for (int v : values) out.push_back(static_cast<char>(v));
   return out;
-}
-
-TEST(TypeNames, MnemonicsAreCaseInsensitive) {
-  EXPECT_EQ(typeFromName("A"), type::A);
-  EXPECT_EQ(typeFromName("mx"), type::MX);
-  EXPECT_EQ(typeFromName("Caa"), type::CAA);
-  EXPECT_EQ(typeFromName("any"), type::ANY);
-  EXPECT_EQ(typeFromName("https"), 65);
-  EXPECT_EQ(typeFromName("NSAP-PTR"), 23);
-}
-
-TEST(TypeNames, GenericTypeNumbers) {
-  EXPECT_EQ(typeFromName("TYPE65"), 65);
-  EXPECT_EQ(typeFromName("type65280"), 65280);
-  EXPECT_EQ(typeFromName("TYPE0"), 0);
-  EXPECT_EQ(typeFromName("TYPE65535"), 65535);
-  EXPECT_FALSE(typeFromName("TYPE65536"));
-  EXPECT_FALSE(typeFromName("TYPE"));
-  EXPECT_FALSE(typeFromName("TYPEx1"));
-  EXPECT_FALSE(typeFromName("TYPE-1"));
-  EXPECT_FALSE(typeFromName("TYPE1 "));
-}
-
-TEST(TypeNames, UnknownMnemonics) {
-  EXPECT_FALSE(typeFromName(""));
-  EXPECT_FALSE(typeFromName("lan"));
-  EXPECT_FALSE(typeFromName("public"));
-  EXPECT_FALSE(typeFromName("AA"));
-}
-
-TEST(TypeNames, ToName) {
-  EXPECT_EQ(typeToName(type::A), "A");
-  EXPECT_EQ(typeToName(type::AAAA), "AAAA");
-  EXPECT_EQ(typeToName(type::CAA), "CAA");
-  EXPECT_EQ(typeToName(65), "HTTPS");
-  EXPECT_EQ(typeToName(65280), "TYPE65280");
-  for (std::uint16_t t : {1, 2, 5, 6, 12, 15, 16, 28, 33, 257, 65280})
-    EXPECT_EQ(typeFromName(typeToName(t)), t);
 }
 
 struct RoundTrip {
