@@ -17,6 +17,20 @@ inline bool samePrefix(const std::uint8_t* a, const std::uint8_t* b, int bits) {
   return (a[whole] & mask) == (b[whole] & mask);
 }
 
+/// The big-endian 32-bit value at `p`.
+inline std::uint32_t loadU32(const std::uint8_t* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return __builtin_bswap32(v);
+}
+
+/// The big-endian 64-bit value at `p`.
+inline std::uint64_t loadU64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return __builtin_bswap64(v);
+}
+
 /// True for ::ffff:a.b.c.d.
 inline bool isV4Mapped(const std::uint8_t* bytes) {
   static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

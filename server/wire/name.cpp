@@ -3,16 +3,21 @@
 
 namespace horizon::wire {
 
-std::size_t readName(std::span<const std::uint8_t> message, std::size_t pos, std::uint8_t* out,
-                     std::uint8_t* out_lower, std::uint16_t& out_len) {
+namespace {
+
+// The decompressor, specialised on whether a lowercase copy is wanted (the query path wants one,
+// made in the same pass over the octets).
+template <bool kLower>
+std::size_t decompress(const std::uint8_t* message, std::size_t size, std::size_t pos,
+                       std::uint8_t* out, std::uint8_t* out_lower, std::uint16_t& out_len) {
   std::size_t len = 0;
   std::size_t end = 0;      // position after the name in the message, fixed at the first pointer
   std::size_t limit = pos;  // a pointer must target an offset before this
   while (true) {
-    if (pos >= message.size()) return 0;
+    if (pos >= size) return 0;
     const std::uint8_t label = message[pos];
     if ((label & 0xC0) == 0xC0) {
-      if (pos + 1 >= message.size()) return 0;
+      if (pos + 1 >= size) return 0;
       const std::size_t target = static_cast<std::size_t>(((label & 0x3F) << 8) | message[pos + 1]);
       if (end == 0) end = pos + 2;
       // Each jump lands strictly before the previous one, so the walk cannot loop. A compressor
@@ -23,17 +28,13 @@ std::size_t readName(std::span<const std::uint8_t> message, std::size_t pos, std
       continue;
     }
     if (label & 0xC0) return 0;  // 0x40 / 0x80: extended label types are obsolete (RFC 6891 5)
-    if (len + 1 + label > kMaxNameLength) return 0;
-    if (pos + 1 + label > message.size()) return 0;
+    if (len + 1 + label > kMaxNameLength || pos + 1 + label > size) return 0;
     out[len] = label;
-    if (out_lower) {
-      out_lower[len] = label;
-      for (std::size_t i = 1; i <= label; ++i) {
-        out[len + i] = message[pos + i];
-        out_lower[len + i] = foldCase(message[pos + i]);
-      }
-    } else {
-      for (std::size_t i = 1; i <= label; ++i) out[len + i] = message[pos + i];
+    if constexpr (kLower) out_lower[len] = label;
+    for (std::size_t i = 1; i <= label; ++i) {
+      const std::uint8_t c = message[pos + i];
+      out[len + i] = c;
+      if constexpr (kLower) out_lower[len + i] = foldCase(c);
     }
     len += 1 + label;
     pos += 1 + label;
@@ -41,6 +42,15 @@ std::size_t readName(std::span<const std::uint8_t> message, std::size_t pos, std
   }
   out_len = static_cast<std::uint16_t>(len);
   return end != 0 ? end : pos;
+}
+
+}  // namespace
+
+std::size_t readName(std::span<const std::uint8_t> message, std::size_t pos, std::uint8_t* out,
+                     std::uint8_t* out_lower, std::uint16_t& out_len) {
+  if (out_lower)
+    return decompress<true>(message.data(), message.size(), pos, out, out_lower, out_len);
+  return decompress<false>(message.data(), message.size(), pos, out, nullptr, out_len);
 }
 
 std::string lowercaseName(std::string_view wire) {
