@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         watch_options);
     watcher->refresh();
     if (!reloader.reload(horizon::ctl::ReloadTrigger::kStartup).ok) return kExitFailure;
-    auto holder = std::make_shared<horizon::net::SnapshotHolder>(reloader.snapshot());
+    auto holder = std::make_shared<horizon::query::SnapshotHolder>(reloader.snapshot());
     reloader.attach(holder);
     horizon::net::Server server(config, holder);
     try {

@@ -179,7 +179,7 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
   return result;
 }
 
-void ZoneReloader::attach(std::shared_ptr<net::SnapshotHolder> holder) {
+void ZoneReloader::attach(std::shared_ptr<query::SnapshotHolder> holder) {
   std::lock_guard lock(mutex_);
   holder_ = std::move(holder);
 }

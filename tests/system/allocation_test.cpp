@@ -207,7 +207,7 @@ TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
   ASSERT_TRUE(loaded.ok()) << loaded.report();
   std::vector<zone::Zone> zones;
   zones.push_back(std::move(*loaded.zone));
-  auto holder = std::make_shared<net::SnapshotHolder>(query::compileSnapshot(zones));
+  auto holder = std::make_shared<query::SnapshotHolder>(query::compileSnapshot(zones));
 
   net::ServerConfig config;
   config.zone_files = {zone_file};

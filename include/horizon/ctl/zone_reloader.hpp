@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "horizon/net/server.hpp"
+#include "horizon/query/snapshot_holder.hpp"
 #include "horizon/query/compiled_zone.hpp"
 
 namespace horizon::ctl {
@@ -65,7 +65,7 @@ class ZoneReloader {
   /// holder, else keeps it for snapshot()), on failure keeps the old one. Logs either way.
   ReloadResult reload(ReloadTrigger trigger);
   /// From now on successful reloads are published through `holder`.
-  void attach(std::shared_ptr<net::SnapshotHolder> holder);
+  void attach(std::shared_ptr<query::SnapshotHolder> holder);
   /// The snapshot of the last successful reload (nullptr before the first).
   std::shared_ptr<const query::Snapshot> snapshot() const;
   /// The files whose changes matter: the configured zone files and, as of the last successful
@@ -78,7 +78,7 @@ class ZoneReloader {
   const std::vector<std::string> zone_files_;
   mutable std::mutex reload_mutex_;  // one reload at a time, whoever asks
   mutable std::mutex mutex_;         // guards everything below
-  std::shared_ptr<net::SnapshotHolder> holder_;
+  std::shared_ptr<query::SnapshotHolder> holder_;
   std::shared_ptr<const query::Snapshot> snapshot_;
   std::vector<ZoneStatus> zones_;
   std::vector<std::string> included_files_;

@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "horizon/net/server.hpp"
+#include "horizon/query/snapshot_holder.hpp"
 
-namespace horizon::net {
+namespace horizon::query {
 namespace {
 
 std::shared_ptr<const query::Snapshot> makeSnapshot() {
@@ -100,4 +100,4 @@ TEST(SnapshotHolder, ManyPublishesRetireEverySnapshotOnceReadersMoveOn) {
 }
 
 }  // namespace
-}  // namespace horizon::net
+}  // namespace horizon::query
