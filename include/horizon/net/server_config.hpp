@@ -21,7 +21,8 @@ struct ListenAddress {
 struct ServerConfig {
   std::vector<std::string> zone_files;
   std::vector<ListenAddress> listen;
-  unsigned workers = 0;                         // 0: one per core
+  unsigned workers = 0;                         // 0: one per CPU this process may use
+  bool cpu_affinity = true;  // with one worker per CPU: pin them, keep datagrams on their CPU
   unsigned tcp_idle_timeout_ms = 10000;         // RFC 7766 6.2.3 suggests seconds, not minutes
   unsigned max_tcp_connections = 1024;          // over all workers
   unsigned max_tcp_queries_per_connection = 0;  // 0: unlimited

@@ -1,0 +1,79 @@
+// Private to the network module: the one way a transport answers a question that recursion must
+// answer (outside our zones, from a view that may recurse). Every transport calls it the same
+// way; only how the late answer reaches the client differs, and that is the transport's callback.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "horizon/query/answer_engine.hpp"
+#include "horizon/resolver/cache.hpp"
+#include "horizon/resolver/resolver.hpp"
+
+namespace horizon::net {
+
+/// Answers recursive questions for the transports of one worker. Fresh cached answers are
+/// rendered on the calling thread through that thread's CacheFront (no lock, no allocation);
+/// anything else is resolved on the worker's io_context thread, which owns the Resolver, and the
+/// answer is handed to the transport's callback there.
+class RecursiveAnswerer {
+ public:
+  /// Receives a resolved answer on the io thread; the bytes are valid during the call only.
+  using Deliver = std::function<void(std::span<const std::uint8_t>)>;
+
+  /// An answerer whose resolutions run on `io` with a Resolver of its own.
+  RecursiveAnswerer(boost::asio::io_context& io,
+                    std::shared_ptr<const resolver::ResolverConfig> config,
+                    std::shared_ptr<resolver::ResolverCache> cache,
+                    std::shared_ptr<resolver::ServerSelection> selection);
+  ~RecursiveAnswerer();
+  RecursiveAnswerer(const RecursiveAnswerer&) = delete;
+  RecursiveAnswerer& operator=(const RecursiveAnswerer&) = delete;
+
+  /// From any thread, with that thread's own `front`: renders a fresh cached answer into `out`
+  /// and returns its size; otherwise returns 0 after calling `make_deliver` once for the callable
+  /// (convertible to Deliver) that gets the answer when the resolution on the io thread ends.
+  template <typename MakeDeliver>
+  std::size_t answer(resolver::CacheFront& front, const query::RecursionRequest& request,
+                     std::span<std::uint8_t> out, MakeDeliver&& make_deliver) {
+    const auto now = resolver::Clock::now();
+    const std::string_view qname(reinterpret_cast<const char*>(request.query.qname_lower),
+                                 request.query.qname_len);
+    bool prefetch = false;
+    if (const resolver::CacheEntry* entry =
+            front.lookupFresh(request.policy, qname, request.query.qtype, now, prefetch)) {
+      if (prefetch) refreshLater(request.policy, qname, request.query.qtype);
+      return resolver::renderFromCache(*entry, request.query, elapsedSeconds(*entry, now), false, 0,
+                                       out, request.limit);
+    }
+    resolveLater(request, Deliver(make_deliver()));
+    return 0;
+  }
+
+  /// The cache front of the io thread's own transports (TCP). Only that thread may use it.
+  resolver::CacheFront& ioThreadFront() { return io_front_; }
+  /// The cache the fronts read.
+  const resolver::ResolverCache& cache() const { return *cache_; }
+  /// Resolutions in flight on this worker.
+  std::size_t inFlight() const { return resolver_.inFlight(); }
+
+ private:
+  static std::uint32_t elapsedSeconds(const resolver::CacheEntry& entry,
+                                      resolver::Clock::time_point now);
+  void refreshLater(std::uint32_t policy, std::string_view qname, std::uint16_t qtype);
+  void resolveLater(const query::RecursionRequest& request, Deliver deliver);
+  void resolveHere(const query::RecursionRequest& request, Deliver deliver);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<resolver::ResolverCache> cache_;
+  resolver::Resolver resolver_;
+  resolver::CacheFront io_front_;
+  std::unique_ptr<std::uint8_t[]> resolved_response_;  // io thread: rendering of late answers
+};
+
+}  // namespace horizon::net

@@ -1,0 +1,228 @@
+// The life of a TCP connection: read, answer every whole query, write, until EOF, the idle
+// timeout, an error or eviction.
+#include "tcp_connection.hpp"
+
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+#include "horizon/query/answer_engine.hpp"
+#include "query_log.hpp"
+#include "worker.hpp"
+
+namespace horizon::net {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Tcp = asio::ip::tcp;
+
+// A client that pipelines queries but never reads could make us buffer without bound; past this
+// much unsent output we stop reading from it until the socket drains.
+constexpr std::size_t kMaxPendingOutput = 256 * 1024;
+
+}  // namespace
+
+TcpConnection::TcpConnection(Worker& worker, Tcp::socket socket)
+    : worker_(worker), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+
+void TcpConnection::start(Position position) {
+  position_ = position;
+  error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  if (ec) {
+    close();
+    return;
+  }
+  std::memcpy(&peer_, peer.data(), peer.size());
+  client_ = ip::ClientAddress::fromSockaddr(peer.data());
+  socket_.set_option(Tcp::no_delay(true), ec);  // answers are small; do not wait to coalesce
+  deadline_ = std::chrono::steady_clock::now() + idleTimeout();
+  armTimer();
+  readMore();
+}
+
+void TcpConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  const auto self = shared_from_this();  // the list's reference may be the last one
+  error_code ec;
+  socket_.close(ec);
+  timer_.cancel();
+  worker_.connections.erase(position_);  // may drop the list's reference; handlers hold others
+}
+
+std::chrono::milliseconds TcpConnection::idleTimeout() const {
+  return std::chrono::milliseconds(worker_.config.tcp_idle_timeout_ms);
+}
+
+void TcpConnection::armTimer() {
+  timer_.expires_at(deadline_);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->onTimer(ec); });
+}
+
+void TcpConnection::onTimer(const error_code& ec) {
+  if (closed_ || ec == asio::error::operation_aborted) return;
+  // The deadline moves forward with every complete query instead of re-arming the timer each
+  // time; when the timer fires early we simply wait for the remaining time.
+  if (std::chrono::steady_clock::now() >= deadline_) {
+    close();
+  } else {
+    armTimer();
+  }
+}
+
+void TcpConnection::readMore() {
+  if (closed_ || closing_) return;
+  const auto buffer = framer_.readBuffer();
+  if (pending_.size() > kMaxPendingOutput || buffer.empty()) {
+    reading_ = false;  // resumed by onWrite once the client has read some answers
+    return;
+  }
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(buffer.data(), buffer.size()),
+      [self = shared_from_this()](const error_code& ec, std::size_t n) { self->onRead(ec, n); });
+}
+
+void TcpConnection::onRead(const error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    // EOF is how clients normally finish; still deliver the answers already queued.
+    if (ec == asio::error::eof) {
+      closeAfterFlush();
+    } else {
+      if (ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+        worker_.errors.warn("worker {}: TCP read: {}", worker_.index, ec.message());
+      }
+      close();
+    }
+    return;
+  }
+  framer_.commit(n);
+  try {
+    processInput();
+  } catch (const std::exception& e) {
+    worker_.errors.warn("worker {}: TCP query failed: {}", worker_.index, e.what());
+    close();
+    return;
+  }
+  startWrite();
+  readMore();
+}
+
+void TcpConnection::processInput() {
+  // One read section per batch of input: the snapshot is not kept past this call (answers
+  // resolved later come from the cache, which lives outside the snapshot).
+  const query::SnapshotHolder::ReadGuard guard(worker_.snapshots, worker_.reader);
+  const std::span<std::uint8_t> out(worker_.tcp_response.get(), query::kMaxResponseSize);
+  std::span<const std::uint8_t> request;
+  while (!closing_) {
+    const auto found = framer_.next(request);
+    if (found == StreamFramer::Next::kNeedMore) break;
+    if (found == StreamFramer::Next::kBad) {
+      closeAfterFlush();  // the stream cannot be trusted past a length no message can have
+      break;
+    }
+    query::RecursionRequest recursion;
+    std::size_t size = query::answerQuery(guard.snapshot(), client_, request, out,
+                                          query::Transport::kTcp, &recursion);
+    if (recursion.needed) {
+      size = worker_.recursion->answer(worker_.recursion->ioThreadFront(), recursion, out, [this] {
+        ++outstanding_;
+        return [self = shared_from_this()](std::span<const std::uint8_t> bytes) {
+          --self->outstanding_;
+          self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
+        };
+      });
+      if (size == 0) {
+        touch();
+        ++queries_;
+        continue;
+      }
+    }
+    if (worker_.config.query_log) {
+      logQuery(guard.snapshot(), reinterpret_cast<const sockaddr*>(&peer_), request,
+               out.first(size), "tcp");
+    }
+    if (size == 0) {
+      closeAfterFlush();  // not a query we answer (e.g. QR=1): nothing sensible can follow
+      break;
+    }
+    appendAnswer(out.first(size));
+    touch();
+    ++queries_;
+    const unsigned limit = worker_.config.max_tcp_queries_per_connection;
+    if (limit != 0 && queries_ >= limit) {
+      closeAfterFlush();
+      break;
+    }
+  }
+  framer_.compact();
+}
+
+void TcpConnection::appendAnswer(std::span<const std::uint8_t> bytes) {
+  const std::uint8_t prefix[2] = {static_cast<std::uint8_t>(bytes.size() >> 8),
+                                  static_cast<std::uint8_t>(bytes.size())};
+  pending_.insert(pending_.end(), prefix, prefix + 2);
+  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+}
+
+// An answer that arrives after its resolution: queue it and write, unless the client is gone.
+void TcpConnection::queueAnswer(std::span<const std::uint8_t> bytes) {
+  if (closed_) return;
+  appendAnswer(bytes);
+  startWrite();
+  if (closing_) closeAfterFlush();
+}
+
+// A complete query counts as activity: push the idle deadline and move to the LRU tail.
+void TcpConnection::touch() {
+  deadline_ = std::chrono::steady_clock::now() + idleTimeout();
+  worker_.connections.splice(worker_.connections.end(), worker_.connections, position_);
+}
+
+void TcpConnection::startWrite() {
+  if (closed_ || writing_ || pending_.empty()) return;
+  writing_ = true;
+  writing_buffer_.swap(pending_);
+  pending_.clear();
+  asio::async_write(
+      socket_, asio::buffer(writing_buffer_),
+      [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWrite(ec); });
+}
+
+void TcpConnection::onWrite(const error_code& ec) {
+  writing_ = false;
+  writing_buffer_.clear();
+  if (closed_) return;
+  if (ec) {
+    if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe &&
+        ec != asio::error::connection_reset) {
+      worker_.errors.warn("worker {}: TCP write: {}", worker_.index, ec.message());
+    }
+    close();
+    return;
+  }
+  if (!pending_.empty()) {
+    startWrite();
+  } else if (closing_ && outstanding_ == 0) {
+    finishClose();
+    return;
+  }
+  if (!reading_) readMore();
+}
+
+// Stops reading; the connection closes once every queued answer is written.
+void TcpConnection::closeAfterFlush() {
+  closing_ = true;
+  if (!writing_ && pending_.empty() && outstanding_ == 0) finishClose();
+}
+
+void TcpConnection::finishClose() {
+  error_code ec;
+  socket_.shutdown(Tcp::socket::shutdown_send, ec);  // FIN after the last answer, not RST
+  close();
+}
+
+}  // namespace horizon::net

@@ -1,0 +1,38 @@
+// Private to the network module: accepting TCP connections for one listen address of one
+// worker, within the worker's share of the connection cap.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <optional>
+
+namespace horizon::net {
+
+struct Worker;
+
+/// Accepts connections on its worker's io thread. At the cap, the longest-idle connection makes
+/// room for the new one, so half-open or slow clients hold slots only until someone new arrives.
+class TcpListener {
+ public:
+  /// A listener on a bound, listening `acceptor` of `worker`'s io_context.
+  TcpListener(Worker& worker, boost::asio::ip::tcp::acceptor acceptor);
+  /// Starts accepting; call on the worker's io thread.
+  void start() { accept(); }
+
+ private:
+  void accept();
+  void onAccept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+
+  Worker& worker_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+};
+
+/// Opens, binds (SO_REUSEADDR, SO_REUSEPORT, v6-only for IPv6) and listens on `endpoint` in
+/// `io`; nullopt with `ec` set on failure.
+std::optional<boost::asio::ip::tcp::acceptor> openTcpAcceptor(
+    boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+    boost::system::error_code& ec);
+
+}  // namespace horizon::net
