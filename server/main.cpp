@@ -21,26 +21,26 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "horizon/config/command_line.hpp"
 #include "horizon/ctl/control_server.hpp"
 #include "horizon/ctl/zone_reloader.hpp"
 #include "horizon/ctl/zone_watcher.hpp"
 #include "horizon/net/server.hpp"
-#include "horizon/net/server_config.hpp"
 #include "horizon/query/compiled_zone.hpp"
+#include "horizon/version.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace {
 
-using horizon::net::ServerConfig;
+using horizon::config::ServerConfig;
 
-constexpr const char* kVersion = "horizond 0.1.0";
-constexpr int kExitUsage = 2;  // bad command line, as getopt-style tools do
+constexpr int kExitUsage = 64;  // EX_USAGE: a bad command line or config file
 constexpr int kExitFailure = 1;
 // Retired snapshots are freed once every worker has moved on; checking this often bounds how long
 // an old snapshot outlives a reload when publish() itself could not free it yet.
 constexpr auto kReclaimInterval = std::chrono::seconds(1);
 
-std::string listenText(const horizon::net::ListenAddress& listen, std::uint16_t port) {
+std::string listenText(const horizon::config::ListenAddress& listen, std::uint16_t port) {
   const bool v6 = listen.host.find(':') != std::string::npos;
   return (v6 ? "[" + listen.host + "]" : listen.host) + ":" + std::to_string(port);
 }
@@ -57,25 +57,28 @@ void setUpLogging(const std::string& level) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--version") {
-      std::printf("%s\n", kVersion);
-      return 0;
-    }
-  }
-  std::string error;
-  bool help = false;
-  auto parsed = horizon::net::parseCommandLine(argc, argv, &error, &help);
-  if (help) {
-    std::fputs(horizon::net::usageText().c_str(), stdout);
-    return 0;
-  }
-  if (!parsed) {
-    std::fprintf(stderr, "horizond: %s\n\n%s", error.c_str(), horizon::net::usageText().c_str());
+  horizon::config::CommandLine command_line;
+  try {
+    command_line = horizon::config::parseCommandLine(argc, argv);
+  } catch (const horizon::config::UsageError& e) {
+    std::fprintf(stderr, "horizond: %s\nRun 'horizond --help' for the flags and config keys.\n",
+                 e.what());
     return kExitUsage;
   }
-  ServerConfig config = std::move(*parsed);
-  if (config.workers == 0) config.workers = std::max(1u, std::thread::hardware_concurrency());
+  switch (command_line.action) {
+    case horizon::config::CommandLine::Action::kHelp:
+      std::fputs(horizon::config::usageText().c_str(), stdout);
+      return 0;
+    case horizon::config::CommandLine::Action::kVersion:
+      std::printf("%s\n", horizon::kVersionString);
+      return 0;
+    case horizon::config::CommandLine::Action::kExampleConfig:
+      std::fputs(horizon::config::exampleConfig().c_str(), stdout);
+      return 0;
+    case horizon::config::CommandLine::Action::kServe:
+      break;
+  }
+  ServerConfig config = std::move(command_line.config);
 
   try {
     setUpLogging(config.log_level);
@@ -120,7 +123,8 @@ int main(int argc, char** argv) {
     };
     if (!config.control_socket.empty()) {
       control_server = std::make_unique<horizon::ctl::ControlServer>(
-          control, config.control_socket, reloader, kVersion, after_reload);
+          control, config.control_socket, reloader,
+          std::string("horizond ") + horizon::kVersionNumber, after_reload);
       try {
         control_server->open();
       } catch (const std::exception& e) {
@@ -129,9 +133,9 @@ int main(int argc, char** argv) {
       }
     }
     server.start();
-    spdlog::info("listening on {} (UDP and TCP) with {} worker thread{}{}", listening,
-                 config.workers, config.workers == 1 ? "" : "s",
-                 config.query_log ? ", query log on" : "");
+    const unsigned workers = server.workerCount();
+    spdlog::info("listening on {} (UDP and TCP) with {} worker thread{}{}", listening, workers,
+                 workers == 1 ? "" : "s", config.query_log ? ", query log on" : "");
     if (control_server) spdlog::info("control socket on {}", config.control_socket);
 
     watcher->start();

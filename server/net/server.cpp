@@ -49,7 +49,7 @@ std::string endpointText(const asio::ip::address& address, std::uint16_t port) {
 }  // namespace
 
 struct Server::Impl {
-  ServerConfig config;
+  config::ServerConfig config;
   std::shared_ptr<resolver::ResolverCache> cache;
   std::shared_ptr<resolver::ServerSelection> selection;
   std::shared_ptr<const resolver::ResolverConfig> resolver_config;
@@ -79,7 +79,7 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerConfig config, std::shared_ptr<query::SnapshotHolder> snapshots)
+Server::Server(config::ServerConfig config, std::shared_ptr<query::SnapshotHolder> snapshots)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   impl_->snapshots = std::move(snapshots);
@@ -104,7 +104,7 @@ void Server::bind() {
         i, s.config, *s.snapshots, std::max<std::size_t>(1, share), s.steering ? s.cpus[i] : -1));
   }
   std::string why;
-  auto resolver_config = buildResolverConfig(s.config, &why);
+  auto resolver_config = config::buildResolverConfig(s.config, &why);
   if (!resolver_config) throw std::runtime_error(why);
   s.resolver_config = std::make_shared<const resolver::ResolverConfig>(std::move(*resolver_config));
   resolver::CacheLimits limits;
@@ -209,6 +209,10 @@ void Server::stop() {
 
 std::vector<std::uint16_t> Server::boundPorts() const {
   return impl_->ports;
+}
+
+unsigned Server::workerCount() const {
+  return static_cast<unsigned>(impl_->workers.size());
 }
 
 }  // namespace horizon::net

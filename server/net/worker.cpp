@@ -9,7 +9,7 @@
 
 namespace horizon::net {
 
-Worker::Worker(unsigned index_in, const ServerConfig& config_in,
+Worker::Worker(unsigned index_in, const config::ServerConfig& config_in,
                query::SnapshotHolder& snapshots_in, std::size_t max_connections_in, int cpu_in)
     : index(index_in),
       config(config_in),

@@ -15,7 +15,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "horizon/net/server_config.hpp"
+#include "horizon/config/server_config.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/query/snapshot_holder.hpp"
 #include "log_limiter.hpp"
@@ -31,7 +31,7 @@ class TcpConnection;
 struct Worker {
   /// A worker numbered `index`, answering from `snapshots`, with `max_connections` TCP
   /// connections at most, and pinned (its UDP threads) to `cpu` unless that is negative.
-  Worker(unsigned index, const ServerConfig& config, query::SnapshotHolder& snapshots,
+  Worker(unsigned index, const config::ServerConfig& config, query::SnapshotHolder& snapshots,
          std::size_t max_connections, int cpu);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -49,7 +49,7 @@ struct Worker {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running{
       io.get_executor()};
   const unsigned index;
-  const ServerConfig& config;
+  const config::ServerConfig& config;
   query::SnapshotHolder& snapshots;
   query::SnapshotHolder::Reader& reader;  // the io thread's quiescent-state slot
   const std::size_t max_connections;

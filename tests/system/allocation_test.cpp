@@ -209,9 +209,9 @@ TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
   zones.push_back(std::move(*loaded.zone));
   auto holder = std::make_shared<query::SnapshotHolder>(query::compileSnapshot(zones));
 
-  net::ServerConfig config;
+  config::ServerConfig config;
   config.zone_files = {zone_file};
-  config.listen = {net::ListenAddress{"127.0.0.1", 0}};
+  config.listen = {config::ListenAddress{"127.0.0.1", 0}};
   config.workers = 1;
   net::Server server(config, holder);
   server.bind();

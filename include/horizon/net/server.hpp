@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "horizon/net/server_config.hpp"
+#include "horizon/config/server_config.hpp"
 #include "horizon/query/snapshot_holder.hpp"
 
 namespace horizon::net {
@@ -15,7 +15,8 @@ namespace horizon::net {
 /// Runs the listeners until stop() is called (from any thread, e.g. a signal handler's strand).
 class Server {
  public:
-  Server(ServerConfig config, std::shared_ptr<query::SnapshotHolder> snapshots);
+  /// A server for `config` answering from `snapshots`; nothing is bound until bind().
+  Server(config::ServerConfig config, std::shared_ptr<query::SnapshotHolder> snapshots);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -29,6 +30,8 @@ class Server {
   void stop();
   /// The ports actually bound (useful when a listen address said port 0), in listen order.
   std::vector<std::uint16_t> boundPorts() const;
+  /// Worker threads in use (after bind()).
+  unsigned workerCount() const;
 
  private:
   struct Impl;

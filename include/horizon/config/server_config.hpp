@@ -1,28 +1,32 @@
-// horizond's settings: command-line flags, optionally preceded by a YAML config file.
+// horizond's settings, as the rest of the server reads them. Where each one comes from (its flag,
+// its config key, its default and its help) is the table in settings.hpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "horizon/resolver/resolver.hpp"
 
-namespace horizon::net {
+namespace horizon::config {
 
 /// A listen address: UDP and TCP are both bound on it.
 struct ListenAddress {
   std::string host;  // "127.0.0.1", "::1", "0.0.0.0", "::"
   std::uint16_t port = 53;
+  /// Field by field.
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
-/// Everything horizond needs to start.
+/// Everything horizond needs to start. The defaults here are the table's defaults.
 struct ServerConfig {
   std::vector<std::string> zone_files;
   std::vector<ListenAddress> listen;
   unsigned workers = 0;                         // 0: one per CPU this process may use
-  bool cpu_affinity = true;  // with one worker per CPU: pin them, keep datagrams on their CPU
+  bool cpu_affinity = true;                     // with one worker per CPU: pin, steer datagrams
   unsigned tcp_idle_timeout_ms = 10000;         // RFC 7766 6.2.3 suggests seconds, not minutes
   unsigned max_tcp_connections = 1024;          // over all workers
   unsigned max_tcp_queries_per_connection = 0;  // 0: unlimited
@@ -47,17 +51,9 @@ struct ServerConfig {
 /// Parses "127.0.0.1:5353", "[::1]:5353", "::1" (port 53) or "5353" (127.0.0.1). Sets *error.
 std::optional<ListenAddress> parseListenAddress(const std::string& text, std::string* error);
 
-/// Parses argv (after an optional --config FILE whose values the flags override). Returns nullopt
-/// and sets *error on any bad flag or config value; *help_requested is set for --help.
-std::optional<ServerConfig> parseCommandLine(int argc, char** argv, std::string* error,
-                                             bool* help_requested);
-
 /// Turns the recursion settings into the resolver's configuration: reads the root hints file,
 /// parses upstream addresses and domains. Returns nullopt and sets *error naming the setting.
 std::optional<resolver::ResolverConfig> buildResolverConfig(const ServerConfig& config,
                                                             std::string* error);
 
-/// The text printed for --help.
-std::string usageText();
-
-}  // namespace horizon::net
+}  // namespace horizon::config

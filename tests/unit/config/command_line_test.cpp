@@ -1,6 +1,6 @@
-// horizond's flags and config file: values land where they should, flags override the file,
-// and every bad input is an error that names the flag or key.
-#include "horizon/net/server_config.hpp"
+// horizond's flags and config file (server/config/): values land where they should, flags
+// override the file, and every bad input is an error that names the flag or key.
+#include "horizon/config/command_line.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace horizon::net {
+namespace horizon::config {
 namespace {
 
 struct Args {
@@ -28,8 +28,15 @@ struct Args {
 std::optional<ServerConfig> parse(std::vector<std::string> words, std::string* error,
                                   bool* help = nullptr) {
   Args args(std::move(words));
-  bool ignored = false;
-  return parseCommandLine(args.argc(), args.argv.data(), error, help ? help : &ignored);
+  try {
+    CommandLine command_line = parseCommandLine(args.argc(), args.argv.data());
+    if (help) *help = command_line.action == CommandLine::Action::kHelp;
+    if (command_line.action != CommandLine::Action::kServe) return std::nullopt;
+    return command_line.config;
+  } catch (const UsageError& e) {
+    *error = e.what();
+    return std::nullopt;
+  }
 }
 
 // One file per test and process: ctest runs tests in parallel, and two tests sharing one path
@@ -154,4 +161,83 @@ TEST(CommandLine, HelpIsReported) {
 }
 
 }  // namespace
-}  // namespace horizon::net
+}  // namespace horizon::config
+
+namespace horizon::config {
+namespace {
+
+TEST(CommandLine, VersionAndExampleConfigAreActions) {
+  Args version({"--version"});
+  EXPECT_EQ(parseCommandLine(version.argc(), version.argv.data()).action,
+            CommandLine::Action::kVersion);
+  Args example({"--example-config"});
+  EXPECT_EQ(parseCommandLine(example.argc(), example.argv.data()).action,
+            CommandLine::Action::kExampleConfig);
+}
+
+TEST(CommandLine, SwitchesSetTheirValueAndRefuseOne) {
+  std::string error;
+  auto config = parse({"--zone", "z.yaml", "--listen", "5300", "--no-serve-stale",
+                       "--no-qname-minimisation", "--no-cpu-affinity"},
+                      &error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_FALSE(config->serve_stale);
+  EXPECT_FALSE(config->qname_minimisation);
+  EXPECT_FALSE(config->cpu_affinity);
+  auto defaults = parse({"--zone", "z.yaml", "--listen", "5300"}, &error);
+  ASSERT_TRUE(defaults) << error;
+  EXPECT_TRUE(defaults->serve_stale);
+  EXPECT_TRUE(defaults->cpu_affinity);
+  EXPECT_FALSE(parse({"--zone", "z.yaml", "--listen", "5300", "--query-log=maybe"}, &error));
+  EXPECT_NE(error.find("query-log"), std::string::npos) << error;
+}
+
+TEST(CommandLine, ListsFromFlagsReplaceTheFilesAndKeepTheirOrder) {
+  const std::string path = writeConfig(
+      "zones: [a.yaml, b.yaml]\nlisten: [\"5300\"]\nforward: [\"127.0.0.9\"]\n"
+      "forward-zones: {cluster.local: [\"127.0.0.10\", \"127.0.0.11:5353\"]}\n"
+      "rebinding-allow: [cluster.local]\n");
+  std::string error;
+  auto from_file = parse({"--config", path}, &error);
+  ASSERT_TRUE(from_file) << error;
+  ASSERT_EQ(from_file->zone_files.size(), 2u);
+  EXPECT_EQ(from_file->zone_files[1],
+            (std::filesystem::path(path).parent_path() / "b.yaml").string());
+  ASSERT_EQ(from_file->forward_zones.size(), 1u);
+  EXPECT_EQ(from_file->forward_zones[0].first, "cluster.local");
+  EXPECT_EQ(from_file->forward_zones[0].second,
+            (std::vector<std::string>{"127.0.0.10", "127.0.0.11:5353"}));
+  auto flags = parse({"--config", path, "--zone", "c.yaml", "--forward", "127.0.0.7",
+                      "--forward=127.0.0.8:5300", "--forward-zone", "ts.net=127.0.0.12"},
+                     &error);
+  ASSERT_TRUE(flags) << error;
+  EXPECT_EQ(flags->zone_files, (std::vector<std::string>{"c.yaml"}));
+  EXPECT_EQ(flags->forwarders, (std::vector<std::string>{"127.0.0.7", "127.0.0.8:5300"}));
+  ASSERT_EQ(flags->forward_zones.size(), 1u);
+  EXPECT_EQ(flags->forward_zones[0].first, "ts.net");
+  EXPECT_EQ(flags->rebinding_allow, (std::vector<std::string>{"cluster.local"}));  // from the file
+}
+
+TEST(CommandLine, BadConfigValuesNameKeyAndLine) {
+  struct Case {
+    std::string yaml;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"zones: [z.yaml]\nlisten: [\"5300\"]\nworkers: lots\n", ":3: 'workers'"},
+      {"zones: z.yaml\nlisten: [\"5300\"]\n", ":1: 'zones' must be a list"},
+      {"zones: [z.yaml]\nlisten: [\"5300\"]\nquery-log: sometimes\n", "'query-log'"},
+      {"zones: [z.yaml]\nlisten: [\"nowhere\"]\n", "'listen'"},
+      {"zones: [z.yaml]\nlisten: [\"5300\"]\nlisten: [\"5301\"]\n", "given twice"},
+      {"zones: [z.yaml]\nlisten: [\"5300\"]\nforward-zones: [a]\n", "'forward-zones'"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = writeConfig(c.yaml);
+    std::string error;
+    EXPECT_FALSE(parse({"--config", path}, &error)) << c.yaml;
+    EXPECT_NE(error.find(c.expected), std::string::npos) << error;
+  }
+}
+
+}  // namespace
+}  // namespace horizon::config

@@ -1,0 +1,355 @@
+// The table of horizond's settings, and how one value of a setting is read.
+#include <array>
+#include <charconv>
+
+#include "horizon/config/settings.hpp"
+
+namespace horizon::config {
+namespace {
+
+using K = SettingKind;
+
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
+
+// Sections, in the order --help and the example config show them.
+constexpr std::string_view kServing = "Serving";
+constexpr std::string_view kTcp = "TCP (RFC 7766)";
+constexpr std::string_view kReload = "Live reload and the control socket";
+constexpr std::string_view kRecursion =
+    "Recursion, for clients whose view may recurse (the zone file's `recursion:` key; by default "
+    "views of private, CGNAT and loopback space), for names outside every zone";
+constexpr std::string_view kLogging = "Logging";
+
+// Upper bounds keep typos (an extra zero or two) from turning into absurd resource use.
+const std::array kTable = {
+    Setting{.key = "zones",
+            .flag = "--zone",
+            .kind = K::kPathList,
+            .target = &ServerConfig::zone_files,
+            .value_name = "FILE",
+            .default_text = "none; at least one is required",
+            .section = kServing,
+            .help = "A zone YAML file, the source of truth of one zone (repeatable).",
+            .example = "[madhan.app.yaml]"},
+    Setting{.key = "listen",
+            .flag = "--listen",
+            .kind = K::kListenList,
+            .target = &ServerConfig::listen,
+            .value_name = "ADDR:PORT",
+            .default_text = "none; at least one is required",
+            .section = kServing,
+            .help = "A UDP and TCP listen address: 127.0.0.1:53, [::1]:53, :: (port 53), "
+                    "0.0.0.0:5353, or a bare port for 127.0.0.1 (repeatable; port 0 picks a free "
+                    "port). 0.0.0.0 and [::] together serve IPv4 and IPv6; answers leave from "
+                    "the address each query was sent to.",
+            .example = "[\"0.0.0.0:53\", \"[::]:53\"]"},
+    Setting{.key = "workers",
+            .flag = "--workers",
+            .kind = K::kNumber,
+            .target = &ServerConfig::workers,
+            .value_name = "N",
+            .default_text = "0",
+            .section = kServing,
+            .help = "Worker threads, each with its own sockets; 0 means one per CPU this process "
+                    "may use.",
+            .example = "0",
+            .min = 0,
+            .max = 1024},
+    Setting{.key = "cpu-affinity",
+            .flag = "--no-cpu-affinity",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::cpu_affinity,
+            .default_text = "true",
+            .section = kServing,
+            .help = "With one worker per CPU, pin each worker's UDP threads to its CPU and hand "
+                    "each datagram to the worker on the CPU that received it, so no query or "
+                    "answer wakes a thread on another CPU. The flag turns it off.",
+            .example = "true",
+            .switch_value = false},
+    Setting{.key = "tcp-idle-timeout-ms",
+            .flag = "--tcp-idle-timeout-ms",
+            .kind = K::kNumber,
+            .target = &ServerConfig::tcp_idle_timeout_ms,
+            .value_name = "MS",
+            .default_text = "10000",
+            .section = kTcp,
+            .help = "Close a TCP connection without a complete query for this many milliseconds.",
+            .example = "10000",
+            .min = 1,
+            .max = 3600 * 1000},
+    Setting{.key = "max-tcp-connections",
+            .flag = "--max-tcp-connections",
+            .kind = K::kNumber,
+            .target = &ServerConfig::max_tcp_connections,
+            .value_name = "N",
+            .default_text = "1024",
+            .section = kTcp,
+            .help = "Open TCP connections over all workers (shared out among them); at the cap a "
+                    "new connection evicts the longest-idle one.",
+            .example = "1024",
+            .min = 1,
+            .max = 1000000},
+    Setting{.key = "max-tcp-queries-per-connection",
+            .flag = "--max-tcp-queries-per-connection",
+            .kind = K::kNumber,
+            .target = &ServerConfig::max_tcp_queries_per_connection,
+            .value_name = "N",
+            .default_text = "0",
+            .section = kTcp,
+            .help = "Close a TCP connection after this many queries; 0 for unlimited.",
+            .example = "0",
+            .min = 0,
+            .max = 1u << 30},
+    Setting{.key = "control",
+            .flag = "--control",
+            .kind = K::kPath,
+            .target = &ServerConfig::control_socket,
+            .value_name = "PATH",
+            .default_text = "none",
+            .section = kReload,
+            .help = "The Unix socket (mode 0660) for control commands, one JSON request per line: "
+                    "{\"command\":\"status\"}, {\"command\":\"reload\"}. dnsctl reload and status "
+                    "use it. Zone files are reloaded on their own when they change (inotify), and "
+                    "on SIGHUP; a file with errors is reported and the old data kept.",
+            .example = "/run/horizon/control.sock"},
+    Setting{.key = "zone-poll-interval-ms",
+            .flag = "--zone-poll-interval-ms",
+            .kind = K::kNumber,
+            .target = &ServerConfig::zone_poll_interval_ms,
+            .value_name = "MS",
+            .default_text = "2000",
+            .section = kReload,
+            .help = "Also stat() the zone files this often, in case inotify misses a change; 0: "
+                    "inotify only.",
+            .example = "2000",
+            .min = 0,
+            .max = 3600 * 1000},
+    Setting{.key = "root-hints",
+            .flag = "--root-hints",
+            .kind = K::kPath,
+            .target = &ServerConfig::root_hints_file,
+            .value_name = "FILE",
+            .default_text = "IANA's, built in",
+            .section = kRecursion,
+            .help = "named.root-format hints to iterate from.",
+            .example = "/usr/share/dns/root.hints",
+            .example_commented = true},
+    Setting{.key = "forward",
+            .flag = "--forward",
+            .kind = K::kTextList,
+            .target = &ServerConfig::forwarders,
+            .value_name = "ADDR[:PORT]",
+            .default_text = "none: iterate from the root hints",
+            .section = kRecursion,
+            .help = "Forward to this resolver instead of iterating (repeatable: tried in order, "
+                    "failing over).",
+            .example = "[\"192.0.2.53\", \"192.0.2.54:53\"]",
+            .example_commented = true},
+    Setting{.key = "forward-zones",
+            .flag = "--forward-zone",
+            .kind = K::kForwardZones,
+            .target = &ServerConfig::forward_zones,
+            .value_name = "DOMAIN=ADDR[:PORT][,ADDR...]",
+            .default_text = "none",
+            .section = kRecursion,
+            .help = "Conditional forwarding: names at or below DOMAIN go to these servers, "
+                    "longest match first (repeatable). In the config file, a map of domain to "
+                    "list of servers.",
+            .example = "{cluster.local: [\"10.96.0.10\"]}"},
+    Setting{.key = "rebinding-allow",
+            .flag = "--rebinding-allow",
+            .kind = K::kTextList,
+            .target = &ServerConfig::rebinding_allow,
+            .value_name = "DOMAIN",
+            .default_text = "none",
+            .section = kRecursion,
+            .help = "Answers at or below DOMAIN may carry private addresses (repeatable); "
+                    "anywhere else such addresses are stripped (DNS rebinding protection). "
+                    "Forward zones are not allowed implicitly: list them here too.",
+            .example = "[cluster.local]"},
+    Setting{.key = "cache-max-entries",
+            .flag = "--cache-max-entries",
+            .kind = K::kNumber,
+            .target = &ServerConfig::cache_max_entries,
+            .value_name = "N",
+            .default_text = "100000",
+            .section = kRecursion,
+            .help = "Resolver cache entries at most.",
+            .example = "100000",
+            .min = 1,
+            .max = 1u << 30},
+    Setting{.key = "cache-max-bytes",
+            .flag = "--cache-max-bytes",
+            .kind = K::kNumber,
+            .target = &ServerConfig::cache_max_bytes,
+            .value_name = "N",
+            .default_text = "67108864",
+            .section = kRecursion,
+            .help = "Resolver cache memory bound, in bytes of heap.",
+            .example = "67108864",
+            .min = 4096,
+            .max = 4000000000u},
+    Setting{.key = "serve-stale",
+            .flag = "--no-serve-stale",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::serve_stale,
+            .default_text = "true",
+            .section = kRecursion,
+            .help = "When every upstream fails, answer with expired data (RFC 8767) rather than "
+                    "SERVFAIL. The flag turns it off.",
+            .example = "true",
+            .switch_value = false},
+    Setting{.key = "qname-minimisation",
+            .flag = "--no-qname-minimisation",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::qname_minimisation,
+            .default_text = "true",
+            .section = kRecursion,
+            .help = "Send each server only as much of the name as it needs (RFC 9156). The flag "
+                    "turns it off.",
+            .example = "true",
+            .switch_value = false},
+    Setting{.key = "query-log",
+            .flag = "--query-log",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::query_log,
+            .default_text = "false",
+            .section = kLogging,
+            .help = "Log one line per query: transport, client, name, type, rcode, view. Off on "
+                    "busy servers.",
+            .example = "false",
+            .switch_value = true},
+    Setting{.key = "log-level",
+            .flag = "--log-level",
+            .kind = K::kChoice,
+            .target = &ServerConfig::log_level,
+            .value_name = "LEVEL",
+            .default_text = "info",
+            .section = kLogging,
+            .help = "trace, debug, info, warn or error.",
+            .example = "info",
+            .choices = kLogLevels},
+};
+
+// Digits only: std::stoul would accept "+5", " 5" and "5abc".
+bool parseNumber(std::string_view text, unsigned long long& value) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+template <typename T>
+T& member(ServerConfig& config, const SettingTarget& target) {
+  return config.*std::get<T ServerConfig::*>(target);
+}
+
+}  // namespace
+
+std::span<const Setting> settingsTable() {
+  return kTable;
+}
+
+const Setting* findSettingByKey(std::string_view key) {
+  for (const Setting& setting : kTable)
+    if (setting.key == key) return &setting;
+  return nullptr;
+}
+
+void clearSetting(const Setting& setting, ServerConfig& config) {
+  std::visit(
+      [&](auto pointer) {
+        using Value = std::remove_reference_t<decltype(config.*pointer)>;
+        if constexpr (!std::is_same_v<Value, bool> && !std::is_same_v<Value, unsigned> &&
+                      !std::is_same_v<Value, std::size_t> && !std::is_same_v<Value, std::string>)
+          (config.*pointer).clear();
+      },
+      setting.target);
+}
+
+bool applySettingValue(const Setting& setting, std::string_view value, ServerConfig& config,
+                       const std::string& what, const std::filesystem::path& base,
+                       std::string* error) {
+  auto fail = [&](const std::string& why) {
+    *error = what + ": " + why;
+    return false;
+  };
+  auto path = [&](std::string_view text) {
+    std::filesystem::path file(text);
+    return (file.is_relative() && !base.empty() ? base / file : file).string();
+  };
+  if (value.empty() && setting.kind != SettingKind::kSwitch) return fail("empty value");
+  switch (setting.kind) {
+    case SettingKind::kSwitch: {
+      bool flag = false;
+      if (value == "true" || value == "yes" || value == "on") {
+        flag = true;
+      } else if (value != "false" && value != "no" && value != "off") {
+        return fail("must be true or false");
+      }
+      member<bool>(config, setting.target) = flag;
+      return true;
+    }
+    case SettingKind::kNumber: {
+      unsigned long long number = 0;
+      if (!parseNumber(value, number) || number < setting.min || number > setting.max)
+        return fail("expected a whole number from " + std::to_string(setting.min) + " to " +
+                    std::to_string(setting.max) + ", got '" + std::string(value) + "'");
+      if (std::holds_alternative<unsigned ServerConfig::*>(setting.target)) {
+        member<unsigned>(config, setting.target) = static_cast<unsigned>(number);
+      } else {
+        member<std::size_t>(config, setting.target) = static_cast<std::size_t>(number);
+      }
+      return true;
+    }
+    case SettingKind::kChoice: {
+      for (std::string_view choice : setting.choices) {
+        if (choice == value) {
+          member<std::string>(config, setting.target) = std::string(value);
+          return true;
+        }
+      }
+      std::string known;
+      for (std::string_view choice : setting.choices)
+        known += (known.empty() ? "" : ", ") + std::string(choice);
+      return fail("unknown value '" + std::string(value) + "' (expected " + known + ")");
+    }
+    case SettingKind::kPath:
+      member<std::string>(config, setting.target) = path(value);
+      return true;
+    case SettingKind::kText:
+      member<std::string>(config, setting.target) = std::string(value);
+      return true;
+    case SettingKind::kPathList:
+      member<std::vector<std::string>>(config, setting.target).push_back(path(value));
+      return true;
+    case SettingKind::kTextList:
+      member<std::vector<std::string>>(config, setting.target).emplace_back(value);
+      return true;
+    case SettingKind::kListenList: {
+      std::string why;
+      auto address = parseListenAddress(std::string(value), &why);
+      if (!address) return fail(why);
+      member<std::vector<ListenAddress>>(config, setting.target).push_back(*address);
+      return true;
+    }
+    case SettingKind::kForwardZones: {
+      const auto eq = value.find('=');
+      if (eq == std::string_view::npos || eq == 0 || eq + 1 == value.size())
+        return fail("expected DOMAIN=ADDR[:PORT][,ADDR...], got '" + std::string(value) + "'");
+      std::vector<std::string> servers;
+      const std::string_view rest = value.substr(eq + 1);
+      for (std::size_t start = 0; start <= rest.size();) {
+        std::size_t comma = rest.find(',', start);
+        if (comma == std::string_view::npos) comma = rest.size();
+        servers.emplace_back(rest.substr(start, comma - start));
+        start = comma + 1;
+      }
+      using Zones = std::vector<std::pair<std::string, std::vector<std::string>>>;
+      member<Zones>(config, setting.target).emplace_back(value.substr(0, eq), servers);
+      return true;
+    }
+  }
+  return fail("unsupported setting");
+}
+
+}  // namespace horizon::config
