@@ -427,7 +427,7 @@ class Writer {
   explicit Writer(const std::string& path) : out_(path) {
     if (!out_) throw std::runtime_error("cannot write " + path);
     out_ << "# Golden answers: written by tests/tools/answer_golden_gen.cpp, replayed by\n"
-            "# tests/unit/compiled_zone_test.cpp. Do not edit by hand.\n"
+            "# tests/unit/query/compiled_zone_test.cpp. Do not edit by hand.\n"
             "# group LABEL | zone ORIGIN_HEX SERIAL ORIGIN_TEXT | view NAME RECURSION |\n"
             "# prefix LENGTH ADDRESS_HEX | rr OWNER_HEX TYPE TTL RDATA_HEX |\n"
             "# q ID CLIENT FORM QCLASS QTYPE QNAME RESPONSE_HEX|recurse:POLICY|none\n";

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "../support/realistic_cache_entries.hpp"
+#include "../../support/realistic_cache_entries.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "horizon/wire/constants.hpp"
 
