@@ -1,4 +1,4 @@
-// The resolver cache's memory bound (issue 6): a ResolverCache is filled with 1,000,000 distinct
+// The resolver cache's memory bound: a ResolverCache is filled with 1,000,000 distinct
 // entries of a resolver-like mix under a byte bound, and what it holds is set against what it
 // was charged and what the process really spent: heap growth as glibc's mallinfo2 counts it
 // (uordblks + hblkhd) and RSS growth. With a bound of 64 MiB the cache evicts most of them; with

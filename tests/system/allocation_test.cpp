@@ -1,7 +1,7 @@
-// The UDP data plane allocates nothing per query after warm-up (design.md, style rule 4). The
-// server runs in this process so that a replaced global operator new sees its allocations; the
-// client side uses plain sockets over preallocated buffers, so every allocation counted while
-// the flag is set belongs to the server.
+// The UDP data plane allocates nothing per query after warm-up (server/README.md). The server
+// runs in this process so that a replaced global operator new sees its allocations; the client
+// side uses plain sockets over preallocated buffers, so every allocation counted while the flag
+// is set belongs to the server.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>

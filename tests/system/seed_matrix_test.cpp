@@ -1,4 +1,4 @@
-// The network table of design.md ("the seed matrix"), checked end to end: horizond serves the
+// The network table of the README ("the seed matrix"), checked end to end: horizond serves the
 // seed zone with each view mapped to one loopback client (tests/data/seed_views.yaml), and an
 // ldns client asks from 127.0.0.1 (lan), 127.0.0.2 (vpn), 127.0.0.3 (public) and 127.0.0.4 (no
 // view), over UDP and over TCP. Every answer is compared whole: rcode, AA, the exact answer

@@ -1,5 +1,5 @@
 // The data-plane entry point: one query packet in, one response packet out. No locks, no
-// allocation, no exceptions (see design.md, "Architecture").
+// allocation, no exceptions (server/README.md, "A query").
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // compileSnapshot and the answer engine against a golden corpus (tests/data/answers.golden,
-// written by tests/tools/answer_golden_gen.cpp with the code of commit 77bda1f, before the
-// compact snapshot layout): every response must come out byte for byte as it did then. Also:
+// written by tests/tools/answer_golden_gen.cpp before the compact snapshot layout and the shared
+// message writer): every response must come out byte for byte as it did then. Also:
 // identical answers are stored once per view, and a view of one A record per name stays small.
 #include "horizon/query/compiled_zone.hpp"
 

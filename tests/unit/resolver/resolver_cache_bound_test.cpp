@@ -1,4 +1,4 @@
-// The resolver cache's byte bound is a bound on memory (issue 6): filled with a realistic mix of
+// The resolver cache's byte bound is a bound on memory: filled with a realistic mix of
 // entries far beyond max_bytes, the cache's accounting stays within its limits and the heap it
 // really holds (glibc's mallinfo2) stays within max_bytes plus a small fixed allowance, also while
 // a CacheFront holds entries the cache has dropped. Eviction still works at that size: the newest
