@@ -1,5 +1,6 @@
 // Reload as a transaction: load every zone file and compile a new snapshot to the side; publish
-// it only when everything succeeded, otherwise keep serving the old one and say why. Control plane only: it allocates, locks and may take a while.
+// it only when everything succeeded, otherwise keep serving the old one and say why. Control
+// plane only: it allocates, locks and may take a while.
 #pragma once
 
 #include <chrono>
