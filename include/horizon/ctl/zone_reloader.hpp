@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "horizon/query/snapshot_holder.hpp"
 #include "horizon/query/compiled_zone.hpp"
+#include "horizon/query/snapshot_holder.hpp"
 
 namespace horizon::ctl {
 
