@@ -18,10 +18,10 @@
 #include <set>
 #include <tuple>
 
+#include "horizon/ip/address.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
-#include "horizon/ip/address.hpp"
 
 namespace horizon::resolver {
 namespace {
@@ -115,7 +115,7 @@ struct Budget {
 bool isRebindingAddress(const std::string& bytes) {
   if (bytes.size() != 4 && bytes.size() != 16) return false;
   return ip::isPrivateAddress(reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                bytes.size() == 16);
+                              bytes.size() == 16);
 }
 
 struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {

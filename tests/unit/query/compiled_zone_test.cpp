@@ -213,8 +213,8 @@ zone::Zone scaleZone(int names, bool same_address = false) {
     zone::View v;
     v.name = view_name;
     v.prefixes.push_back(*ip::parsePrefix(v.name == "lan"   ? "192.168.1.0/24"
-                                            : v.name == "vpn" ? "100.109.0.0/16"
-                                                              : "0.0.0.0/0"));
+                                          : v.name == "vpn" ? "100.109.0.0/16"
+                                                            : "0.0.0.0/0"));
     v.records.push_back(record("scale.test.", type::SOA,
                                wireName("ns1.scale.test.") + wireName("hostmaster.scale.test.") +
                                    std::string(20, '\x01')));

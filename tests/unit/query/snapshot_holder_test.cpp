@@ -1,10 +1,10 @@
 // SnapshotHolder reclamation without sockets or threads: readers are driven by hand through
 // their read sections (quiescent points are the moments between sections).
+#include "horizon/query/snapshot_holder.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
-
-#include "horizon/query/snapshot_holder.hpp"
 
 namespace horizon::query {
 namespace {
