@@ -29,11 +29,14 @@
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 #include "horizon/wire/name.hpp"
+#include "name_table.hpp"
 
 namespace horizon::query {
 namespace {
 
 namespace type = wire::type;
+using detail::findSlot;
+using detail::hashName;
 
 constexpr int kMaxCnameChain = 8;  // in-zone CNAME hops followed before answering what we have
 // A query type no zone can hold (private-use range); used to render "any other type" answers.
@@ -43,12 +46,6 @@ constexpr std::size_t kMaxPointerBlobOffset = 0x3FFF - wire::kHeaderSize - 255 -
 // The largest blob that still fits a message after the longest question and an OPT record.
 constexpr std::size_t kMaxAnswerSize = 65535 - wire::kHeaderSize - 255 - 4 - wire::kEdnsOptSize;
 constexpr std::uint32_t kNone = 0xFFFFFFFF;
-
-std::uint32_t hashName(const std::uint8_t* p, std::size_t len) {
-  std::uint32_t h = 2166136261u;  // FNV-1a
-  for (std::size_t i = 0; i < len; ++i) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
 
 // A hash for the compile-time tables, 8 octets per step: their keys are whole renderings.
 std::uint64_t hashBytes(const void* data, std::size_t len, std::uint64_t h = 0) {
@@ -122,19 +119,6 @@ class InternTable {
   std::vector<Slot> slots_;
   std::size_t count_ = 0;
 };
-
-// Finds `name` in the view's table, or the empty slot where it belongs.
-std::size_t findSlot(const CompiledView& view, const std::uint8_t* name, std::size_t len,
-                     std::uint32_t hash) {
-  const std::size_t mask = view.table.size() - 1;
-  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-    const std::uint32_t entry = view.table[slot];
-    if (entry == 0) return slot;
-    const NameNode& node = view.nodes[entry - 1];
-    if (node.name_size == len && std::memcmp(view.names.data() + node.name_offset, name, len) == 0)
-      return slot;
-  }
-}
 
 // Adds names to the view's node table, which is complete before any answer is rendered.
 class NameTableBuilder {
@@ -814,52 +798,9 @@ std::size_t heapBytes(const std::string& s) {
 
 }  // namespace
 
-const NameNode* CompiledView::find(const std::uint8_t* name, std::size_t len) const {
-  const std::uint32_t entry = table[findSlot(*this, name, len, hashName(name, len))];
-  return entry == 0 ? nullptr : &nodes[entry - 1];
-}
-
-const RenderedAnswer& CompiledView::answerFor(const NameNode& node, std::uint16_t qtype) const {
-  const auto candidates = typedOf(node);
-  auto it = std::lower_bound(candidates.begin(), candidates.end(), qtype,
-                             [](const TypedAnswer& a, std::uint16_t t) { return a.qtype < t; });
-  if (it != candidates.end() && it->qtype == qtype) return answers[it->answer];
-  return answers[node.default_answer];
-}
-
 std::size_t CompiledView::memoryBytes() const {
   return sizeof(*this) + heapBytes(name) + heapBytes(nodes) + heapBytes(names) + heapBytes(typed) +
          heapBytes(answers) + heapBytes(answer_bytes) + heapBytes(relocations) + heapBytes(table);
-}
-
-const CompiledView* CompiledZone::selectView(const ip::ClientAddress& client) const {
-  for (const auto& entry : prefixes)
-    if (ip::prefixContains(entry.prefix, client)) return &views[entry.view];
-  return nullptr;
-}
-
-const CompiledZone* Snapshot::findZone(const std::uint8_t* qname, std::size_t len) const {
-  const CompiledZone* best = nullptr;
-  for (const auto& z : zones) {
-    std::size_t olen = z.origin.size();
-    if (olen > len || (best && olen <= best->origin.size())) continue;
-    // The origin must match at a label boundary of the question name.
-    std::size_t i = 0;
-    while (len - i > olen) i += qname[i] + 1u;
-    if (len - i == olen &&
-        std::equal(qname + i, qname + len, z.origin.begin(),
-                   [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }))
-      best = &z;
-  }
-  return best;
-}
-
-const CompiledView* Snapshot::recursionView(const ip::ClientAddress& client) const {
-  for (const auto& z : zones) {
-    const CompiledView* view = z.selectView(client);
-    if (view && view->recursion) return view;
-  }
-  return nullptr;
 }
 
 std::size_t Snapshot::memoryBytes() const {
