@@ -27,6 +27,8 @@
 #   BUILD_DIR=dir   default <repo>/build-bench
 #   ROUNDS=3        rounds per server; DURATION=10 seconds per dnsperf run
 #   RATE=20000      queries per second for the CPU measurement
+#   WORKERS=defaults  each server at its default worker count (horizond one per CPU, Unbound one
+#                   thread); a number N gives both N
 #   CLIENTS=4 THREADS=2 OUTSTANDING=100   dnsperf -c, -T, -q
 #   HZ_PORT=15355 UB_PORT=15356           resolvers' UDP/TCP ports on 127.0.0.1
 #   HIER_ADDR=127.53.250.1                the hierarchy's NSD (port 53)
@@ -51,7 +53,7 @@ UB_PORT="${UB_PORT:-15356}"
 HIER_ADDR="${HIER_ADDR:-127.53.250.1}"
 BUILD_DIR="${BUILD_DIR:-${REPO_DIR}/build-bench}"
 readonly LOOPBACK="127.0.0.1"
-readonly WORKERS=2
+WORKERS="${WORKERS:-defaults}"
 readonly LOG_TAG="compare_unbound"
 readonly NAMES=500 CNAMES=20 NXNAMES=20 NODATA=10
 readonly HZ_ZONE="horizon-bench.internal"
@@ -138,8 +140,8 @@ EOF
 start_unbound() {
   local d="${WORK}/unbound"
   mkdir -p "${d}"
-  # As tests/system/support/dns_hierarchy.hpp's UnboundProcess, with 2 threads on one
-  # SO_REUSEPORT socket each and caches far larger than the data.
+  # As tests/system/support/dns_hierarchy.hpp's UnboundProcess, with WORKERS threads (its default
+  # is one), each on its own SO_REUSEPORT socket, and caches far larger than the data.
   cat >"${d}/unbound.conf" <<EOF
 server:
   verbosity: 0
@@ -149,7 +151,7 @@ server:
   do-ip6: no
   do-udp: yes
   do-tcp: yes
-  num-threads: ${WORKERS}
+$(workers_line num-threads)
   so-reuseport: yes
   chroot: ""
   username: ""
@@ -172,7 +174,7 @@ remote-control:
   control-enable: no
 EOF
   unbound-checkconf "${d}/unbound.conf" >/dev/null || die "unbound-checkconf rejected the generated config"
-  log "starting Unbound on ${LOOPBACK}:${UB_PORT} with num-threads ${WORKERS}"
+  log "starting Unbound on ${LOOPBACK}:${UB_PORT} ($(workers_text))"
   unbound -d -c "${d}/unbound.conf" >"${d}/stdout.log" 2>&1 &
   UB_PID=$!
   started "${UB_PID}"
@@ -190,9 +192,9 @@ recursion: [lan]
 records:
   host: {lan: 192.0.2.250}
 EOF
-  log "starting horizond on ${LOOPBACK}:${HZ_PORT} with ${WORKERS} workers"
+  log "starting horizond on ${LOOPBACK}:${HZ_PORT} ($(workers_text))"
   "${HORIZOND}" --zone "${WORK}/horizond.yaml" --listen "${LOOPBACK}:${HZ_PORT}" \
-    --workers "${WORKERS}" --root-hints "${WORK}/root.hints" >"${WORK}/horizond.log" 2>&1 &
+    $(horizond_workers_flag) --root-hints "${WORK}/root.hints" >"${WORK}/horizond.log" 2>&1 &
   HZ_PID=$!
   started "${HZ_PID}"
   wait_for_answer horizond "${LOOPBACK}" "${HZ_PORT}" "${HZ_PID}" "${HZ_ZONE}" SOA

@@ -89,13 +89,25 @@ expect_same() {
 # ADDRESS@PORT with COUNT server processes, state and zone files in DIR, no privilege drop, no
 # chroot, no database, minimal responses, and rate limiting off (it would throttle a single
 # source at 200 qps): just the answer path, like horizond's.
+# WORKERS=defaults (the default) runs every server with its own default number of workers:
+# horizond one per CPU, NSD one server process, Knot udp-workers by CPU count, Unbound one
+# thread. WORKERS=N gives each server N. These print the setting for one server, or nothing.
+workers_is_number() { [[ "${WORKERS}" =~ ^[0-9]+$ ]]; }
+workers_text() {
+  if workers_is_number; then echo "${WORKERS} workers each"; else echo "each server at its default worker count"; fi
+}
+# workers_line KEY: "  KEY: N" for a config file, or nothing at the defaults.
+workers_line() { if workers_is_number; then printf '  %s: %s\n' "$1" "${WORKERS}"; fi; }
+# horizond_workers_flag: "--workers N", or nothing at the defaults.
+horizond_workers_flag() { if workers_is_number; then echo "--workers ${WORKERS}"; fi; }
+
 nsd_server_section() {
   local dir="$1" listen="$2" count="$3"
   cat <<EOF
 server:
   ip-address: ${listen}
   do-ip6: no
-  server-count: ${count}
+$(if [[ "${count}" =~ ^[0-9]+$ ]]; then echo "  server-count: ${count}"; fi)
   reuseport: yes
   username: ""
   chroot: ""
@@ -217,6 +229,24 @@ cpu_ticks() {
   echo "${total}"
 }
 
+# cpu_ns PID: nanoseconds on CPU of every thread of PID's process tree, from /proc/*/task/*/schedstat
+# (the scheduler's own accounting); falls back to clock ticks when schedstat is missing. At
+# 1,000 qps a 10 s run costs a server a few hundred milliseconds: ticks of 10 ms would decide.
+cpu_ns() {
+  local total=0 pid task ns rest
+  if [[ ! -r /proc/self/schedstat ]]; then
+    echo $(($(cpu_ticks "$1") * 1000000000 / $(getconf CLK_TCK)))
+    return
+  fi
+  for pid in $(process_tree "$1"); do
+    for task in /proc/"${pid}"/task/*/schedstat; do
+      { read -r ns rest <"${task}"; } 2>/dev/null || continue
+      total=$((total + ns))
+    done
+  done
+  echo "${total}"
+}
+
 # Sum of a kB field over the tree: VmRSS from status, or Pss from smaps_rollup.
 memory_kib() {
   local root="$1" field="$2" file="$3" total=0 pid value
@@ -248,27 +278,26 @@ declare -A RESULTS=()  # "server metric" -> space-separated values, one per roun
 
 record() { RESULTS["$1 $2"]="${RESULTS["$1 $2"]:-} $3"; }
 
-# Server CPU microseconds per completed query between two cpu_ticks readings.
+# Server CPU microseconds per completed query between two cpu_ns readings.
 us_per_query() {
-  awk -v t=$(($2 - $1)) -v hz="$(getconf CLK_TCK)" -v n="$3" \
-    'BEGIN { printf "%.3f", t * 1e6 / hz / n }'
+  awk -v t=$(($2 - $1)) -v n="$3" 'BEGIN { printf "%.3f", t / 1000 / n }'
 }
 
 measure_round() {
   local server="$1" port="$2" pid="$3" round="$4"
   local qps before us_max us
   # CPU per query at saturation too: there batches are full, at a fixed rate wake-ups dominate.
-  before="$(cpu_ticks "${pid}")"
+  before="$(cpu_ns "${pid}")"
   run_dnsperf "${port}" "${WORK}/${server}-max-${round}.txt"
   qps="${DP_QPS}"
-  us_max="$(us_per_query "${before}" "$(cpu_ticks "${pid}")" "${DP_COMPLETED}")"
+  us_max="$(us_per_query "${before}" "$(cpu_ns "${pid}")" "${DP_COMPLETED}")"
   record "${server}" qps "${qps}"
   record "${server}" cpumax "${us_max}"
 
-  before="$(cpu_ticks "${pid}")"
+  before="$(cpu_ns "${pid}")"
   run_dnsperf "${port}" "${WORK}/${server}-rate-${round}.txt" -Q "${RATE}"
   ((DP_COMPLETED > 0)) || die "${server}: no query completed at ${RATE} qps"
-  us="$(us_per_query "${before}" "$(cpu_ticks "${pid}")" "${DP_COMPLETED}")"
+  us="$(us_per_query "${before}" "$(cpu_ns "${pid}")" "${DP_COMPLETED}")"
   record "${server}" cpu "${us}"
   record "${server}" rss "$(memory_kib "${pid}" VmRSS status)"
   record "${server}" pss "$(memory_kib "${pid}" Pss smaps_rollup)"
@@ -302,7 +331,7 @@ print_table() {
   # near 0, or other work (builds, tests) shared the CPUs and the figures are noise.
   echo "Load average before the rounds: ${LOAD_BEFORE} (well above 0 means other work shared the CPUs)"
   echo "Medians of ${ROUNDS} rounds; ${DURATION} s per run; dnsperf -c ${CLIENTS} -T ${THREADS}" \
-    "-q ${OUTSTANDING} -e; ${WORKERS} workers each; $(nproc) CPUs shared with dnsperf"
+    "-q ${OUTSTANDING} -e; $(workers_text); $(nproc) CPUs shared with dnsperf"
   # shellcheck disable=SC2059 # the format is ours
   printf "${format}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
   # shellcheck disable=SC2059
@@ -377,7 +406,7 @@ print_comparison() {
   local format='%-22s %10s %14s %16s %9s %9s\n'
   echo "Load average before the rounds: ${LOAD_BEFORE} (well above 0 means other work shared the CPUs)"
   echo "Medians of ${ROUNDS} interleaved rounds; ${DURATION} s per run; dnsperf -c ${CLIENTS}" \
-    "-T ${THREADS} -q ${OUTSTANDING} -e; ${WORKERS} workers each; $(nproc) CPUs shared with dnsperf"
+    "-T ${THREADS} -q ${OUTSTANDING} -e; $(workers_text); $(nproc) CPUs shared with dnsperf"
   # shellcheck disable=SC2059 # the format is ours
   printf "${format}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
   # shellcheck disable=SC2059
