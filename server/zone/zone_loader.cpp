@@ -445,16 +445,15 @@ class Loader {
     if (const Entry* targets = section("targets")) parseTargets(*targets);
     if (!origin_ok) return;  // every name below is relative to the zone
 
-    view_records_.resize(zone_.views.size());
     // Each view starts with a slot for its SOA, filled last because the serial covers everything
     // else; until then it is an SOA-typed record with no owner, which no check looks at.
-    for (auto& view : view_records_) view.emplace_back().type = type::SOA;
+    for (auto& view : zone_.views) view.records.emplace_back().type = type::SOA;
     if (const Entry* records = section("records")) {
       // Most names have one record per view; growing 100,000s of records by doubling would move
       // each of them about twice.
-      for (auto& view : view_records_) {
-        view.reserve(records->value.size() + 8);
-        adviseHugePages(view.data(), view.capacity() * sizeof(ResourceRecord));
+      for (auto& view : zone_.views) {
+        view.records.reserve(records->value.size() + 8);
+        adviseHugePages(view.records.data(), view.records.capacity() * sizeof(ResourceRecord));
       }
       parseRecords(*records);
     }
@@ -464,7 +463,7 @@ class Loader {
       fs::path path = zonefiles_[v].first;
       if (path.is_relative()) path = (fs::path(base_dir_) / path).lexically_normal();
       readZonefile(path.string(), zonefiles_[v].second, zone_.origin, zone_.default_ttl,
-                   view_records_[v], diagnostics_);
+                   zone_.views[v].records, diagnostics_);
     }
     if (const Entry* pub = section("public")) parsePublic(*pub);
     if (const Entry* cloudflare = section("cloudflare")) parseCloudflare(*cloudflare);
@@ -488,9 +487,7 @@ class Loader {
             static_cast<char>((serial >> (24 - 8 * i)) & 0xff);
       // The SOA goes into the slot kept for it at the front (moving 100,000s of records to
       // make room would cost as much as the rest of the assembly).
-      auto& records = view_records_[v];
-      records.front() = std::move(soa);
-      zone_.views[v].records = std::move(records);
+      zone_.views[v].records.front() = std::move(soa);
     }
     zone_.serial = serial;
   }
@@ -718,7 +715,7 @@ class Loader {
   void add(const Context& context, std::uint16_t t, std::string_view rdata,
            const SourceLocation& where) {
     for (int v : context.views) {
-      ResourceRecord& record = view_records_[static_cast<std::size_t>(v)].emplace_back();
+      ResourceRecord& record = zone_.views[static_cast<std::size_t>(v)].records.emplace_back();
       record.owner = context.owner;
       record.type = t;
       record.ttl = context.ttl;
@@ -944,7 +941,7 @@ class Loader {
     }
     if (!services || services->value.isNull()) return;
 
-    auto& records = view_records_[static_cast<std::size_t>(view)];
+    auto& records = zone_.views[static_cast<std::size_t>(view)].records;
     std::map<std::string, int> listed;
     for (const yaml::Node& item : scalarList(services->value, "public.services")) {
       const std::string& text = item.text();
@@ -1071,7 +1068,7 @@ class Loader {
                                  entry.name + "' (allowed: proxied, ttl)");
     }
     // Options for a name Cloudflare will not hold are a mistake the operator wants to hear of.
-    const auto& records = view_records_[static_cast<std::size_t>(view)];
+    const auto& records = zone_.views[static_cast<std::size_t>(view)].records;
     bool exists = false, proxiable = false;
     for (const ResourceRecord& record : records) {
       if (record.owner != *owner) continue;
@@ -1172,7 +1169,7 @@ class Loader {
       servers.emplace_back(mname, mname_node ? at(*mname_node) : soa_where);
     }
     for (std::size_t v = 0; v < zone_.views.size(); ++v) {
-      auto& records = view_records_[v];
+      auto& records = zone_.views[v].records;
       std::vector<ResourceRecord> apex;
       for (const auto& [name, where] : servers) {
         ResourceRecord record;
@@ -1228,7 +1225,7 @@ class Loader {
   }
 
   void dedupe(int view) {
-    auto& records = view_records_[static_cast<std::size_t>(view)];
+    auto& records = zone_.views[static_cast<std::size_t>(view)].records;
     // Identical records (owner, type, data) collapse into the first one.
     {
       std::vector<std::uint32_t> table = emptyTable(records.size());
@@ -1282,7 +1279,7 @@ class Loader {
   }
 
   void checkCnames(int view) {
-    const auto& records = view_records_[static_cast<std::size_t>(view)];
+    const auto& records = zone_.views[static_cast<std::size_t>(view)].records;
     std::unordered_map<std::string, std::vector<std::size_t>> owners;
     bool any_cname = std::any_of(records.begin(), records.end(),
                                  [](const ResourceRecord& r) { return r.type == type::CNAME; });
@@ -1322,7 +1319,7 @@ class Loader {
 
   void checkPrivate(int view) {
     if (!isPublicFacing(zone_.views[static_cast<std::size_t>(view)])) return;
-    for (const auto& record : view_records_[static_cast<std::size_t>(view)]) {
+    for (const auto& record : zone_.views[static_cast<std::size_t>(view)].records) {
       if ((record.type != type::A && record.type != type::AAAA) || record.allow_private) continue;
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(record.rdata.data());
       if (!ip::isPrivateAddress(bytes, record.type == type::AAAA)) continue;
@@ -1345,7 +1342,7 @@ class Loader {
     };
     std::vector<Wildcard> wildcards;
     for (std::size_t v = 0; v < zone_.views.size(); ++v) {
-      for (const auto& record : view_records_[v]) {
+      for (const auto& record : zone_.views[v].records) {
         if (!isWildcard(record.owner)) continue;
         auto it = std::find_if(wildcards.begin(), wildcards.end(),
                                [&](const Wildcard& w) { return w.owner == record.owner; });
@@ -1387,7 +1384,7 @@ class Loader {
     std::vector<std::pair<std::string, std::uint64_t>> views;  // view name -> sum of its records
     for (std::size_t v = 0; v < zone_.views.size(); ++v) {
       std::uint64_t sum = 0;
-      for (const auto& r : view_records_[v]) {
+      for (const auto& r : zone_.views[v].records) {
         if (r.type == type::SOA) continue;
         std::uint64_t h = fnv1a64(14695981039346656037ull, r.owner);
         const std::uint64_t fields[] = {r.owner.size(), r.type, r.ttl, r.rdata.size()};
@@ -1421,9 +1418,8 @@ class Loader {
   std::vector<PendingViewError> view_errors_;
   Zone zone_;
   std::map<std::string, Target> targets_;
-  yaml::Tree tree_;                                        // the parsed file
-  std::map<std::string, SourceLocation> owner_keys_;       // wildcard owner -> its key in records
-  std::vector<std::vector<ResourceRecord>> view_records_;  // per view, SOA added at the end
+  yaml::Tree tree_;                                   // the parsed file
+  std::map<std::string, SourceLocation> owner_keys_;  // wildcard owner -> its key in records
   std::vector<std::pair<std::string, SourceLocation>> zonefiles_;  // per view; empty path: none
   ResourceRecord soa_template_;
   std::optional<std::uint32_t> soa_serial_;
