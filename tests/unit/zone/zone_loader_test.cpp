@@ -6,13 +6,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <set>
 #include <string>
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/rdata.hpp"
+#include "loader_test_helpers.hpp"
 
 namespace horizon::zone {
 namespace {
@@ -22,58 +22,13 @@ using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 namespace type = wire::type;
 
-const std::string kLoaderData = HORIZON_TEST_DATA "/loader";
-
-LoadResult load(std::string_view yaml) {
-  return loadZoneText(yaml, "test.yaml", kLoaderData);
-}
-
-std::vector<Diagnostic> withSeverity(const LoadResult& result, Diagnostic::Severity severity) {
-  std::vector<Diagnostic> out;
-  for (const auto& d : result.diagnostics)
-    if (d.severity == severity) out.push_back(d);
-  return out;
-}
-std::vector<Diagnostic> errors(const LoadResult& r) {
-  return withSeverity(r, Diagnostic::Severity::kError);
-}
-std::vector<Diagnostic> warnings(const LoadResult& r) {
-  return withSeverity(r, Diagnostic::Severity::kWarning);
-}
-
-// Exactly one error, on `line`, saying `text`; no zone.
-void expectOneError(const LoadResult& result, int line, const std::string& text) {
-  EXPECT_FALSE(result.ok());
-  auto found = errors(result);
-  ASSERT_EQ(found.size(), 1u) << result.report();
-  EXPECT_EQ(found[0].where.line, line) << result.report();
-  EXPECT_THAT(found[0].message, HasSubstr(text)) << result.report();
-}
-
-// "owner TYPE rdata" lines of a view, without SOA and NS, sorted, for compact comparisons.
-std::vector<std::string> contents(const Zone& zone, const std::string& view_name) {
-  std::vector<std::string> out;
-  int v = findView(zone, view_name);
-  EXPECT_GE(v, 0) << view_name;
-  if (v < 0) return out;
-  for (const auto& r : zone.views[static_cast<std::size_t>(v)].records) {
-    if (r.type == type::SOA || r.type == type::NS) continue;
-    out.push_back(wire::nameToText(r.owner) + " " + wire::typeToName(r.type) + " " +
-                  wire::rdataToText(r.type, r.rdata));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-const ResourceRecord* find(const Zone& zone, const std::string& view, const std::string& owner,
-                           std::uint16_t t) {
-  int v = findView(zone, view);
-  if (v < 0) return nullptr;
-  auto wire_owner = wire::nameFromText(owner, "");
-  for (const auto& r : zone.views[static_cast<std::size_t>(v)].records)
-    if (wire_owner && r.owner == *wire_owner && r.type == t) return &r;
-  return nullptr;
-}
+using testing::contents;
+using testing::errors;
+using testing::expectOneError;
+using testing::find;
+using testing::kLoaderData;
+using testing::load;
+using testing::warnings;
 
 // ---- the seed zone --------------------------------------------------------------------------
 
@@ -799,74 +754,6 @@ views:
   EXPECT_THAT(found[0].message, HasSubstr("private address 192.168.1.50"));
   EXPECT_EQ(found[1].where.line, 7);
   EXPECT_THAT(found[1].message, HasSubstr("private address fd00::5"));
-}
-
-// ---- serial ---------------------------------------------------------------------------------
-
-constexpr const char* kSerialZone = R"(zone: madhan.app
-views:
-  lan: [192.168.1.0/24]
-  public: [0.0.0.0/0]
-records:
-  auth: 178.156.199.250
-  "*": {lan: 192.168.1.220}
-)";
-
-std::uint32_t soaSerial(const Zone& zone, std::size_t view) {
-  for (const auto& r : zone.views[view].records) {
-    if (r.type != type::SOA) continue;
-    std::string_view rd = r.rdata;
-    rd = rd.substr(rd.size() - 20, 4);
-    return (static_cast<std::uint32_t>(static_cast<std::uint8_t>(rd[0])) << 24) |
-           (static_cast<std::uint32_t>(static_cast<std::uint8_t>(rd[1])) << 16) |
-           (static_cast<std::uint32_t>(static_cast<std::uint8_t>(rd[2])) << 8) |
-           static_cast<std::uint8_t>(rd[3]);
-  }
-  return 0;
-}
-
-TEST(ZoneLoaderSerial, StableForIdenticalContent) {
-  auto first = load(kSerialZone);
-  auto second = load(kSerialZone);
-  ASSERT_TRUE(first.ok() && second.ok());
-  EXPECT_NE(first.zone->serial, 0u);
-  EXPECT_EQ(first.zone->serial, second.zone->serial);
-  // Same content written differently (order, comments, a target): same serial.
-  auto reordered = load(R"(zone: madhan.app
-views:
-  lan: [192.168.1.0/24]   # the LAN
-  public: [0.0.0.0/0]
-targets: {gw: 192.168.1.220}
-records:
-  "*": {lan: gw}
-  Auth: 178.156.199.250
-)");
-  ASSERT_TRUE(reordered.ok()) << reordered.report();
-  EXPECT_EQ(reordered.zone->serial, first.zone->serial);
-  // Every view's SOA carries it.
-  EXPECT_EQ(soaSerial(*first.zone, 0), first.zone->serial);
-  EXPECT_EQ(soaSerial(*first.zone, 1), first.zone->serial);
-}
-
-TEST(ZoneLoaderSerial, ChangesWhenOneRecordChanges) {
-  auto base = load(kSerialZone);
-  std::string changed = kSerialZone;
-  changed.replace(changed.find("192.168.1.220"), 13, "192.168.1.221");
-  auto other = load(changed);
-  ASSERT_TRUE(base.ok() && other.ok());
-  EXPECT_NE(base.zone->serial, other.zone->serial);
-
-  std::string ttl = std::string(kSerialZone) + "ttl: 301\n";
-  auto other_ttl = load(ttl);
-  ASSERT_TRUE(other_ttl.ok()) << other_ttl.report();
-  EXPECT_NE(base.zone->serial, other_ttl.zone->serial);
-}
-
-TEST(ZoneLoaderSerial, ExplicitSerialWins) {
-  auto result = load(std::string(kSerialZone) + "soa: {serial: 2024010101}\n");
-  ASSERT_TRUE(result.ok()) << result.report();
-  EXPECT_EQ(result.zone->serial, 2024010101u);
-  EXPECT_EQ(soaSerial(*result.zone, 0), 2024010101u);
 }
 
 // ---- public services ------------------------------------------------------------------------
