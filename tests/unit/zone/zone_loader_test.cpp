@@ -163,13 +163,6 @@ views:
   EXPECT_FALSE(off.zone->views[0].recursion);
 }
 
-TEST(ZoneLoader, ZoneWithoutRecordsHasOnlySoaAndNs) {
-  auto result = load("zone: madhan.app\nviews: {lan: [192.168.1.0/24]}\n");
-  ASSERT_TRUE(result.ok()) << result.report();
-  ASSERT_EQ(result.zone->views[0].records.size(), 2u);
-  EXPECT_TRUE(result.diagnostics.empty()) << result.report();
-}
-
 // ---- one test per error kind ----------------------------------------------------------------
 
 TEST(ZoneLoaderErrors, UnknownTopLevelKey) {
@@ -844,81 +837,6 @@ public:
 )");
   expectOneError(result, 11, "service 'grafana' already has a record in the public view");
   EXPECT_THAT(errors(result)[0].message, HasSubstr("line 8"));
-}
-
-// ---- SOA and NS -----------------------------------------------------------------------------
-
-TEST(ZoneLoaderSoa, Defaults) {
-  auto result = load("zone: madhan.app\nttl: 600\nviews: {lan: [192.168.1.0/24]}\n");
-  ASSERT_TRUE(result.ok()) << result.report();
-  const Zone& zone = *result.zone;
-  const ResourceRecord* soa = find(zone, "lan", "madhan.app.", type::SOA);
-  ASSERT_NE(soa, nullptr);
-  EXPECT_EQ(soa->ttl, 600u);
-  EXPECT_EQ(wire::rdataToText(type::SOA, soa->rdata), "ns1.madhan.app. hostmaster.madhan.app. " +
-                                                          std::to_string(zone.serial) +
-                                                          " 3600 600 604800 300");
-  const ResourceRecord* ns = find(zone, "lan", "madhan.app.", type::NS);
-  ASSERT_NE(ns, nullptr);
-  EXPECT_EQ(wire::rdataToText(type::NS, ns->rdata), "ns1.madhan.app.");
-  EXPECT_EQ(ns->ttl, 600u);
-}
-
-TEST(ZoneLoaderSoa, Overrides) {
-  auto result = load(R"(zone: madhan.app
-views:
-  lan: [192.168.1.0/24]
-  public: [0.0.0.0/0]
-soa:
-  mname: dns1
-  rname: ops.example.org.
-  serial: 7
-  refresh: 7200
-  retry: 900
-  expire: 1209600
-  minimum: 60
-  ttl: 3600
-ns: [dns1, ns.example.net.]
-)");
-  ASSERT_TRUE(result.ok()) << result.report();
-  for (const char* view : {"lan", "public"}) {
-    const ResourceRecord* soa = find(*result.zone, view, "madhan.app.", type::SOA);
-    ASSERT_NE(soa, nullptr);
-    EXPECT_EQ(soa->ttl, 3600u);
-    EXPECT_EQ(wire::rdataToText(type::SOA, soa->rdata),
-              "dns1.madhan.app. ops.example.org. 7 7200 900 1209600 60");
-    std::set<std::string> ns;
-    for (const auto& r :
-         result.zone->views[static_cast<std::size_t>(findView(*result.zone, view))].records)
-      if (r.type == type::NS) ns.insert(wire::rdataToText(r.type, r.rdata));
-    EXPECT_THAT(ns, UnorderedElementsAre("dns1.madhan.app.", "ns.example.net."));
-  }
-}
-
-TEST(ZoneLoaderSoa, DefaultNsFollowsMname) {
-  auto result = load("zone: madhan.app\nviews: {lan: [192.168.1.0/24]}\nsoa: {mname: a.b.}\n");
-  ASSERT_TRUE(result.ok()) << result.report();
-  EXPECT_EQ(wire::rdataToText(type::NS, find(*result.zone, "lan", "madhan.app.", type::NS)->rdata),
-            "a.b.");
-}
-
-TEST(ZoneLoaderSoa, BadValues) {
-  auto result = load(R"(zone: madhan.app
-views:
-  lan: [192.168.1.0/24]
-soa:
-  rname: hostmaster@madhan.app
-  serial: 4294967296
-ns: []
-)");
-  auto found = errors(result);
-  ASSERT_EQ(found.size(), 3u) << result.report();
-  EXPECT_EQ(found[0].where.line, 5);
-  EXPECT_THAT(found[0].message, HasSubstr("not an e-mail address"));
-  EXPECT_EQ(found[1].where.line, 6);
-  EXPECT_THAT(found[1].message, HasSubstr("soa serial must be an integer from 0 to 4294967295"));
-  EXPECT_EQ(found[2].where.line, 7);
-  EXPECT_THAT(found[2].message, HasSubstr("ns needs at least one name server"));
 }
 
 }  // namespace
