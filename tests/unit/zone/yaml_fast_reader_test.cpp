@@ -11,6 +11,7 @@
 
 #include "horizon/zone/yaml_tree.hpp"
 #include "yaml_tree_diff.hpp"
+#include "zone/yaml_readers.hpp"
 
 namespace horizon::zone::yaml {
 namespace {
@@ -230,6 +231,19 @@ TEST(YamlTree, MarksFollowYamlCpp) {
   // The last empty value, at the end of the text: column 0 of the last line.
   EXPECT_EQ(root.value(4).mark().line, 5);
   EXPECT_EQ(root.value(4).mark().column, 0);
+}
+
+// What parse() needs of the fast reader: a text it declines comes back as it was, so yaml-cpp
+// reads it without a copy; a text it reads moves into the tree.
+TEST(YamlFastReader, ReadFastHandsBackTheTextItDeclines) {
+  std::string declined = "a: &x 1\n";
+  Tree tree;
+  EXPECT_FALSE(readFast(&declined, &tree));
+  EXPECT_EQ(declined, "a: &x 1\n");
+  EXPECT_FALSE(tree.root().isDefined());
+  std::string read = "a: [b, c]\n";
+  EXPECT_TRUE(readFast(&read, &tree));
+  EXPECT_EQ(tree.root().value(0).item(1).scalar(), "c");
 }
 
 }  // namespace
