@@ -86,7 +86,8 @@ class LoadContext {
 
   /// Where `node` starts in the zone file, 1-based.
   SourceLocation at(const yaml::Node& node) const;
-  /// Where a record made from `node` came from, with the file left empty (see below).
+  /// Where a record made from `node` came from, with the file left empty: it is the zone's own
+  /// source_file.
   static SourceLocation recordAt(const yaml::Node& node);
   /// A record's location with the file name filled in, as a diagnostic needs it.
   SourceLocation located(const SourceLocation& where) const;
@@ -144,7 +145,8 @@ std::vector<Entry> LoadContext::entriesLazy(const yaml::Node& map, const Describ
   std::vector<Entry> out;
   const std::size_t size = map.size();
   out.reserve(size);
-  // Maps in zone files are small except records, whose duplicates parseRecords reports itself.
+  // Maps in zone files are small except the records key, whose duplicate names parseRecords
+  // (zone_schema.cpp) reports itself.
   std::unordered_map<std::string, int> seen;  // folded key -> line, for big maps only
   for (std::size_t i = 0; i < size; ++i) {
     const yaml::Node key = map.key(i);
