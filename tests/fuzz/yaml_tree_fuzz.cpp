@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../unit/yaml_tree_diff.hpp"
+#include "../unit/zone/yaml_tree_diff.hpp"
 #include "horizon/zone/yaml_tree.hpp"
 
 namespace yaml = horizon::zone::yaml;

@@ -1,4 +1,4 @@
-// Reads a zone YAML file (the source of truth, format in README "Zone file") into a Zone,
+// Reads a zone YAML file (the source of truth, format in zones/FORMAT.md) into a Zone,
 // reporting every problem with file, line and column. Used by horizond, horizon-sync and dnsctl.
 #pragma once
 

@@ -1,14 +1,128 @@
-// The zone file's `cloudflare` key (zones/FORMAT.md): zone id, defaults and per-name options
-// for horizon-sync, and every mistake in them reported with its line.
+// The keys about the public view (server/zone/public_schema.cpp): `public`, whose services get
+// the addresses of a target in the public view, and `cloudflare` (zones/FORMAT.md), horizon-sync's
+// zone id, defaults and per-name options; every mistake in them is reported with its line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
 #include "horizon/zone/zone_loader.hpp"
+#include "loader_test_helpers.hpp"
 
 namespace horizon::zone {
 namespace {
+
+// ---- public services ----------------------------------------------------------------------
+
+namespace public_key {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+namespace type = wire::type;
+
+using testing::contents;
+using testing::errors;
+using testing::expectOneError;
+using testing::find;
+using testing::load;
+
+TEST(ZoneLoaderPublic, ServicesGoOnlyToThePublicView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0, "::/0"]
+targets:
+  gateway: 192.168.1.220
+  bifrost: [178.156.199.250, "2a01:4f8::1"]
+records:
+  "*": {lan: gateway}
+  grafana: {lan: 192.168.1.221}
+public:
+  via: bifrost
+  services: [grafana, photos]
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  const Zone& zone = *result.zone;
+  EXPECT_EQ(zone.public_via, "bifrost");
+  EXPECT_THAT(zone.public_services, ElementsAre("grafana", "photos"));
+  EXPECT_THAT(
+      contents(zone, "public"),
+      ElementsAre("grafana.madhan.app. A 178.156.199.250", "grafana.madhan.app. AAAA 2a01:4f8::1",
+                  "photos.madhan.app. A 178.156.199.250", "photos.madhan.app. AAAA 2a01:4f8::1"));
+  // The LAN keeps its explicit grafana and its wildcard (which answers photos).
+  EXPECT_THAT(contents(zone, "lan"),
+              ElementsAre("*.madhan.app. A 192.168.1.220", "grafana.madhan.app. A 192.168.1.221"));
+  EXPECT_EQ(find(zone, "public", "photos.madhan.app.", type::A)->where.line, 13);
+}
+
+TEST(ZoneLoaderPublic, NeedsAPublicView) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrost
+  services: [grafana]
+)");
+  expectOneError(result, 6, "no such view (views: lan)");
+}
+
+TEST(ZoneLoaderPublic, ViaMustBeATarget) {
+  auto result = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrot
+  services: [grafana]
+)");
+  expectOneError(result, 7, "undefined target 'bifrot'");
+}
+
+TEST(ZoneLoaderPublic, ServiceListedTwice) {
+  auto result = load(R"(zone: madhan.app
+views:
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+public:
+  via: bifrost
+  services:
+    - grafana
+    - photos
+    - Grafana
+)");
+  expectOneError(result, 11, "service 'Grafana' is listed twice (lines 9 and 11)");
+}
+
+TEST(ZoneLoaderPublic, ServiceWithAnExplicitPublicRecord) {
+  auto result = load(R"(zone: madhan.app
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+targets:
+  bifrost: 178.156.199.250
+records:
+  grafana: 178.156.199.251
+public:
+  via: bifrost
+  services: [grafana]
+)");
+  expectOneError(result, 11, "service 'grafana' already has a record in the public view");
+  EXPECT_THAT(errors(result)[0].message, HasSubstr("line 8"));
+}
+
+}  // namespace public_key
+
+// ---- cloudflare ---------------------------------------------------------------------------
+
+// These tests share the head of one zone file, to which each adds its cloudflare key.
+namespace cloudflare_key {
 
 using ::testing::HasSubstr;
 
@@ -100,6 +214,8 @@ TEST(ZoneLoaderCloudflareTest, ProxiedWithATtlWarns) {
   ASSERT_TRUE(r.ok()) << r.report();
   EXPECT_THAT(r.report(), HasSubstr("warning: 'auth' is proxied"));
 }
+
+}  // namespace cloudflare_key
 
 }  // namespace
 }  // namespace horizon::zone
