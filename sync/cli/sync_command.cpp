@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "horizon/sync/cloudflare_client.hpp"
+#include "horizon/sync/plan_printer.hpp"
 #include "horizon/sync/reconciler.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
