@@ -23,6 +23,7 @@
 #include "horizon/edit/zone_inspect.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/sync/sync_command.hpp"
+#include "horizon/sync/sync_report_printer.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace {
@@ -155,7 +156,7 @@ struct Options {
   std::string from;
   bool dry_run = false;
   bool help = false;
-  sync::SyncArgs sync;
+  sync::SyncSettings sync;
   bool token_file_given = false;
 };
 
@@ -205,8 +206,7 @@ Options parseOptions(int argc, char** argv) {
   if (o.control.empty())
     if (const char* env = std::getenv("HORIZON_CONTROL_SOCKET"); env && *env) o.control = env;
   o.sync.zone_file = o.zone;
-  o.sync.json = o.json;
-  sync::finishSyncArgs(o.sync);
+  sync::finishSyncSettings(o.sync);
   return o;
 }
 
@@ -486,7 +486,7 @@ int followUp(const Options& o, const std::map<std::string, std::uint32_t>& befor
   // Cloudflare and Traefik, through horizon-sync's apply.
   const char* env_token = std::getenv("CLOUDFLARE_API_TOKEN");
   const bool cloudflare = o.token_file_given || (env_token && *env_token);
-  sync::SyncArgs args = o.sync;
+  sync::SyncSettings args = o.sync;
   args.skip_cloudflare = args.skip_cloudflare || !cloudflare;
   if (args.skip_cloudflare && args.traefik_out.empty()) {
     report["cloudflare"] = {{"state", "not configured"}};
@@ -497,41 +497,41 @@ int followUp(const Options& o, const std::map<std::string, std::uint32_t>& befor
     }
     return status;
   }
-  std::ostringstream out, err;
-  sync::SyncOutcome outcome = sync::runSync(args, /*apply=*/true, out, err, "dnsctl");
-  if (outcome.status != sync::kSyncExitOk) status = kExitError;
+  sync::SyncReport outcome = sync::runSync(args, /*apply=*/true);
+  if (outcome.exitStatus() != sync::kSyncExitOk) status = kExitError;
+  std::ostringstream err;
+  sync::writeSyncErrors(outcome, "dnsctl", err);
+  const std::string traefik_state = sync::traefikStateText(outcome.traefik.state);
+  const sync::ChangeCounts counts = outcome.changeCounts();
   if (o.json) {
-    Json detail = Json::parse(out.str(), nullptr, false);
-    Json cf = {{"state", cloudflare ? outcome.cloudflare_state : "not configured"}};
+    Json cf = {
+        {"state", cloudflare ? sync::cloudflareStateText(outcome.cloudflare) : "not configured"}};
     if (cloudflare)
-      cf.update({{"created", outcome.creates},
-                 {"updated", outcome.updates},
-                 {"deleted", outcome.deletes},
-                 {"detail", detail.is_discarded() ? Json(nullptr) : detail}});
+      cf.update({{"created", counts.creates},
+                 {"updated", counts.updates},
+                 {"deleted", counts.deletes},
+                 {"detail", sync::syncReportJson(outcome)}});
     report["cloudflare"] = cf;
     report["traefik"] = args.traefik_out.empty()
                             ? Json{{"state", "not configured"}}
-                            : Json{{"state", outcome.traefik_state}, {"file", args.traefik_out}};
+                            : Json{{"state", traefik_state}, {"file", args.traefik_out}};
     if (!err.str().empty()) report["errors"] = err.str();
     return status;
   }
   if (cloudflare) {
-    const bool ok = outcome.cloudflare_state == "in sync";
-    std::cout << "cloudflare: "
-              << (ok ? style.green("in sync") : style.red(outcome.cloudflare_state)) << ": created "
-              << outcome.creates << ", updated " << outcome.updates << ", deleted "
-              << outcome.deletes << "\n";
-    // horizon-sync's own report, indented, minus its Traefik line (said below).
-    std::istringstream lines(out.str());
-    for (std::string line; std::getline(lines, line);)
-      if (!line.starts_with("Traefik ")) std::cout << "  " << line << "\n";
+    const std::string state = sync::cloudflareStateText(outcome.cloudflare);
+    const bool ok = outcome.cloudflare.state == sync::CloudflareOutcome::State::kInSync;
+    std::cout << "cloudflare: " << (ok ? style.green(state) : style.red(state)) << ": created "
+              << counts.creates << ", updated " << counts.updates << ", deleted " << counts.deletes
+              << "\n";
+    sync::writeCloudflareText(outcome, std::cout, "  ");
   } else {
     std::cout << "cloudflare: not configured (no CLOUDFLARE_API_TOKEN or --token-file)\n";
   }
   if (args.traefik_out.empty())
     std::cout << "traefik: not configured (no --traefik-out)\n";
   else
-    std::cout << "traefik: " << outcome.traefik_state << " " << args.traefik_out << "\n";
+    std::cout << "traefik: " << traefik_state << " " << args.traefik_out << "\n";
   if (!err.str().empty()) std::cerr << err.str();
   return status;
 }
@@ -863,7 +863,14 @@ int run(const Options& o) {
     requireArgs(o, 0, 0, "no arguments");
     if (o.sync.skip_cloudflare && o.sync.traefik_out.empty())
       throw sync::UsageError("--no-cloudflare leaves nothing to do without --traefik-out");
-    return sync::runSync(o.sync, c == "sync", std::cout, std::cerr, "dnsctl").status;
+    sync::SyncReport report = sync::runSync(o.sync, c == "sync");
+    sync::writeSyncErrors(report, "dnsctl", std::cerr);
+    if (o.json) {
+      if (report.zone_loaded) std::cout << sync::syncReportJson(report).dump(2) << "\n";
+    } else {
+      sync::writeSyncText(report, std::cout);
+    }
+    return report.exitStatus();
   }
   throw sync::UsageError("unknown command '" + c +
                          "' (commands: expose, unexpose, list, query, check, plan, sync, "

@@ -4,7 +4,6 @@
 //   watch  applies at start, whenever the zone file changes, and every --interval minutes
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +16,8 @@
 #include <vector>
 
 #include "horizon/sync/sync_command.hpp"
+#include "horizon/sync/sync_report_printer.hpp"
+#include "horizon/sync/sync_watch.hpp"
 
 namespace {
 
@@ -29,7 +30,8 @@ constexpr int kExitUsage = kSyncExitUsage;
 
 struct Args {
   std::string command;
-  SyncArgs sync;
+  SyncSettings sync;
+  bool json = false;
   std::chrono::seconds interval{600};
 };
 
@@ -91,7 +93,7 @@ Args parseArgs(int argc, char** argv) {
       args.sync.zone_file = next();
     } else if (arg == "--json") {
       if (has_inline) throw UsageError(arg + " takes no value");
-      args.sync.json = true;
+      args.json = true;
     } else if (arg == "--interval") {
       args.interval = parseDuration(arg, next());
     } else if (parseSyncOption(args.sync, arg, next, has_inline)) {
@@ -109,7 +111,7 @@ Args parseArgs(int argc, char** argv) {
   if (args.sync.zone_file.empty()) throw UsageError("--zone FILE is required");
   if (args.sync.skip_cloudflare && args.sync.traefik_out.empty())
     throw UsageError("--no-cloudflare leaves nothing to do without --traefik-out");
-  finishSyncArgs(args.sync);
+  finishSyncSettings(args.sync);
   return args;
 }
 
@@ -118,50 +120,28 @@ extern "C" void onSignal(int) {
   g_stop = true;
 }
 
-// What identifies the file's content without reading it: a rename or a symlink swap changes the
-// inode, an in-place rewrite the size or mtime.
-std::string fingerprint(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "missing";
-  std::ostringstream out;
-  out << st.st_dev << ':' << st.st_ino << ':' << st.st_size << ':' << st.st_mtim.tv_sec << '.'
-      << st.st_mtim.tv_nsec;
-  return out.str();
-}
-
 int watch(const Args& args) {
   auto logger = spdlog::stderr_color_mt("horizon-sync");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
-  const auto interval = args.interval;
-  spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file, interval.count());
-  std::string seen = fingerprint(args.sync.zone_file);
-  auto due = std::chrono::steady_clock::now();
-  while (!g_stop) {
-    std::string now_seen = fingerprint(args.sync.zone_file);
-    if (now_seen != seen) {
-      // Let a writer that is still busy finish before reading (editors write in steps).
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (fingerprint(args.sync.zone_file) != now_seen) continue;
-      seen = now_seen;
-      spdlog::info("{} changed", args.sync.zone_file);
-      due = std::chrono::steady_clock::now();
-    }
-    if (std::chrono::steady_clock::now() >= due) {
-      std::ostringstream out;
-      SyncOutcome outcome = runSync(args.sync, /*apply=*/true, out, std::cerr);
-      std::istringstream lines(out.str());
-      for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
-      if (outcome.status == kExitInSync)
-        spdlog::info("reconciled: {}", outcome.summary);
-      else
-        spdlog::warn("reconcile incomplete: {}", outcome.summary);
-      due = std::chrono::steady_clock::now() + interval;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file,
+               args.interval.count());
+  WatchEvents events;
+  events.on_change = [&] { spdlog::info("{} changed", args.sync.zone_file); };
+  events.on_run = [](const SyncReport& report) {
+    writeSyncErrors(report, "horizon-sync", std::cerr);
+    std::ostringstream text;
+    writeSyncText(report, text);
+    std::istringstream lines(text.str());
+    for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
+    if (report.exitStatus() == kSyncExitOk)
+      spdlog::info("reconciled: {}", summarizeSyncReport(report));
+    else
+      spdlog::warn("reconcile incomplete: {}", summarizeSyncReport(report));
+  };
+  watchZone(args.sync, args.interval, g_stop, events);
   spdlog::info("stopping");
   return kExitInSync;
 }
@@ -176,5 +156,12 @@ int main(int argc, char** argv) {
     usageError(e.what());
   }
   if (args.command == "watch") return watch(args);
-  return runSync(args.sync, args.command == "apply", std::cout, std::cerr).status;
+  SyncReport report = runSync(args.sync, args.command == "apply");
+  writeSyncErrors(report, "horizon-sync", std::cerr);
+  if (args.json) {
+    if (report.zone_loaded) std::cout << syncReportJson(report).dump(2) << "\n";
+  } else {
+    writeSyncText(report, std::cout);
+  }
+  return report.exitStatus();
 }

@@ -1,23 +1,14 @@
-// horizon-sync's plan/apply run and its command-line options, shared by horizon-sync and dnsctl
-// so that `dnsctl plan`/`dnsctl sync` are exactly `horizon-sync plan`/`horizon-sync apply`.
+// horizon-sync's command-line options, shared by horizon-sync and dnsctl so that `dnsctl plan`/
+// `dnsctl sync` take exactly the options of `horizon-sync plan`/`horizon-sync apply`.
 #pragma once
 
-#include <chrono>
 #include <functional>
-#include <ostream>
 #include <stdexcept>
 #include <string>
 
-#include "horizon/sync/record_plan.hpp"
-#include "horizon/sync/traefik_config.hpp"
+#include "horizon/sync/sync_run.hpp"
 
 namespace horizon::sync {
-
-// Exit codes of a run, documented in both programs' --help.
-inline constexpr int kSyncExitOk = 0;
-inline constexpr int kSyncExitError = 1;
-inline constexpr int kSyncExitPending = 2;  // plan: changes pending; apply: something left undone
-inline constexpr int kSyncExitUsage = 64;   // EX_USAGE: a bad command line
 
 /// A bad command line; the message says what is wrong.
 class UsageError : public std::runtime_error {
@@ -25,29 +16,11 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Everything one plan or apply run needs.
-struct SyncArgs {
-  std::string zone_file;
-  std::string api_url;  // empty until finishSyncArgs: then $CLOUDFLARE_API_URL or the default
-  std::string token_file;
-  bool json = false;
-  bool skip_cloudflare = false;
-  PlanOptions plan;
-  std::string traefik_out;
-  TraefikOptions traefik;
-  int deadline_seconds = 120;
-  int page_size = 100;
-  int batch_size = 200;
-};
-
 /// Handles the sync option `name` (without any "=value" part); `value()` yields its value and
 /// throws UsageError when there is none; `has_inline` says a "=value" was given (refused for
 /// flags). Returns false when `name` is not a sync option. Throws UsageError on a bad value.
-bool parseSyncOption(SyncArgs& args, const std::string& name,
+bool parseSyncOption(SyncSettings& args, const std::string& name,
                      const std::function<std::string()>& value, bool has_inline);
-
-/// Fills the defaults that depend on the environment and the zone file's name.
-void finishSyncArgs(SyncArgs& args);
 
 /// The --help lines of the options parseSyncOption accepts (without --zone and --json).
 extern const char* const kSyncOptionsHelp;
@@ -77,23 +50,5 @@ class ArgumentCursor {
 
 /// Parses a decimal integer in [min, max]; throws UsageError naming `flag` otherwise.
 int parseIntOption(const std::string& flag, const std::string& text, int min, int max);
-
-/// What one run did.
-struct SyncOutcome {
-  int status = kSyncExitOk;
-  std::string summary;  // one line: "cloudflare in sync (3 writes); traefik written"
-  bool zone_ok = true;  // false: the zone file did not load and nothing was attempted
-  // Cloudflare: "in sync", "changes pending", "left undone", "failed: ...", "skipped".
-  std::string cloudflare_state = "skipped";
-  std::size_t creates = 0, updates = 0, deletes = 0;  // planned (plan) or written (apply)
-  // Traefik: "written", "unchanged", "would change", "not rendered", "not written", or
-  // empty when no --traefik-out was given.
-  std::string traefik_state;
-};
-
-/// One plan (apply=false) or apply run: Cloudflare first, then the Traefik file. The report goes
-/// to `out` (text, or one JSON object with --json), errors to `err` prefixed with `program`.
-SyncOutcome runSync(const SyncArgs& args, bool apply, std::ostream& out, std::ostream& err,
-                    const std::string& program = "horizon-sync");
 
 }  // namespace horizon::sync
