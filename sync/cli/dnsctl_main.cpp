@@ -17,7 +17,10 @@
 #include <vector>
 
 #include "horizon/edit/control_client.hpp"
+#include "horizon/edit/edit_transaction.hpp"
 #include "horizon/edit/hosts_import.hpp"
+#include "horizon/edit/live_follow_ups.hpp"
+#include "horizon/edit/service_edit.hpp"
 #include "horizon/edit/zone_edit.hpp"
 #include "horizon/edit/zone_file_io.hpp"
 #include "horizon/edit/zone_inspect.hpp"
@@ -430,169 +433,9 @@ int cmdList(const Options& o, const Style& style) {
   return kExitOk;
 }
 
-// The status before an edit, so a reload can say "serial X -> Y".
-std::map<std::string, std::uint32_t> serialsBefore(const Options& o) {
-  std::map<std::string, std::uint32_t> out;
-  if (o.control.empty()) return out;
-  try {
-    Json status = edit::controlRequest(o.control, {{"command", "status"}});
-    if (status.value("ok", false))
-      for (const auto& z : status["status"]["zones"])
-        out[z.value("origin", "")] = z.value("serial", 0u);
-  } catch (const std::exception&) {
-    // Reported by the reload that follows.
-  }
-  return out;
-}
-
-// After an edit: reload, then sync. Prints (or fills `report`) and returns the exit status.
-int followUp(const Options& o, const std::map<std::string, std::uint32_t>& before, Json& report,
-             const Style& style) {
-  int status = kExitOk;
-  // Server.
-  Json server;
-  if (o.control.empty()) {
-    server = {{"state", "not configured"}};
-    if (!o.json) std::cout << "server: not configured (no --control or $HORIZON_CONTROL_SOCKET)\n";
-  } else {
-    try {
-      Json r = edit::controlRequest(o.control, {{"command", "reload"}});
-      if (r.value("ok", false)) {
-        server = {{"state", "reloaded"}, {"serials", r.value("serials", Json::object())}};
-        std::string serials;
-        for (const auto& [origin, serial] : server["serials"].items()) {
-          auto old = before.find(origin);
-          serials += (serials.empty() ? "" : ", ") + origin + " serial " +
-                     (old != before.end() ? std::to_string(old->second) + " -> " : "") +
-                     std::to_string(serial.get<std::uint32_t>());
-        }
-        if (!o.json) std::cout << "server: " << style.green("reloaded") << " (" << serials << ")\n";
-      } else {
-        status = kExitError;
-        server = {{"state", "reload failed"}, {"error", r.value("error", "")}};
-        if (!o.json)
-          std::cout << "server: " << style.red("reload failed") << ": " << r.value("error", "")
-                    << " (it keeps serving the last good data)\n";
-      }
-    } catch (const edit::ControlError& e) {
-      status = kExitError;
-      server = {{"state", "not reachable"}, {"error", e.what()}};
-      if (!o.json)
-        std::cout << "server: " << style.red("not reachable") << ": " << e.what() << "\n";
-    }
-  }
-  report["server"] = server;
-
-  // Cloudflare and Traefik, through horizon-sync's apply.
-  const char* env_token = std::getenv("CLOUDFLARE_API_TOKEN");
-  const bool cloudflare = o.token_file_given || (env_token && *env_token);
-  sync::SyncSettings args = o.sync;
-  args.skip_cloudflare = args.skip_cloudflare || !cloudflare;
-  if (args.skip_cloudflare && args.traefik_out.empty()) {
-    report["cloudflare"] = {{"state", "not configured"}};
-    report["traefik"] = {{"state", "not configured"}};
-    if (!o.json) {
-      std::cout << "cloudflare: not configured (no CLOUDFLARE_API_TOKEN or --token-file)\n";
-      std::cout << "traefik: not configured (no --traefik-out)\n";
-    }
-    return status;
-  }
-  sync::SyncReport outcome = sync::runSync(args, /*apply=*/true);
-  if (outcome.exitStatus() != sync::kSyncExitOk) status = kExitError;
-  std::ostringstream err;
-  sync::writeSyncErrors(outcome, "dnsctl", err);
-  const std::string traefik_state = sync::traefikStateText(outcome.traefik.state);
-  const sync::ChangeCounts counts = outcome.changeCounts();
-  if (o.json) {
-    Json cf = {
-        {"state", cloudflare ? sync::cloudflareStateText(outcome.cloudflare) : "not configured"}};
-    if (cloudflare)
-      cf.update({{"created", counts.creates},
-                 {"updated", counts.updates},
-                 {"deleted", counts.deletes},
-                 {"detail", sync::syncReportJson(outcome)}});
-    report["cloudflare"] = cf;
-    report["traefik"] = args.traefik_out.empty()
-                            ? Json{{"state", "not configured"}}
-                            : Json{{"state", traefik_state}, {"file", args.traefik_out}};
-    if (!err.str().empty()) report["errors"] = err.str();
-    return status;
-  }
-  if (cloudflare) {
-    const std::string state = sync::cloudflareStateText(outcome.cloudflare);
-    const bool ok = outcome.cloudflare.state == sync::CloudflareOutcome::State::kInSync;
-    std::cout << "cloudflare: " << (ok ? style.green(state) : style.red(state)) << ": created "
-              << counts.creates << ", updated " << counts.updates << ", deleted " << counts.deletes
-              << "\n";
-    sync::writeCloudflareText(outcome, std::cout, "  ");
-  } else {
-    std::cout << "cloudflare: not configured (no CLOUDFLARE_API_TOKEN or --token-file)\n";
-  }
-  if (args.traefik_out.empty())
-    std::cout << "traefik: not configured (no --traefik-out)\n";
-  else
-    std::cout << "traefik: " << traefik_state << " " << args.traefik_out << "\n";
-  if (!err.str().empty()) std::cerr << err.str();
-  return status;
-}
-
-// Applies `change` to the zone file's text under the lock: validates, writes, prints the diff.
-// Returns the exit status of the edit itself; `written` tells whether the file changed.
-struct EditOutcome {
-  int status = kExitOk;
-  bool written = false;
-  std::vector<std::string> diff;
-  std::string message;
-};
-
-EditOutcome editZoneFile(
-    const Options& o,
-    const std::function<edit::TextEdit(const std::string&, const zone::Zone&)>& change,
-    const std::function<std::string(const zone::Zone&)>& verify) {
-  EditOutcome result;
-  edit::ZoneFileLock lock(o.zone);
-  const std::string original = edit::readTextFile(o.zone);
-  const std::string base_dir = edit::directoryOf(o.zone);
-  zone::LoadResult before = zone::loadZoneText(original, o.zone, base_dir);
-  if (!before.ok()) {
-    printReport(before);
-    result.status = kExitRefused;
-    result.message = o.zone + " has errors already; fix them first (dnsctl check)";
-    return result;
-  }
-  edit::TextEdit edited = change(original, *before.zone);
-  if (edited.status == edit::TextEdit::Status::kRefused) {
-    result.status = kExitRefused;
-    result.message = edited.message;
-    return result;
-  }
-  if (edited.status == edit::TextEdit::Status::kUnchanged) {
-    result.message = edited.message;
-    return result;
-  }
-  zone::LoadResult after = zone::loadZoneText(edited.text, o.zone, base_dir);
-  if (!after.ok()) {
-    printReport(after);
-    result.status = kExitRefused;
-    result.message = "the edited file would not load; " + o.zone + " is unchanged";
-    return result;
-  }
-  // A safety net: the edit must mean what it was for, whatever the file's layout.
-  if (std::string problem = verify(*after.zone); !problem.empty()) {
-    result.status = kExitRefused;
-    result.message = "the edit did not have the intended effect (" + problem + "); " + o.zone +
-                     " is unchanged; please edit it by hand";
-    return result;
-  }
-  edit::replaceFileAtomically(o.zone, edited.text);
-  result.written = true;
-  result.diff = edit::lineDiff(original, edited.text);
-  return result;
-}
-
-void printDiff(const Options& o, const EditOutcome& e, const Style& style) {
+void printDiff(const Options& o, const std::vector<std::string>& diff, const Style& style) {
   std::cout << "file: " << o.zone << "\n";
-  for (const auto& line : e.diff) {
+  for (const auto& line : diff) {
     if (line.starts_with("-"))
       std::cout << "  " << style.red(line) << "\n";
     else if (line.starts_with("+"))
@@ -602,87 +445,146 @@ void printDiff(const Options& o, const EditOutcome& e, const Style& style) {
   }
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+// The loader's diagnostics of a refused edit, on stderr.
+void printDiagnostics(const edit::FileEdit& file) {
+  for (const auto& d : file.diagnostics) std::cerr << d.toString() << "\n";
+}
+
+// The server's part of a written edit: a line of text, or report["server"].
+void printServerReload(const Options& o, const edit::EditReport& e, Json& report,
+                       const Style& style) {
+  const edit::ServerReload& server = *e.server;
+  switch (server.state) {
+    case edit::ServerReload::State::kNotConfigured:
+      report["server"] = {{"state", "not configured"}};
+      if (!o.json)
+        std::cout << "server: not configured (no --control or $HORIZON_CONTROL_SOCKET)\n";
+      break;
+    case edit::ServerReload::State::kReloaded: {
+      report["server"] = {{"state", "reloaded"}, {"serials", server.serials}};
+      std::string serials;
+      for (const auto& [origin, serial] : server.serials) {
+        auto old = e.serials_before.find(origin);
+        serials += (serials.empty() ? "" : ", ") + origin + " serial " +
+                   (old != e.serials_before.end() ? std::to_string(old->second) + " -> " : "") +
+                   std::to_string(serial);
+      }
+      if (!o.json) std::cout << "server: " << style.green("reloaded") << " (" << serials << ")\n";
+      break;
+    }
+    case edit::ServerReload::State::kFailed:
+      report["server"] = {{"state", "reload failed"}, {"error", server.error}};
+      if (!o.json)
+        std::cout << "server: " << style.red("reload failed") << ": " << server.error
+                  << " (it keeps serving the last good data)\n";
+      break;
+    case edit::ServerReload::State::kUnreachable:
+      report["server"] = {{"state", "not reachable"}, {"error", server.error}};
+      if (!o.json)
+        std::cout << "server: " << style.red("not reachable") << ": " << server.error << "\n";
+      break;
+  }
+}
+
+// Cloudflare's and Traefik's part of a written edit: lines of text (horizon-sync's own report of
+// Cloudflare indented under dnsctl's line), or report["cloudflare"] and report["traefik"].
+void printSyncFollowUp(const Options& o, const edit::SyncFollowUp& follow_up, Json& report,
+                       const Style& style) {
+  const char* kNoCloudflare =
+      "cloudflare: not configured (no CLOUDFLARE_API_TOKEN or --token-file)";
+  const char* kNoTraefik = "traefik: not configured (no --traefik-out)";
+  if (!follow_up.report) {
+    report["cloudflare"] = {{"state", "not configured"}};
+    report["traefik"] = {{"state", "not configured"}};
+    if (!o.json) std::cout << kNoCloudflare << "\n" << kNoTraefik << "\n";
+    return;
+  }
+  const sync::SyncReport& run = *follow_up.report;
+  const sync::ChangeCounts counts = run.changeCounts();
+  const std::string cloudflare_state = sync::cloudflareStateText(run.cloudflare);
+  const std::string traefik_state = sync::traefikStateText(run.traefik.state);
+  std::ostringstream errors;
+  sync::writeSyncErrors(run, "dnsctl", errors);
+  if (o.json) {
+    Json cloudflare = {{"state", "not configured"}};
+    if (follow_up.cloudflare_configured)
+      cloudflare = {{"state", cloudflare_state},
+                    {"created", counts.creates},
+                    {"updated", counts.updates},
+                    {"deleted", counts.deletes},
+                    {"detail", sync::syncReportJson(run)}};
+    report["cloudflare"] = cloudflare;
+    report["traefik"] = follow_up.traefik_configured
+                            ? Json{{"state", traefik_state}, {"file", run.traefik.file}}
+                            : Json{{"state", "not configured"}};
+    if (!errors.str().empty()) report["errors"] = errors.str();
+    return;
+  }
+  if (follow_up.cloudflare_configured) {
+    const bool ok = run.cloudflare.state == sync::CloudflareOutcome::State::kInSync;
+    std::cout << "cloudflare: "
+              << (ok ? style.green(cloudflare_state) : style.red(cloudflare_state)) << ": created "
+              << counts.creates << ", updated " << counts.updates << ", deleted " << counts.deletes
+              << "\n";
+    sync::writeCloudflareText(run, std::cout, "  ");
+  } else {
+    std::cout << kNoCloudflare << "\n";
+  }
+  if (follow_up.traefik_configured)
+    std::cout << "traefik: " << traefik_state << " " << run.traefik.file << "\n";
+  else
+    std::cout << kNoTraefik << "\n";
+  std::cerr << errors.str();
+}
+
+// Everything after a written edit: the diff is printed by the caller, this prints the rest.
+void printFollowUps(const Options& o, const edit::EditReport& e, Json& report, const Style& style) {
+  printServerReload(o, e, report, style);
+  printSyncFollowUp(o, *e.sync, report, style);
+}
+
+edit::LiveFollowUps liveFollowUps(const Options& o) {
+  return edit::LiveFollowUps(o.control, o.sync, o.token_file_given);
 }
 
 int cmdExpose(const Options& o, bool expose, const Style& style) {
   requireArgs(o, 1, 1, "one NAME");
   const std::string typed = o.args[0];
-  const auto before = serialsBefore(o);
-  std::string name;
-  std::string refusal;
-  EditOutcome e = editZoneFile(
-      o,
-      [&](const std::string& text, const zone::Zone& z) -> edit::TextEdit {
-        std::string error;
-        auto relative = edit::relativeName(typed, z.origin_text, &error);
-        if (!relative) return {edit::TextEdit::Status::kRefused, text, error};
-        name = *relative;
-        if (expose) {
-          // Published by a record of its own in the public view: nothing to add.
-          const int pub = zone::findView(z, "public");
-          for (const auto& service : z.public_services)
-            if (lower(service) == name)
-              return {edit::TextEdit::Status::kUnchanged, text,
-                      name + " is already published (in public.services)"};
-          if (pub >= 0)
-            for (const auto& rr : z.views[pub].records)
-              if (edit::relativeOwner(z, rr.owner) == name)
-                return {edit::TextEdit::Status::kUnchanged, text,
-                        name + " is already published by its own record in the public view (line " +
-                            std::to_string(rr.where.line) + ")"};
-          return edit::addPublicService(text, name);
-        }
-        edit::TextEdit t = edit::removePublicService(text, name);
-        if (t.status == edit::TextEdit::Status::kUnchanged) {
-          const int pub = zone::findView(z, "public");
-          if (pub >= 0)
-            for (const auto& rr : z.views[pub].records)
-              if (edit::relativeOwner(z, rr.owner) == name)
-                return {edit::TextEdit::Status::kRefused, text,
-                        name +
-                            " is not in public.services but has its own record in the public "
-                            "view (line " +
-                            std::to_string(rr.where.line) + "); edit that record by hand"};
-        }
-        return t;
-      },
-      [&](const zone::Zone& z) -> std::string {
-        bool listed = false;
-        for (const auto& service : z.public_services) listed |= lower(service) == name;
-        if (listed != expose) return name + (expose ? " is not listed" : " is still listed");
-        return {};
-      });
-  Json report = {{"command", o.command}, {"name", name.empty() ? typed : name}};
-  if (e.status != kExitOk) {
-    if (o.json) {
-      report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", e.message}};
-      std::cout << report.dump(2) << "\n";
-    }
-    std::cerr << "dnsctl: " << o.command << " " << typed << ": refused: " << e.message << "\n";
-    return e.status;
+  edit::LiveFollowUps follow_ups = liveFollowUps(o);
+  edit::ServiceEditReport r = edit::editPublicService(
+      o.zone, typed, expose ? edit::ServiceAction::kExpose : edit::ServiceAction::kUnexpose,
+      follow_ups);
+  const edit::FileEdit& file = r.edit.file;
+  Json report = {{"command", o.command}, {"name", r.name}};
+  switch (file.status) {
+    case edit::FileEdit::Status::kRefused:
+      printDiagnostics(file);
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
+        std::cout << report.dump(2) << "\n";
+      }
+      std::cerr << "dnsctl: " << o.command << " " << typed << ": refused: " << file.message << "\n";
+      break;
+    case edit::FileEdit::Status::kUnchanged:
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", false}, {"message", file.message}};
+        std::cout << report.dump(2) << "\n";
+      } else {
+        std::cout << file.message << "; " << o.zone << " unchanged, nothing to do\n";
+      }
+      break;
+    case edit::FileEdit::Status::kWritten:
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", true}, {"diff", file.diff}};
+      } else {
+        std::cout << (expose ? "exposed " : "unexposed ") << style.bold(r.name) << "\n";
+        printDiff(o, file.diff, style);
+      }
+      printFollowUps(o, r.edit, report, style);
+      if (o.json) std::cout << report.dump(2) << "\n";
+      break;
   }
-  if (!e.written) {
-    if (o.json) {
-      report["file"] = {{"path", o.zone}, {"changed", false}, {"message", e.message}};
-      std::cout << report.dump(2) << "\n";
-    } else {
-      std::cout << e.message << "; " << o.zone << " unchanged, nothing to do\n";
-    }
-    return kExitOk;
-  }
-  if (o.json) {
-    report["file"] = {{"path", o.zone}, {"changed", true}, {"diff", e.diff}};
-  } else {
-    std::cout << (expose ? "exposed " : "unexposed ") << style.bold(name) << "\n";
-    printDiff(o, e, style);
-  }
-  int status = followUp(o, before, report, style);
-  if (o.json) std::cout << report.dump(2) << "\n";
-  return status;
+  return r.edit.exitStatus();
 }
 
 int cmdImportHosts(const Options& o, const Style& style) {
@@ -698,56 +600,18 @@ int cmdImportHosts(const Options& o, const Style& style) {
   std::vector<std::string> problems;
   auto entries = edit::parseHosts(hosts_text, &problems);
   for (const auto& p : problems) std::cerr << "dnsctl: " << o.args[0] << ": " << p << "\n";
-  const auto before = serialsBefore(o);
+  edit::LiveFollowUps follow_ups = liveFollowUps(o);
+  edit::HostsImportReport r = edit::importHosts(o.zone, entries, view, o.dry_run, follow_ups);
+  const edit::FileEdit& file = r.edit.file;
+  const bool written = file.status == edit::FileEdit::Status::kWritten;
 
-  std::vector<edit::HostsDecision> decisions;
-  std::vector<std::string> added;  // relative owners added
-  auto plan = [&](const std::string& text, const zone::Zone& z) -> edit::TextEdit {
-    if (zone::findView(z, view) < 0)
-      return {edit::TextEdit::Status::kRefused, text, "no view named '" + view + "'"};
-    auto snapshot = query::compileSnapshot({z});
-    decisions = edit::planHostsImport(z, *snapshot, entries, view);
-    if (o.dry_run) return {edit::TextEdit::Status::kUnchanged, text, "dry run"};
-    std::string current = text;
-    for (auto& d : decisions) {
-      if (d.kind != edit::HostsDecision::Kind::kAdd) continue;
-      edit::TextEdit t = edit::addViewRecord(current, d.owner, view, d.entry.address);
-      if (t.status != edit::TextEdit::Status::kChanged) {
-        d.kind = edit::HostsDecision::Kind::kConflict;
-        d.reason = t.message;
-        continue;
-      }
-      current = t.text;
-      added.push_back(d.owner);
-    }
-    if (current == text) return {edit::TextEdit::Status::kUnchanged, text, "nothing to add"};
-    return {edit::TextEdit::Status::kChanged, current, {}};
-  };
-  auto verify = [&](const zone::Zone& z) -> std::string {
-    // Every added name must now answer its address in the view.
-    auto snapshot = query::compileSnapshot({z});
-    std::string error;
-    auto client = edit::representativeAddress(snapshot->zones.front(), view, &error);
-    if (!client) return error;
-    for (const auto& d : decisions) {
-      if (d.kind != edit::HostsDecision::Kind::kAdd) continue;
-      const bool v6 = ip::parseAddress(d.entry.address)->size() == 16;
-      auto r =
-          edit::queryZone(*snapshot, *client, d.owner + "." + z.origin_text, v6 ? "AAAA" : "A");
-      if (r.answer.size() != 1 ||
-          ip::parseAddress(r.answer[0].data) != ip::parseAddress(d.entry.address))
-        return d.owner + " does not answer " + d.entry.address;
-    }
-    return {};
-  };
-  EditOutcome e = editZoneFile(o, plan, verify);
   static const char* kKinds[] = {"covered", "add", "skipped", "conflict"};
   Json report = {{"command", "import-hosts"}, {"view", view}, {"dry_run", o.dry_run}};
   Json items = Json::array();
   std::vector<std::vector<std::string>> plain, styled;
-  for (const auto& d : decisions) {
+  for (const auto& d : r.decisions) {
     std::string kind = kKinds[static_cast<int>(d.kind)];
-    if (kind == "add") kind = o.dry_run || !e.written ? "would add" : "added";
+    if (kind == "add") kind = o.dry_run || !written ? "would add" : "added";
     items.push_back({{"line", d.entry.line},
                      {"address", d.entry.address},
                      {"name", d.entry.name},
@@ -761,30 +625,30 @@ int cmdImportHosts(const Options& o, const Style& style) {
   }
   report["entries"] = items;
   if (!o.json) printTable(plain, styled);
-  if (e.status != kExitOk) {
-    std::cerr << "dnsctl: import-hosts: refused: " << e.message << "\n";
-    if (o.json) {
-      report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", e.message}};
-      std::cout << report.dump(2) << "\n";
-    }
-    return e.status;
+  switch (file.status) {
+    case edit::FileEdit::Status::kRefused:
+      printDiagnostics(file);
+      std::cerr << "dnsctl: import-hosts: refused: " << file.message << "\n";
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
+        std::cout << report.dump(2) << "\n";
+      }
+      break;
+    case edit::FileEdit::Status::kUnchanged:
+      report["file"] = {{"path", o.zone}, {"changed", false}};
+      if (o.json)
+        std::cout << report.dump(2) << "\n";
+      else
+        std::cout << (o.dry_run ? "dry run: " : "") << o.zone << " unchanged\n";
+      break;
+    case edit::FileEdit::Status::kWritten:
+      report["file"] = {{"path", o.zone}, {"changed", true}, {"diff", file.diff}};
+      if (!o.json) printDiff(o, file.diff, style);
+      printFollowUps(o, r.edit, report, style);
+      if (o.json) std::cout << report.dump(2) << "\n";
+      break;
   }
-  bool conflicts = std::any_of(decisions.begin(), decisions.end(), [](const auto& d) {
-    return d.kind == edit::HostsDecision::Kind::kConflict;
-  });
-  if (!e.written) {
-    report["file"] = {{"path", o.zone}, {"changed", false}};
-    if (o.json)
-      std::cout << report.dump(2) << "\n";
-    else
-      std::cout << (o.dry_run ? "dry run: " : "") << o.zone << " unchanged\n";
-    return conflicts ? kExitRefused : kExitOk;
-  }
-  report["file"] = {{"path", o.zone}, {"changed", true}, {"diff", e.diff}};
-  if (!o.json) printDiff(o, e, style);
-  int status = followUp(o, before, report, style);
-  if (o.json) std::cout << report.dump(2) << "\n";
-  return status != kExitOk ? status : conflicts ? kExitRefused : kExitOk;
+  return r.exitStatus();
 }
 
 int cmdControl(const Options& o, const Style& style) {
