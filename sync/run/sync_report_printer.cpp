@@ -84,6 +84,16 @@ void writeSyncErrors(const SyncReport& report, std::string_view program, std::os
   }
 }
 
+int printSyncRun(const SyncReport& report, bool json, std::string_view program, std::ostream& out,
+                 std::ostream& err) {
+  writeSyncErrors(report, program, err);
+  if (!json)
+    writeSyncText(report, out);
+  else if (report.zone_loaded)
+    out << syncReportJson(report).dump(2) << "\n";
+  return report.exitStatus();
+}
+
 std::string summarizeSyncReport(const SyncReport& report) {
   if (!report.zone_loaded) return "the zone file has errors; nothing was changed";
   std::vector<std::string> parts;

@@ -28,6 +28,11 @@ nlohmann::json syncReportJson(const SyncReport& report);
 /// "PROGRAM: message" ("PROGRAM: traefik: message" for a file that could not be rendered).
 void writeSyncErrors(const SyncReport& report, std::string_view program, std::ostream& err);
 
+/// Prints a run as horizon-sync does: the errors on `err`, then the JSON report (with `json`) or
+/// the text report on `out`. Returns the run's exit status.
+int printSyncRun(const SyncReport& report, bool json, std::string_view program, std::ostream& out,
+                 std::ostream& err);
+
 /// The run in one line for logs: "cloudflare in sync (3 writes); traefik written".
 std::string summarizeSyncReport(const SyncReport& report);
 
