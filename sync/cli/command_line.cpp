@@ -64,7 +64,7 @@ void setUpProgram(CLI::App& app) {
   app.require_subcommand(0, 1);
 }
 
-CLI::Validator integerFrom(long min, long max) {
+CLI::Validator checkIntegerIn(long min, long max) {
   return CLI::Validator(
       [min, max](std::string& text) -> std::string {
         try {
@@ -101,12 +101,11 @@ void addSyncOptions(CLI::App& app, SyncSettings& settings, bool* token_file_give
                "take over records that are not ours but hold desired names")
       ->group(group);
   app.add_flag("--force", settings.plan.force,
-               "allow changing or deleting more than "
-               "--max-change-percent")
+               "allow changing or deleting more than --max-change-percent")
       ->group(group);
   add("--max-change-percent", settings.plan.max_change_percent, "N",
       "safety threshold, of owned records, once 10 or more are owned (default 30)")
-      ->check(integerFrom(0, 100));
+      ->check(checkIntegerIn(0, 100));
   app.add_flag("--no-cloudflare", settings.skip_cloudflare, "only render the Traefik file")
       ->group(group);
   add("--traefik-out", settings.traefik_out, "FILE",
@@ -120,14 +119,14 @@ void addSyncOptions(CLI::App& app, SyncSettings& settings, bool* token_file_give
   add("--traefik-backend-view", settings.traefik.backend_view, "VIEW",
       "view whose answer is the backend address (default lan)");
   add("--traefik-backend-port", settings.traefik.backend_port, "PORT", "(default 80)")
-      ->check(integerFrom(1, 65535));
+      ->check(checkIntegerIn(1, 65535));
   add("--deadline", settings.deadline_seconds, "SECONDS",
       "give up on the API after this long per run, retries included (default 120)")
-      ->check(integerFrom(1, 86400));
+      ->check(checkIntegerIn(1, 86400));
   add("--page-size", settings.page_size, "N", "records asked per listing page (default 100)")
-      ->check(integerFrom(1, 5000));
+      ->check(checkIntegerIn(1, 5000));
   add("--batch-size", settings.batch_size, "N", "operations per batch call, 1 to 200 (default 200)")
-      ->check(integerFrom(1, 200));
+      ->check(checkIntegerIn(1, 200));
   // Refused with a reason rather than unknown, whether or not a value follows.
   app.add_option_function<std::vector<std::string>>(
          "--token",

@@ -33,7 +33,7 @@ void addSyncOptions(CLI::App& app, SyncSettings& settings, bool* token_file_give
                     const std::string& group);
 
 /// A CLI11 check that the value is a decimal integer from `min` to `max`.
-CLI::Validator integerFrom(long min, long max);
+CLI::Validator checkIntegerIn(long min, long max);
 
 /// Parses the command line. Returns the exit status when the program is done: 0 after --help
 /// or --version (printed on stdout), 64 after a bad command line (reported on stderr);

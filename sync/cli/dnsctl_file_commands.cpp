@@ -114,7 +114,7 @@ int runQuery(const DnsctlOptions& o) {
   }
   QueryResult r;
   try {
-    r = queryZone(*snapshot, *client, absoluteQueryName(o.name, *zone), o.type);
+    r = queryZone(*snapshot, *client, resolveQueryName(o.name, *zone), o.type);
   } catch (const std::invalid_argument& e) {
     throw sync::UsageError(e.what());
   }

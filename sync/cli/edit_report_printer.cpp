@@ -62,8 +62,8 @@ void printSyncFollowUp(bool json, const SyncFollowUp& follow_up, Json& report,
   }
   const sync::SyncReport& run = *follow_up.report;
   const sync::ChangeCounts counts = run.changeCounts();
-  const std::string cloudflare_state = sync::cloudflareStateText(run.cloudflare);
-  const std::string traefik_state = sync::traefikStateText(run.traefik.state);
+  const std::string cloudflare_state = sync::describeCloudflareState(run.cloudflare);
+  const std::string traefik_state = sync::describeTraefikState(run.traefik.state);
   std::ostringstream errors;
   sync::writeSyncErrors(run, "dnsctl", errors);
   if (json) {
@@ -73,7 +73,7 @@ void printSyncFollowUp(bool json, const SyncFollowUp& follow_up, Json& report,
                     {"created", counts.creates},
                     {"updated", counts.updates},
                     {"deleted", counts.deletes},
-                    {"detail", sync::syncReportJson(run)}};
+                    {"detail", sync::syncReportToJson(run)}};
     report["cloudflare"] = cloudflare;
     report["traefik"] = follow_up.traefik_configured
                             ? Json{{"state", traefik_state}, {"file", run.traefik.file}}

@@ -37,7 +37,7 @@ struct Args {
 
 // "10m", "30s", "1h"; a bare number is minutes, as the interval is usually said. Rewrites the
 // value to seconds for CLI11 to store.
-CLI::Validator duration() {
+CLI::Validator checkDuration() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         std::string digits = text;
@@ -46,7 +46,7 @@ CLI::Validator duration() {
           unit = text.back() == 's' ? 1 : text.back() == 'm' ? 60 : 3600;
           digits.pop_back();
         }
-        std::string problem = integerFrom(1, 604800)(digits);
+        std::string problem = checkIntegerIn(1, 604800)(digits);
         if (!problem.empty() || std::stol(digits) * unit > 604800)
           return "must be a time from 1s to a week (30s, 10m, 1h), not '" + text + "'";
         text = std::to_string(std::stol(digits) * unit);
@@ -64,7 +64,7 @@ void addOptions(CLI::App& app, Args& args) {
                  "watch: reconcile at least this often: 30s, 10m, 1h; a bare number is minutes "
                  "(default 10m)")
       ->type_name("TIME")
-      ->transform(duration());
+      ->transform(checkDuration());
 }
 
 std::atomic<bool> g_stop{false};

@@ -84,7 +84,7 @@ std::string addressToString(const ip::ClientAddress& address) {
   return text;
 }
 
-std::string absoluteQueryName(const std::string& typed, const zone::Zone& zone) {
+std::string resolveQueryName(const std::string& typed, const zone::Zone& zone) {
   if (typed == "@") return zone.origin_text;
   if (typed.find('.') == std::string::npos) return typed + "." + zone.origin_text;
   return typed;  // queryZone makes it absolute as it is

@@ -105,7 +105,7 @@ std::string renderPlanText(const Plan& plan) {
   return out.str();
 }
 
-nlohmann::json planJson(const Plan& plan) {
+nlohmann::json planToJson(const Plan& plan) {
   nlohmann::json changes = nlohmann::json::array();
   std::map<std::string, int> counts = {{"create", 0}, {"update", 0}, {"delete", 0}, {"adopt", 0}};
   for (const PlannedChange& c : plan.changes) {
@@ -142,7 +142,7 @@ nlohmann::json planJson(const Plan& plan) {
 }
 
 std::string renderPlanJson(const Plan& plan) {
-  return planJson(plan).dump(2) + "\n";
+  return planToJson(plan).dump(2) + "\n";
 }
 
 }  // namespace horizon::sync

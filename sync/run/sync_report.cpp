@@ -68,7 +68,7 @@ ChangeCounts SyncReport::changeCounts() const {
   return counts;
 }
 
-std::string cloudflareStateText(const CloudflareOutcome& outcome) {
+std::string describeCloudflareState(const CloudflareOutcome& outcome) {
   switch (outcome.state) {
     case CloudflareOutcome::State::kSkipped:
       return "skipped";
@@ -84,7 +84,7 @@ std::string cloudflareStateText(const CloudflareOutcome& outcome) {
   return "?";
 }
 
-std::string traefikStateText(TraefikOutcome::State state) {
+std::string describeTraefikState(TraefikOutcome::State state) {
   switch (state) {
     case TraefikOutcome::State::kNotRequested:
       return "";

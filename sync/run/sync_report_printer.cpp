@@ -44,28 +44,28 @@ void writeSyncText(const SyncReport& report, std::ostream& out) {
   if (!report.zone_loaded) return;
   writeCloudflareText(report, out);
   if (report.traefik.state != TraefikOutcome::State::kNotRequested)
-    out << "Traefik " << report.traefik.file << ": " << traefikStateText(report.traefik.state)
+    out << "Traefik " << report.traefik.file << ": " << describeTraefikState(report.traefik.state)
         << "\n";
 }
 
-nlohmann::json syncReportJson(const SyncReport& report) {
+nlohmann::json syncReportToJson(const SyncReport& report) {
   if (!report.zone_loaded) return nullptr;
   nlohmann::json out = nlohmann::json::object();
   if (const auto& run = report.cloudflare.reconcile) {
     out["zone_id"] = run->zone_id;
-    out["plan"] = planJson(run->initial);
+    out["plan"] = planToJson(run->initial);
     if (report.apply) {
       nlohmann::json results = nlohmann::json::array();
       for (const OperationResult& r : run->results) results.push_back(resultJson(r));
       out["results"] = std::move(results);
-      out["final"] = planJson(run->final);
+      out["final"] = planToJson(run->final);
       out["complete"] = run->complete();
     }
     out["requests"] = report.cloudflare.requests;
   }
   if (report.traefik.state != TraefikOutcome::State::kNotRequested)
     out["traefik"] = {{"file", report.traefik.file},
-                      {"state", traefikStateText(report.traefik.state)}};
+                      {"state", describeTraefikState(report.traefik.state)}};
   return out;
 }
 
@@ -90,7 +90,7 @@ int printSyncRun(const SyncReport& report, bool json, std::string_view program, 
   if (!json)
     writeSyncText(report, out);
   else if (report.zone_loaded)
-    out << syncReportJson(report).dump(2) << "\n";
+    out << syncReportToJson(report).dump(2) << "\n";
   return report.exitStatus();
 }
 
@@ -110,7 +110,7 @@ std::string summarizeSyncReport(const SyncReport& report) {
                         : "cloudflare changes pending");
   }
   if (report.traefik.state != TraefikOutcome::State::kNotRequested)
-    parts.push_back("traefik " + traefikStateText(report.traefik.state));
+    parts.push_back("traefik " + describeTraefikState(report.traefik.state));
   std::string summary;
   for (std::size_t i = 0; i < parts.size(); ++i) summary += (i ? "; " : "") + parts[i];
   return summary;

@@ -49,7 +49,7 @@ std::string addressToString(const ip::ClientAddress& address);
 
 /// The name `dnsctl query` asks for NAME as typed: "@" is the apex, one label ("grafana") is
 /// relative to the zone, anything else is taken as it is.
-std::string absoluteQueryName(const std::string& typed, const zone::Zone& zone);
+std::string resolveQueryName(const std::string& typed, const zone::Zone& zone);
 
 /// `owner` (lowercase wire) relative to the zone: "grafana", "*.proxy", "@".
 std::string relativeOwner(const zone::Zone& zone, const std::string& owner);

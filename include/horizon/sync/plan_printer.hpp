@@ -18,9 +18,9 @@ void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent 
 std::string renderPlanText(const Plan& plan);
 
 /// The plan as a JSON object: zone, in_sync, blocked, counts, changes, notes.
-nlohmann::json planJson(const Plan& plan);
+nlohmann::json planToJson(const Plan& plan);
 
-/// planJson's object as indented text, ending in a newline.
+/// planToJson's object as indented text, ending in a newline.
 std::string renderPlanJson(const Plan& plan);
 
 }  // namespace horizon::sync

@@ -60,10 +60,10 @@ struct SyncReport {
 };
 
 /// "in sync", "changes pending", "left undone", "failed: <error>" or "skipped".
-std::string cloudflareStateText(const CloudflareOutcome& outcome);
+std::string describeCloudflareState(const CloudflareOutcome& outcome);
 
 /// "written", "unchanged", "would change", "not rendered", "not written"; empty when no file was
 /// asked for.
-std::string traefikStateText(TraefikOutcome::State state);
+std::string describeTraefikState(TraefikOutcome::State state);
 
 }  // namespace horizon::sync

@@ -22,7 +22,7 @@ void writeSyncText(const SyncReport& report, std::ostream& out);
 
 /// horizon-sync's --json report: zone_id, plan and requests, plus results, final and complete
 /// when applying, and traefik when a file was asked for. Null when the zone did not load.
-nlohmann::json syncReportJson(const SyncReport& report);
+nlohmann::json syncReportToJson(const SyncReport& report);
 
 /// Writes the run's errors, one per line: the loader's diagnostics as they are, the others as
 /// "PROGRAM: message" ("PROGRAM: traefik: message" for a file that could not be rendered).

@@ -141,10 +141,10 @@ TEST(SyncReportTest, StateTexts) {
   CloudflareOutcome failed;
   failed.state = CloudflareOutcome::State::kFailed;
   failed.error = "cannot read the API token";
-  EXPECT_EQ(cloudflareStateText(failed), "failed: cannot read the API token");
-  EXPECT_EQ(cloudflareStateText(CloudflareOutcome{}), "skipped");
-  EXPECT_EQ(traefikStateText(TraefikOutcome::State::kWouldChange), "would change");
-  EXPECT_EQ(traefikStateText(TraefikOutcome::State::kNotRequested), "");
+  EXPECT_EQ(describeCloudflareState(failed), "failed: cannot read the API token");
+  EXPECT_EQ(describeCloudflareState(CloudflareOutcome{}), "skipped");
+  EXPECT_EQ(describeTraefikState(TraefikOutcome::State::kWouldChange), "would change");
+  EXPECT_EQ(describeTraefikState(TraefikOutcome::State::kNotRequested), "");
 }
 
 TEST(SyncReportPrinterTest, PlanTextIsThePlanThenTheTraefikLine) {
@@ -183,16 +183,16 @@ TEST(SyncReportPrinterTest, NothingIsPrintedForASkippedOrFailedPartOrABadZone) {
   SyncReport skipped;
   skipped.zone_loaded = true;
   EXPECT_EQ(syncText(skipped), "");
-  EXPECT_EQ(syncReportJson(skipped), nlohmann::json::object());
+  EXPECT_EQ(syncReportToJson(skipped), nlohmann::json::object());
   SyncReport bad;
   bad.zone_errors = "zone.yaml:2:10: error: bad prefix\n";
   EXPECT_EQ(syncText(bad), "");
-  EXPECT_TRUE(syncReportJson(bad).is_null());
+  EXPECT_TRUE(syncReportToJson(bad).is_null());
   EXPECT_EQ(syncErrors(bad), "zone.yaml:2:10: error: bad prefix\n");
 }
 
 TEST(SyncReportPrinterTest, JsonHoldsThePlanAndForApplyTheResults) {
-  nlohmann::json plan = syncReportJson(planReport());
+  nlohmann::json plan = syncReportToJson(planReport());
   EXPECT_EQ(plan["zone_id"], "zone-1");
   EXPECT_EQ(plan["requests"], 3);
   EXPECT_EQ(plan["plan"]["counts"]["create"], 1);
@@ -203,7 +203,7 @@ TEST(SyncReportPrinterTest, JsonHoldsThePlanAndForApplyTheResults) {
   SyncReport report = applyReport(true);
   report.traefik.state = TraefikOutcome::State::kWritten;
   report.traefik.file = "out.yml";
-  nlohmann::json apply = syncReportJson(report);
+  nlohmann::json apply = syncReportToJson(report);
   ASSERT_EQ(apply["results"].size(), 2u);
   EXPECT_EQ(apply["results"][0], (nlohmann::json{{"operation", "post"},
                                                  {"record", "jellyfin.madhan.app A"},
