@@ -1,132 +1,75 @@
 // horizon-sync: mirrors a zone's public view to Cloudflare and renders Traefik's public routes.
 //   plan   dry run: prints what would change, writes nothing
 //   apply  makes the changes, then checks them against a fresh listing
-//   watch  applies at start, whenever the zone file changes, and every --interval minutes
+//   watch  applies at start, whenever the zone file changes, and every --interval
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "horizon/sync/sync_command.hpp"
+#include "command_line.hpp"
+#include "horizon/sync/sync_report_printer.hpp"
+#include "horizon/sync/sync_watch.hpp"
 
 namespace {
 
-using namespace horizon;
 using namespace horizon::sync;
 
-// Exit codes, documented in the README and in --help (shared with dnsctl's plan/sync).
-constexpr int kExitInSync = kSyncExitOk;
-constexpr int kExitUsage = kSyncExitUsage;
+const char* const kDescription =
+    "Mirrors the zone's public view to Cloudflare (records marked with the comment\n"
+    "\"managed-by: horizon\"; nothing else is ever changed or deleted) and renders Traefik's\n"
+    "routes for public.services. Options may come before or after the command.\n";
+
+const char* const kExitStatus =
+    "exit status: 0 in sync (plan) or everything in place (apply); 2 changes pending (plan)\n"
+    "or something left undone (apply), each item reported; 1 error; 64 bad command line.";
 
 struct Args {
-  std::string command;
-  SyncArgs sync;
-  std::chrono::seconds interval{600};
+  SyncSettings sync;
+  bool json = false;
+  std::chrono::seconds::rep interval_seconds = 600;
 };
 
-const std::string kUsage =
-    std::string(R"(usage: horizon-sync plan|apply|watch --zone FILE [options]
-
-Mirrors the zone's public view to Cloudflare (records marked with the comment
-"managed-by: horizon"; nothing else is ever changed or deleted) and renders Traefik's
-routes for public.services.
-
-commands:
-  plan                  print what would change; write nothing
-  apply                 make the changes, then check them against a fresh listing
-  watch                 apply now, whenever the zone file changes, and every --interval
-
-options:
-  --zone FILE           the zone file (required)
-  --json                print the plan and the results as JSON
-)") +
-    kSyncOptionsHelp +
-    R"(  --interval TIME       watch: reconcile at least this often: 30s, 10m, 1h; a bare
-                        number is minutes (default 10m)
-  --help                print this text
-
-exit status: 0 in sync (plan) or everything in place (apply); 2 changes pending (plan)
-or something left undone (apply), each item reported; 1 error; 64 bad command line.
-)";
-
-[[noreturn]] void usageError(const std::string& message) {
-  std::cerr << "horizon-sync: " << message << "\n(horizon-sync --help shows the options)\n";
-  std::exit(kExitUsage);
+// "10m", "30s", "1h"; a bare number is minutes, as the interval is usually said. Rewrites the
+// value to seconds for CLI11 to store.
+CLI::Validator checkDuration() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::string digits = text;
+        long unit = 60;
+        if (!text.empty() && std::string("smh").find(text.back()) != std::string::npos) {
+          unit = text.back() == 's' ? 1 : text.back() == 'm' ? 60 : 3600;
+          digits.pop_back();
+        }
+        std::string problem = checkIntegerIn(1, 604800)(digits);
+        if (!problem.empty() || std::stol(digits) * unit > 604800)
+          return "must be a time from 1s to a week (30s, 10m, 1h), not '" + text + "'";
+        text = std::to_string(std::stol(digits) * unit);
+        return {};
+      },
+      "");
 }
 
-// "10m", "30s", "1h"; a bare number is minutes, as the interval is usually said.
-std::chrono::seconds parseDuration(const std::string& flag, const std::string& text) {
-  std::string digits = text;
-  long unit = 60;
-  if (!text.empty() && std::string("smh").find(text.back()) != std::string::npos) {
-    unit = text.back() == 's' ? 1 : text.back() == 'm' ? 60 : 3600;
-    digits.pop_back();
-  }
-  const long value = parseIntOption(flag, digits, 1, 604800);
-  if (value * unit > 604800) throw UsageError(flag + " must be at most a week, not '" + text + "'");
-  return std::chrono::seconds(value * unit);
-}
-
-Args parseArgs(int argc, char** argv) {
-  Args args;
-  std::vector<std::string> positional;
-  ArgumentCursor cursor(argc, argv);
-  while (cursor.advance()) {
-    const std::string arg = cursor.name();
-    const bool has_inline = cursor.hasInlineValue();
-    auto next = [&]() -> std::string { return cursor.value(); };
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      std::exit(kExitInSync);
-    } else if (arg == "--zone") {
-      args.sync.zone_file = next();
-    } else if (arg == "--json") {
-      if (has_inline) throw UsageError(arg + " takes no value");
-      args.sync.json = true;
-    } else if (arg == "--interval") {
-      args.interval = parseDuration(arg, next());
-    } else if (parseSyncOption(args.sync, arg, next, has_inline)) {
-      continue;
-    } else if (arg.rfind("-", 0) == 0) {
-      throw UsageError("unknown option '" + arg + "'");
-    } else {
-      positional.push_back(arg);
-    }
-  }
-  if (positional.size() != 1) throw UsageError("expected one command: plan, apply or watch");
-  args.command = positional[0];
-  if (args.command != "plan" && args.command != "apply" && args.command != "watch")
-    throw UsageError("unknown command '" + args.command + "' (commands: plan, apply, watch)");
-  if (args.sync.zone_file.empty()) throw UsageError("--zone FILE is required");
-  if (args.sync.skip_cloudflare && args.sync.traefik_out.empty())
-    throw UsageError("--no-cloudflare leaves nothing to do without --traefik-out");
-  finishSyncArgs(args.sync);
-  return args;
+// The options of every command, on the program too so they may come before the command.
+void addOptions(CLI::App& app, Args& args) {
+  app.add_option("--zone", args.sync.zone_file, "the zone file (required)")->type_name("FILE");
+  app.add_flag("--json", args.json, "print the plan and the results as JSON");
+  addSyncOptions(app, args.sync, nullptr, "Options");
+  app.add_option("--interval", args.interval_seconds,
+                 "watch: reconcile at least this often: 30s, 10m, 1h; a bare number is minutes "
+                 "(default 10m)")
+      ->type_name("TIME")
+      ->transform(checkDuration());
 }
 
 std::atomic<bool> g_stop{false};
 extern "C" void onSignal(int) {
   g_stop = true;
-}
-
-// What identifies the file's content without reading it: a rename or a symlink swap changes the
-// inode, an in-place rewrite the size or mtime.
-std::string fingerprint(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "missing";
-  std::ostringstream out;
-  out << st.st_dev << ':' << st.st_ino << ':' << st.st_size << ':' << st.st_mtim.tv_sec << '.'
-      << st.st_mtim.tv_nsec;
-  return out.str();
 }
 
 int watch(const Args& args) {
@@ -135,46 +78,58 @@ int watch(const Args& args) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
-  const auto interval = args.interval;
+  const std::chrono::seconds interval(args.interval_seconds);
   spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file, interval.count());
-  std::string seen = fingerprint(args.sync.zone_file);
-  auto due = std::chrono::steady_clock::now();
-  while (!g_stop) {
-    std::string now_seen = fingerprint(args.sync.zone_file);
-    if (now_seen != seen) {
-      // Let a writer that is still busy finish before reading (editors write in steps).
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (fingerprint(args.sync.zone_file) != now_seen) continue;
-      seen = now_seen;
-      spdlog::info("{} changed", args.sync.zone_file);
-      due = std::chrono::steady_clock::now();
-    }
-    if (std::chrono::steady_clock::now() >= due) {
-      std::ostringstream out;
-      SyncOutcome outcome = runSync(args.sync, /*apply=*/true, out, std::cerr);
-      std::istringstream lines(out.str());
-      for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
-      if (outcome.status == kExitInSync)
-        spdlog::info("reconciled: {}", outcome.summary);
-      else
-        spdlog::warn("reconcile incomplete: {}", outcome.summary);
-      due = std::chrono::steady_clock::now() + interval;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  WatchEvents events;
+  events.on_change = [&] { spdlog::info("{} changed", args.sync.zone_file); };
+  events.on_run = [](const SyncReport& report) {
+    writeSyncErrors(report, "horizon-sync", std::cerr);
+    std::ostringstream text;
+    writeSyncText(report, text);
+    std::istringstream lines(text.str());
+    for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
+    if (report.exitStatus() == kSyncExitOk)
+      spdlog::info("reconciled: {}", summarizeSyncReport(report));
+    else
+      spdlog::warn("reconcile incomplete: {}", summarizeSyncReport(report));
+  };
+  watchZone(args.sync, interval, g_stop, events);
   spdlog::info("stopping");
-  return kExitInSync;
+  return kSyncExitOk;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app(kDescription, "horizon-sync");
+  setUpProgram(app);
+  app.footer(kExitStatus);
   Args args;
-  try {
-    args = parseArgs(argc, argv);
-  } catch (const UsageError& e) {
-    usageError(e.what());
+  addOptions(app, args);
+  const struct {
+    const char* name;
+    const char* help;
+  } commands[] = {
+      {"plan", "print what would change; write nothing"},
+      {"apply", "make the changes, then check them against a fresh listing"},
+      {"watch", "apply now, whenever the zone file changes, and every --interval"},
+  };
+  for (const auto& command : commands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.help)->group("Commands");
+    sub->footer(kExitStatus);
+    addOptions(*sub, args);
   }
-  if (args.command == "watch") return watch(args);
-  return runSync(args.sync, args.command == "apply", std::cout, std::cerr).status;
+  if (auto done = parseCommandLine(app, argc, argv)) return *done;
+
+  const auto chosen = app.get_subcommands();
+  if (chosen.empty()) return reportUsageError(app, "expected one command: plan, apply or watch");
+  if (args.sync.zone_file.empty()) return reportUsageError(app, "--zone FILE is required");
+  if (args.sync.skip_cloudflare && args.sync.traefik_out.empty())
+    return reportUsageError(app, "--no-cloudflare leaves nothing to do without --traefik-out");
+  finishSyncSettings(args.sync);
+
+  const std::string command = chosen.front()->get_name();
+  if (command == "watch") return watch(args);
+  return printSyncRun(runSync(args.sync, command == "apply"), args.json, "horizon-sync", std::cout,
+                      std::cerr);
 }

@@ -100,4 +100,18 @@ std::string normalizeContent(const std::string& type, const std::string& content
   return content;  // CAA and types we do not manage: compared as given
 }
 
+std::string formatRecordData(const CloudflareRecord& record) {
+  return record.priority ? std::to_string(*record.priority) + " " + record.content : record.content;
+}
+
+std::string formatRecordTtl(const CloudflareRecord& record) {
+  if (record.proxied) return "proxied";
+  return record.ttl == kAutomaticTtl ? "ttl auto" : "ttl " + std::to_string(record.ttl);
+}
+
+std::string describeRecord(const CloudflareRecord& record) {
+  return record.name + " " + record.type + " " + formatRecordData(record) + " (" +
+         formatRecordTtl(record) + ")";
+}
+
 }  // namespace horizon::sync

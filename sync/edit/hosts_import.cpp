@@ -145,4 +145,58 @@ std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::
   return out;
 }
 
+bool HostsImportReport::hasConflicts() const {
+  return std::any_of(decisions.begin(), decisions.end(), [](const HostsDecision& d) {
+    return d.kind == HostsDecision::Kind::kConflict;
+  });
+}
+
+int HostsImportReport::exitStatus() const {
+  if (const int status = edit.exitStatus(); status != kEditExitOk) return status;
+  return hasConflicts() ? kEditExitRefused : kEditExitOk;
+}
+
+HostsImportReport importHosts(const std::string& zone_path, const std::vector<HostsEntry>& entries,
+                              const std::string& view, bool dry_run, EditFollowUps& follow_ups) {
+  HostsImportReport report;
+  auto change = [&](const std::string& text, const zone::Zone& zone) -> TextEdit {
+    if (zone::findView(zone, view) < 0)
+      return {TextEdit::Status::kRefused, text, "no view named '" + view + "'"};
+    auto snapshot = query::compileSnapshot({zone});
+    report.decisions = planHostsImport(zone, *snapshot, entries, view);
+    if (dry_run) return {TextEdit::Status::kUnchanged, text, "dry run"};
+    std::string current = text;
+    for (auto& d : report.decisions) {
+      if (d.kind != HostsDecision::Kind::kAdd) continue;
+      TextEdit added = addViewRecord(current, d.owner, view, d.entry.address);
+      if (added.status != TextEdit::Status::kChanged) {
+        d.kind = HostsDecision::Kind::kConflict;
+        d.reason = added.message;
+        continue;
+      }
+      current = added.text;
+    }
+    if (current == text) return {TextEdit::Status::kUnchanged, text, "nothing to add"};
+    return {TextEdit::Status::kChanged, current, {}};
+  };
+  // Every added name must now answer its address in the view, whatever else the file says.
+  auto check = [&](const zone::Zone& edited) -> std::string {
+    auto snapshot = query::compileSnapshot({edited});
+    std::string error;
+    auto client = representativeAddress(snapshot->zones.front(), view, &error);
+    if (!client) return error;
+    for (const auto& d : report.decisions) {
+      if (d.kind != HostsDecision::Kind::kAdd) continue;
+      const bool v6 = ip::parseAddress(d.entry.address)->size() == 16;
+      auto r = queryZone(*snapshot, *client, d.owner + "." + edited.origin_text, v6 ? "AAAA" : "A");
+      if (r.answer.size() != 1 ||
+          ip::parseAddress(r.answer[0].data) != ip::parseAddress(d.entry.address))
+        return d.owner + " does not answer " + d.entry.address;
+    }
+    return {};
+  };
+  report.edit = runEditTransaction(zone_path, change, check, follow_ups);
+  return report;
+}
+
 }  // namespace horizon::edit

@@ -85,6 +85,12 @@ std::string addressToString(const ip::ClientAddress& address) {
   return text;
 }
 
+std::string resolveQueryName(const std::string& typed, const zone::Zone& zone) {
+  if (typed == "@") return zone.origin_text;
+  if (typed.find('.') == std::string::npos) return typed + "." + zone.origin_text;
+  return typed;  // queryZone makes it absolute as it is
+}
+
 std::string relativeOwner(const zone::Zone& zone, const std::string& owner) {
   std::string text = wire::nameToText(owner);
   if (text == zone.origin_text) return "@";
@@ -95,8 +101,8 @@ std::string relativeOwner(const zone::Zone& zone, const std::string& owner) {
 }
 
 std::optional<ip::ClientAddress> representativeAddress(const query::CompiledZone& zone,
-                                                          const std::string& view,
-                                                          std::string* error) {
+                                                       const std::string& view,
+                                                       std::string* error) {
   const query::CompiledView* wanted = nullptr;
   std::string names;
   for (const auto& v : zone.views) {

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace horizon::sync {
 namespace {
@@ -38,47 +36,6 @@ bool clashes(const std::string& wanted_type, const std::string& other_type) {
   // A CNAME owns its name alone (RFC 1034 3.6.2); Cloudflare enforces it for A/AAAA (81053/4).
   if (wanted_type == "CNAME") return true;
   return other_type == "CNAME";
-}
-
-std::string ttlText(const CloudflareRecord& r) {
-  if (r.proxied) return "proxied";
-  return r.ttl == kAutomaticTtl ? "ttl auto" : "ttl " + std::to_string(r.ttl);
-}
-
-std::string dataText(const CloudflareRecord& r) {
-  return r.priority ? std::to_string(*r.priority) + " " + r.content : r.content;
-}
-
-std::string describe(const CloudflareRecord& r) {
-  return r.name + " " + r.type + " " + dataText(r) + " (" + ttlText(r) + ")";
-}
-
-const char* actionName(PlannedChange::Action action) {
-  switch (action) {
-    case PlannedChange::Action::kCreate:
-      return "create";
-    case PlannedChange::Action::kUpdate:
-      return "update";
-    case PlannedChange::Action::kDelete:
-      return "delete";
-    case PlannedChange::Action::kAdopt:
-      return "adopt";
-  }
-  return "?";
-}
-
-const char* noteName(PlanNote::Kind kind) {
-  switch (kind) {
-    case PlanNote::Kind::kConflict:
-      return "conflict";
-    case PlanNote::Kind::kAdoptable:
-      return "adoptable";
-    case PlanNote::Kind::kRefused:
-      return "refused";
-    case PlanNote::Kind::kReadOnly:
-      return "read-only";
-  }
-  return "?";
 }
 
 // The change a patch makes: the desired fields on the existing id.
@@ -173,7 +130,7 @@ Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& 
           change(PlannedChange::Action::kAdopt, *mine, patchOf(*mine, want), fields);
         else
           plan.notes.push_back({PlanNote::Kind::kAdoptable,
-                                describe(*mine) + " (id " + mine->id +
+                                describeRecord(*mine) + " (id " + mine->id +
                                     ") is identical to a desired record but not ours; left "
                                     "alone (--adopt takes it over)",
                                 *mine, want});
@@ -194,11 +151,11 @@ Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& 
         continue;
       }
       if (!group.read_only.empty()) {
-        plan.notes.push_back({PlanNote::Kind::kReadOnly,
-                              "cannot publish " + describe(want) +
-                                  ": Cloudflare holds a read-only " + want.type +
-                                  " record there (" + dataText(group.read_only.front()) + ")",
-                              group.read_only.front(), want});
+        plan.notes.push_back(
+            {PlanNote::Kind::kReadOnly,
+             "cannot publish " + describeRecord(want) + ": Cloudflare holds a read-only " +
+                 want.type + " record there (" + formatRecordData(group.read_only.front()) + ")",
+             group.read_only.front(), want});
         continue;
       }
       if (!group.unowned.empty()) {
@@ -211,7 +168,8 @@ Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& 
           plan.notes.push_back({PlanNote::Kind::kConflict,
                                 "conflict at " + want.name + " " + want.type +
                                     ": a record that is not ours (id " + have.id + ", " +
-                                    dataText(have) + ") holds it; wanted " + dataText(want) +
+                                    formatRecordData(have) + ") holds it; wanted " +
+                                    formatRecordData(want) +
                                     "; left alone (--adopt takes it over and changes it in place)",
                                 have, want});
         }
@@ -226,7 +184,7 @@ Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& 
                               "conflict at " + want.name + ": " + want.type +
                                   " cannot sit beside the " + clash->type +
                                   " record that is not ours (id " + clash->id + ", " +
-                                  dataText(*clash) + "); left alone, even with --adopt",
+                                  formatRecordData(*clash) + "); left alone, even with --adopt",
                               *clash, want});
         continue;
       }
@@ -240,7 +198,7 @@ Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& 
         plan.notes.push_back({PlanNote::Kind::kConflict,
                               "conflict at " + extra.name + " " + extra.type +
                                   ": a record that is not ours (id " + extra.id + ", " +
-                                  dataText(extra) +
+                                  formatRecordData(extra) +
                                   ") is published beside ours; left alone (delete it in the "
                                   "dashboard if it should go)",
                               extra, std::nullopt});
@@ -268,105 +226,6 @@ Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& 
                    "%); check the zone file, then rerun with --force if this is intended";
   }
   return plan;
-}
-
-std::string renderPlanText(const Plan& plan) {
-  std::map<PlannedChange::Action, int> counts;
-  for (const PlannedChange& c : plan.changes) ++counts[c.action];
-  std::ostringstream out;
-  out << "Cloudflare zone " << plan.zone_name << ": ";
-  if (plan.inSync()) {
-    out << "in sync";
-  } else {
-    out << counts[PlannedChange::Action::kCreate] << " to create, "
-        << counts[PlannedChange::Action::kUpdate] << " to update, "
-        << counts[PlannedChange::Action::kDelete] << " to delete";
-    if (counts[PlannedChange::Action::kAdopt])
-      out << ", " << counts[PlannedChange::Action::kAdopt] << " to adopt";
-  }
-  out << " (" << plan.unchanged << " unchanged, " << plan.owned << " owned, " << plan.unowned
-      << " not ours and left alone)\n";
-  for (const PlannedChange& c : plan.changes) {
-    switch (c.action) {
-      case PlannedChange::Action::kCreate:
-        out << "  + create  " << describe(*c.after) << "\n";
-        break;
-      case PlannedChange::Action::kDelete:
-        out << "  - delete  " << describe(*c.before) << "  [id " << c.before->id << "]\n";
-        break;
-      case PlannedChange::Action::kUpdate:
-      case PlannedChange::Action::kAdopt: {
-        out << (c.action == PlannedChange::Action::kUpdate ? "  ~ update  " : "  ~ adopt   ")
-            << c.after->name << " " << c.after->type << "  [id " << c.before->id << "]";
-        for (const std::string& field : c.fields) {
-          out << "  " << field << ": ";
-          if (field == "content" || field == "priority")
-            out << dataText(*c.before) << " -> " << dataText(*c.after);
-          else if (field == "proxied")
-            out << (c.before->proxied ? "true" : "false") << " -> "
-                << (c.after->proxied ? "true" : "false");
-          else if (field == "ttl")
-            out << ttlText(*c.before) << " -> " << ttlText(*c.after);
-          else
-            out << "'" << c.before->comment << "' -> '" << c.after->comment << "'";
-        }
-        out << "\n";
-        break;
-      }
-    }
-  }
-  for (const PlanNote& note : plan.notes)
-    out << "  ! " << noteName(note.kind) << ": " << note.message << "\n";
-  if (plan.blocked) out << "  BLOCKED: " << *plan.blocked << "\n";
-  return out.str();
-}
-
-namespace {
-nlohmann::json recordJson(const CloudflareRecord& r) {
-  nlohmann::json j = {{"type", r.type}, {"name", r.name},       {"content", r.content},
-                      {"ttl", r.ttl},   {"proxied", r.proxied}, {"comment", r.comment}};
-  if (!r.id.empty()) j["id"] = r.id;
-  if (r.priority) j["priority"] = *r.priority;
-  return j;
-}
-}  // namespace
-
-std::string renderPlanJson(const Plan& plan) {
-  nlohmann::json changes = nlohmann::json::array();
-  std::map<std::string, int> counts = {{"create", 0}, {"update", 0}, {"delete", 0}, {"adopt", 0}};
-  for (const PlannedChange& c : plan.changes) {
-    nlohmann::json j = {{"action", actionName(c.action)}};
-    const CloudflareRecord& any = c.after ? *c.after : *c.before;
-    j["type"] = any.type;
-    j["name"] = any.name;
-    if (c.before) j["before"] = recordJson(*c.before);
-    if (c.after) j["after"] = recordJson(*c.after);
-    if (!c.fields.empty()) j["fields"] = c.fields;
-    ++counts[actionName(c.action)];
-    changes.push_back(std::move(j));
-  }
-  nlohmann::json notes = nlohmann::json::array();
-  for (const PlanNote& note : plan.notes) {
-    nlohmann::json j = {{"kind", noteName(note.kind)}, {"message", note.message}};
-    if (note.existing) j["existing"] = recordJson(*note.existing);
-    if (note.desired) j["desired"] = recordJson(*note.desired);
-    notes.push_back(std::move(j));
-  }
-  nlohmann::json out = {
-      {"zone", plan.zone_name},
-      {"in_sync", plan.inSync()},
-      {"blocked", plan.blocked ? nlohmann::json(*plan.blocked) : nlohmann::json(nullptr)},
-      {"counts",
-       {{"create", counts["create"]},
-        {"update", counts["update"]},
-        {"delete", counts["delete"]},
-        {"adopt", counts["adopt"]},
-        {"unchanged", plan.unchanged},
-        {"owned", plan.owned},
-        {"unowned", plan.unowned}}},
-      {"changes", std::move(changes)},
-      {"notes", std::move(notes)}};
-  return out.dump(2) + "\n";
 }
 
 }  // namespace horizon::sync

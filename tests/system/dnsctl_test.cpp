@@ -12,6 +12,7 @@
 #include <atomic>
 #include <set>
 
+#include "horizon/version.hpp"
 #include "sync_support.hpp"
 #include "test_support.hpp"
 
@@ -20,6 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr const char* kZoneId = "5e1f0c2b3a4d5e6f708192a3b4c5d6e7";
 constexpr const char* kGateway = "192.168.1.220";
@@ -134,6 +136,41 @@ TEST_F(DnsctlTest, InvalidOrOutsideNamesAreRefusedAndTheFileIsUntouched) {
   EXPECT_EQ(dnsctl({"expose"}).exit_code, 64);
   EXPECT_EQ(dnsctl({"frobnicate"}).exit_code, 64);
   EXPECT_EQ(slurp(zone_), seed_);
+}
+
+TEST_F(DnsctlTest, VersionHelpAndFlagsThatAreUnknownOrMalformed) {
+  CommandResult version = runCommand({DNSCTL_PATH, "--version"}, {});
+  EXPECT_EQ(version.exit_code, 0) << version.all();
+  EXPECT_EQ(version.out, std::string(kVersionString) + "\n");
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--no-such-flag"}, {"list", "--no-such-flag"}, {"expose", "--no-such-flag"}}) {
+    CommandResult r = dnsctl(args);
+    EXPECT_EQ(r.exit_code, 64) << r.all();
+    EXPECT_THAT(r.err, StartsWith("dnsctl: "));
+    EXPECT_THAT(r.err, HasSubstr("--no-such-flag"));
+  }
+  CommandResult malformed = dnsctl({"sync", "--deadline", "abc"});
+  EXPECT_EQ(malformed.exit_code, 64) << malformed.all();
+  EXPECT_THAT(malformed.err, HasSubstr("--deadline"));
+  // An option of another command is refused before the command as after it.
+  EXPECT_EQ(dnsctl({"--dry-run", "list"}).exit_code, 64);
+  EXPECT_EQ(dnsctl({"list", "--dry-run"}).exit_code, 64);
+
+  CommandResult help = runCommand({DNSCTL_PATH, "expose", "--help"}, {});
+  EXPECT_EQ(help.exit_code, 0) << help.all();
+  EXPECT_THAT(help.out, HasSubstr("expose"));
+  EXPECT_THAT(help.out, HasSubstr("--token-file"));
+  EXPECT_EQ(slurp(zone_), seed_);
+}
+
+TEST_F(DnsctlTest, OptionsMayComeBeforeOrAfterTheCommandWithInlineValues) {
+  CommandResult before = dnsctl({"--zone=" + zone_, "--view", "public", "query", "grafana"});
+  EXPECT_EQ(before.exit_code, 0) << before.all();
+  EXPECT_THAT(before.out, HasSubstr("view public"));
+  CommandResult after = dnsctl({"query", "grafana", "--view=public", "--json"});
+  EXPECT_EQ(after.exit_code, 0) << after.all();
+  EXPECT_EQ(Json::parse(after.out)["view"], "public");
 }
 
 TEST_F(DnsctlTest, AnEditTheLoaderRejectsIsRefused) {

@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "horizon/version.hpp"
 #include "sync_support.hpp"
 #include "test_support.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr const char* kZoneId = "5e1f0c2b3a4d5e6f708192a3b4c5d6e7";
 constexpr const char* kBifrost = "178.156.199.250";
@@ -420,6 +422,46 @@ TEST_F(SyncTest, BadCommandLinesAndZonesAreErrors) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr(":2:"));
   EXPECT_EQ(writes(), 0);
+}
+
+TEST_F(SyncTest, VersionHelpAndFlagsThatAreUnknownOrMalformed) {
+  CommandResult version = runCommand({HORIZON_SYNC_PATH, "--version"}, {});
+  EXPECT_EQ(version.exit_code, 0) << version.all();
+  EXPECT_EQ(version.out, std::string(kVersionString) + "\n");
+
+  CommandResult unknown = sync({"plan", "--no-such-flag"});
+  EXPECT_EQ(unknown.exit_code, 64) << unknown.all();
+  EXPECT_THAT(unknown.err, StartsWith("horizon-sync: "));
+  EXPECT_THAT(unknown.err, HasSubstr("--no-such-flag"));
+  CommandResult before = runCommand({HORIZON_SYNC_PATH, "--no-such-flag", "plan"}, {});
+  EXPECT_EQ(before.exit_code, 64) << before.all();
+  EXPECT_THAT(before.err, HasSubstr("--no-such-flag"));
+
+  CommandResult malformed =
+      runCommand({HORIZON_SYNC_PATH, "plan", "--zone", "z", "--deadline", "abc"}, {});
+  EXPECT_EQ(malformed.exit_code, 64) << malformed.all();
+  EXPECT_THAT(malformed.err, StartsWith("horizon-sync: "));
+  EXPECT_THAT(malformed.err, HasSubstr("--deadline"));
+  EXPECT_EQ(writes(), 0);
+
+  CommandResult help = runCommand({HORIZON_SYNC_PATH, "apply", "--help"}, {});
+  EXPECT_EQ(help.exit_code, 0) << help.all();
+  EXPECT_THAT(help.out, HasSubstr("apply"));
+  EXPECT_THAT(help.out, HasSubstr("--traefik-out"));
+}
+
+TEST_F(SyncTest, OptionsMayComeBeforeTheCommandAndTakeInlineValues) {
+  std::map<std::string, std::string> env = {{"CLOUDFLARE_API_TOKEN", ""},
+                                            {"CLOUDFLARE_API_URL", fake_.apiUrl()}};
+  for (const char* proxy : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+    env.emplace(proxy, "");
+  CommandResult plan =
+      runCommand({HORIZON_SYNC_PATH, "--zone=" + zone_path_, "--token-file", token_file_,
+                  "--api-url=" + fake_.apiUrl(), "plan", "--deadline=30"},
+                 env);
+  outputs_.push_back(plan.all());
+  EXPECT_EQ(plan.exit_code, 2) << plan.all();
+  EXPECT_THAT(plan.out, HasSubstr("5 to create"));
 }
 
 TEST_F(SyncTest, WatchReconcilesOnFileChangesAndCorrectsDashboardEdits) {

@@ -1,10 +1,12 @@
 // `dnsctl import-hosts`: /etc/hosts override lines ("192.168.1.220 grafana.madhan.app") compared
-// with what a view already answers, deciding per name: covered, to add, skipped or in conflict.
+// with what a view already answers, deciding per name: covered, to add, skipped or in conflict;
+// then the names to add written as records of that view, in one edit transaction.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "horizon/edit/edit_transaction.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/zone/zone.hpp"
 
@@ -37,5 +39,22 @@ struct HostsDecision {
 std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::Snapshot& snapshot,
                                            const std::vector<HostsEntry>& entries,
                                            const std::string& view);
+
+/// What import-hosts did.
+struct HostsImportReport {
+  std::vector<HostsDecision> decisions;  // one per entry; adds that could not be made: conflicts
+  EditReport edit;
+  /// True when some entry is in conflict.
+  bool hasConflicts() const;
+  /// The edit's exit status when it was refused or a follow-up failed; else kEditExitRefused
+  /// when an entry is in conflict (left for a person), else kEditExitOk.
+  int exitStatus() const;
+};
+
+/// Imports `entries` into `view` of the zone file at `zone_path` as one edit transaction:
+/// refused when the view does not exist; with `dry_run`, only decides. Every added name must
+/// then answer its address in the view, or nothing is written.
+HostsImportReport importHosts(const std::string& zone_path, const std::vector<HostsEntry>& entries,
+                              const std::string& view, bool dry_run, EditFollowUps& follow_ups);
 
 }  // namespace horizon::edit

@@ -42,11 +42,14 @@ QueryResult queryZone(const query::Snapshot& snapshot, const ip::ClientAddress& 
 /// wins): the first of network+1, network, last-1 and last of each of its prefixes that does.
 /// nullopt and *error when the view does not exist or every candidate lands elsewhere.
 std::optional<ip::ClientAddress> representativeAddress(const query::CompiledZone& zone,
-                                                          const std::string& view,
-                                                          std::string* error);
+                                                       const std::string& view, std::string* error);
 
 /// "192.0.2.1" or "2001:db8::1".
 std::string addressToString(const ip::ClientAddress& address);
+
+/// The name `dnsctl query` asks for NAME as typed: "@" is the apex, one label ("grafana") is
+/// relative to the zone, anything else is taken as it is.
+std::string resolveQueryName(const std::string& typed, const zone::Zone& zone);
 
 /// `owner` (lowercase wire) relative to the zone: "grafana", "*.proxy", "@".
 std::string relativeOwner(const zone::Zone& zone, const std::string& owner);

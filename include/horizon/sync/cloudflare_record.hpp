@@ -39,4 +39,13 @@ std::string normalizeName(const std::string& name);
 /// without the trailing dot, TXT without surrounding quotes. Unknown types are returned as is.
 std::string normalizeContent(const std::string& type, const std::string& content);
 
+/// The record's data for people: "10 mx.example.org" for MX and SRV, the content otherwise.
+std::string formatRecordData(const CloudflareRecord& record);
+
+/// The record's TTL for people: "proxied", "ttl auto" or "ttl 300".
+std::string formatRecordTtl(const CloudflareRecord& record);
+
+/// One line for people: "grafana.madhan.app A 178.156.199.250 (ttl auto)".
+std::string describeRecord(const CloudflareRecord& record);
+
 }  // namespace horizon::sync

@@ -80,10 +80,4 @@ struct Plan {
 Plan makePlan(const DesiredState& desired, const std::vector<CloudflareRecord>& existing,
               const PlanOptions& options);
 
-/// The plan for people: one line per change with before -> after, then the notes.
-std::string renderPlanText(const Plan& plan);
-
-/// The plan as JSON (an object with zone, in_sync, blocked, changes, notes, counts).
-std::string renderPlanJson(const Plan& plan);
-
 }  // namespace horizon::sync

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "horizon/sync/plan_printer.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace horizon::sync {

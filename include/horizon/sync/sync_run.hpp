@@ -1,0 +1,36 @@
+// One horizon-sync run over both parts, Cloudflare first and then the Traefik file: the work
+// behind `horizon-sync plan|apply`, `dnsctl plan|sync` and the sync after a dnsctl edit.
+#pragma once
+
+#include <string>
+
+#include "horizon/sync/record_plan.hpp"
+#include "horizon/sync/sync_report.hpp"
+#include "horizon/sync/traefik_config.hpp"
+
+namespace horizon::sync {
+
+/// Everything one plan or apply run needs: the values of the sync options.
+struct SyncSettings {
+  std::string zone_file;
+  std::string api_url;  // empty until finishSyncSettings: then $CLOUDFLARE_API_URL or the default
+  std::string token_file;  // empty: the token comes from $CLOUDFLARE_API_TOKEN
+  bool skip_cloudflare = false;
+  PlanOptions plan;
+  std::string traefik_out;  // empty: no Traefik file
+  TraefikOptions traefik;
+  int deadline_seconds = 120;
+  int page_size = 100;
+  int batch_size = 200;
+};
+
+/// Fills what depends on the environment and the zone file: the API URL when none was given,
+/// and the zone file's name for the Traefik file's header.
+void finishSyncSettings(SyncSettings& settings);
+
+/// Plans (apply=false) or applies: loads the zone, brings Cloudflare to its public view unless
+/// skipped, then renders the Traefik file (written only when applying, and only when it
+/// changes). Never throws for failures of a part; they are in the report.
+SyncReport runSync(const SyncSettings& settings, bool apply);
+
+}  // namespace horizon::sync

@@ -1,0 +1,121 @@
+// dnsctl's commands that edit the zone file (expose, unexpose, import-hosts). The transaction,
+// its rules and its follow-ups are library code (horizon/edit); these print its report.
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dnsctl_commands.hpp"
+#include "edit_report_printer.hpp"
+#include "horizon/edit/hosts_import.hpp"
+#include "horizon/edit/live_follow_ups.hpp"
+#include "horizon/edit/service_edit.hpp"
+#include "horizon/edit/zone_file_io.hpp"
+
+namespace horizon::edit {
+namespace {
+using Json = nlohmann::json;
+}  // namespace
+
+int runExpose(const DnsctlOptions& o, bool expose, const TerminalStyle& style) {
+  const std::string& typed = o.name;
+  LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
+  ServiceEditReport r = editPublicService(
+      o.zone, typed, expose ? ServiceAction::kExpose : ServiceAction::kUnexpose, follow_ups);
+  const FileEdit& file = r.edit.file;
+  Json report = {{"command", o.command}, {"name", r.name}};
+  switch (file.status) {
+    case FileEdit::Status::kRefused:
+      printDiagnostics(file);
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
+        std::cout << report.dump(2) << "\n";
+      }
+      std::cerr << "dnsctl: " << o.command << " " << typed << ": refused: " << file.message << "\n";
+      break;
+    case FileEdit::Status::kUnchanged:
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", false}, {"message", file.message}};
+        std::cout << report.dump(2) << "\n";
+      } else {
+        std::cout << file.message << "; " << o.zone << " unchanged, nothing to do\n";
+      }
+      break;
+    case FileEdit::Status::kWritten:
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", true}, {"diff", file.diff}};
+      } else {
+        std::cout << (expose ? "exposed " : "unexposed ") << style.bold(r.name) << "\n";
+        printDiff(o.zone, file.diff, style);
+      }
+      printFollowUps(r.edit, o.json, report, style);
+      if (o.json) std::cout << report.dump(2) << "\n";
+      break;
+  }
+  return r.edit.exitStatus();
+}
+
+int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
+  const std::string view = o.view.empty() ? "lan" : o.view;
+  std::string hosts_text;
+  try {
+    hosts_text = readTextFile(o.file);
+  } catch (const std::exception& e) {
+    std::cerr << "dnsctl: " << e.what() << "\n";
+    return kEditExitFailed;
+  }
+  std::vector<std::string> problems;
+  auto entries = parseHosts(hosts_text, &problems);
+  for (const auto& p : problems) std::cerr << "dnsctl: " << o.file << ": " << p << "\n";
+  LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
+  HostsImportReport r = importHosts(o.zone, entries, view, o.dry_run, follow_ups);
+  const FileEdit& file = r.edit.file;
+  const bool written = file.status == FileEdit::Status::kWritten;
+
+  static const char* kKinds[] = {"covered", "add", "skipped", "conflict"};
+  Json report = {{"command", "import-hosts"}, {"view", view}, {"dry_run", o.dry_run}};
+  Json items = Json::array();
+  std::vector<std::vector<std::string>> plain, styled;
+  for (const auto& d : r.decisions) {
+    std::string kind = kKinds[static_cast<int>(d.kind)];
+    if (kind == "add") kind = o.dry_run || !written ? "would add" : "added";
+    items.push_back({{"line", d.entry.line},
+                     {"address", d.entry.address},
+                     {"name", d.entry.name},
+                     {"result", kind},
+                     {"reason", d.reason}});
+    plain.push_back({kind, d.entry.address, d.entry.name, d.reason});
+    styled.push_back({kind == "added"      ? style.green(kind)
+                      : kind == "conflict" ? style.red(kind)
+                                           : kind,
+                      d.entry.address, d.entry.name, style.dim(d.reason)});
+  }
+  report["entries"] = items;
+  if (!o.json) printTable(plain, styled);
+  switch (file.status) {
+    case FileEdit::Status::kRefused:
+      printDiagnostics(file);
+      std::cerr << "dnsctl: import-hosts: refused: " << file.message << "\n";
+      if (o.json) {
+        report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
+        std::cout << report.dump(2) << "\n";
+      }
+      break;
+    case FileEdit::Status::kUnchanged:
+      report["file"] = {{"path", o.zone}, {"changed", false}};
+      if (o.json)
+        std::cout << report.dump(2) << "\n";
+      else
+        std::cout << (o.dry_run ? "dry run: " : "") << o.zone << " unchanged\n";
+      break;
+    case FileEdit::Status::kWritten:
+      report["file"] = {{"path", o.zone}, {"changed", true}, {"diff", file.diff}};
+      if (!o.json) printDiff(o.zone, file.diff, style);
+      printFollowUps(r.edit, o.json, report, style);
+      if (o.json) std::cout << report.dump(2) << "\n";
+      break;
+  }
+  return r.exitStatus();
+}
+
+}  // namespace horizon::edit

@@ -1,0 +1,41 @@
+#!/usr/bin/python3
+"""Validates a Traefik dynamic-configuration file (YAML) against JSON schemas of Traefik's file
+provider (tests/data/traefik). Usage: check_traefik_schema.py FILE SCHEMA [SCHEMA...].
+Prints every violation, one per line, and exits 1 when there is one; 0 when the file is valid
+against every schema given; 2 when the file or a schema cannot be read."""
+
+import json
+import sys
+
+import jsonschema
+import yaml
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        with open(argv[1], encoding="utf-8") as f:
+            document = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        print(f"{argv[1]}: {e}", file=sys.stderr)
+        return 2
+    failures = 0
+    for schema_path in argv[2:]:
+        try:
+            with open(schema_path, encoding="utf-8") as f:
+                schema = json.load(f)
+        except (OSError, ValueError) as e:
+            print(f"{schema_path}: {e}", file=sys.stderr)
+            return 2
+        validator = jsonschema.Draft7Validator(schema)
+        for error in validator.iter_errors(document):
+            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+            print(f"{schema_path}: {where}: {error.message}")
+            failures += 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
