@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -14,40 +13,32 @@
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
+#include "horizon/wire/rdata.hpp"
 
 namespace horizon::edit {
 namespace {
 
-std::string rdfText(const ldns_rdf* rdf) {
-  char* s = ldns_rdf2str(rdf);
-  std::string out = s != nullptr ? s : "";
-  std::free(s);
-  return out;
+// The uncompressed wire form of an ldns name or field (ldns keeps both that way).
+std::string rdfWire(const ldns_rdf* rdf) {
+  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
 }
 
+// Records as text through the wire module's presentation, as everything else prints them.
 std::vector<AnswerRecord> decodeSection(const ldns_rr_list* list) {
   std::vector<AnswerRecord> out;
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
     const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    const auto type = static_cast<std::uint16_t>(ldns_rr_get_type(rr));
+    std::string rdata;
+    for (std::size_t f = 0; f < ldns_rr_rd_count(rr); ++f) rdata += rdfWire(ldns_rr_rdf(rr, f));
     AnswerRecord record;
-    record.owner = rdfText(ldns_rr_owner(rr));
+    record.owner = wire::nameToText(rdfWire(ldns_rr_owner(rr)));
     record.ttl = ldns_rr_ttl(rr);
-    char* type = ldns_rr_type2str(ldns_rr_get_type(rr));
-    record.type = type != nullptr ? type : "?";
-    std::free(type);
-    for (std::size_t f = 0; f < ldns_rr_rd_count(rr); ++f)
-      record.data += (f ? " " : "") + rdfText(ldns_rr_rdf(rr, f));
+    record.type = wire::typeToName(type);
+    record.data = wire::rdataToText(type, rdata);
     out.push_back(std::move(record));
   }
   return out;
-}
-
-std::string rcodeName(unsigned rcode) {
-  static const std::map<unsigned, std::string> kNames = {
-      {0, "NOERROR"}, {1, "FORMERR"}, {2, "SERVFAIL"}, {3, "NXDOMAIN"},
-      {4, "NOTIMP"},  {5, "REFUSED"}, {16, "BADVERS"}};
-  auto it = kNames.find(rcode);
-  return it != kNames.end() ? it->second : "RCODE" + std::to_string(rcode);
 }
 
 // The candidate client addresses of a prefix: the usual host addresses first.
@@ -167,7 +158,7 @@ QueryResult queryZone(const query::Snapshot& snapshot, const ip::ClientAddress& 
   if (ldns_wire2pkt(&decoded, response.data(), n) != LDNS_STATUS_OK)
     throw std::runtime_error("the engine's response does not decode");
   std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)> reply(decoded, ldns_pkt_free);
-  result.rcode = rcodeName(ldns_pkt_get_rcode(reply.get()));
+  result.rcode = wire::rcodeToName(ldns_pkt_get_rcode(reply.get()));
   result.authoritative = ldns_pkt_aa(reply.get());
   result.answer = decodeSection(ldns_pkt_answer(reply.get()));
   result.authority = decodeSection(ldns_pkt_authority(reply.get()));
