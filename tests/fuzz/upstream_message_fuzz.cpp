@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "horizon/resolver/message.hpp"
+#include "horizon/resolver/upstream_message.hpp"
 
 std::vector<std::vector<std::uint8_t>> fuzzSeeds() {
   // A referral with glue, compressed, and a CNAME answer with an SOA and an OPT.

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "horizon/resolver/message.hpp"
+#include "horizon/resolver/upstream_message.hpp"
 #include "horizon/wire/message.hpp"
 
 namespace horizon::resolver {

@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "horizon/resolver/message.hpp"
+#include "horizon/resolver/upstream_message.hpp"
 
 namespace horizon::resolver {
 

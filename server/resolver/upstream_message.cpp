@@ -1,7 +1,7 @@
 // Decoding of whole upstream messages and encoding of the resolver's queries.
 // Every length is checked against what remains; names are decompressed by wire::readName, whose
 // pointers must point strictly backwards, which bounds decompression and rules out loops.
-#include "horizon/resolver/message.hpp"
+#include "horizon/resolver/upstream_message.hpp"
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
@@ -20,7 +20,7 @@ std::uint32_t readU32(const std::uint8_t* p) {
 
 // Reads the possibly compressed name at `*pos` into `out` (uncompressed wire format, case kept)
 // and advances `*pos` past the name as it sits in the message (a pointer counts two octets).
-bool readName(std::span<const std::uint8_t> msg, std::size_t* pos, std::string& out) {
+bool readNameAt(std::span<const std::uint8_t> msg, std::size_t* pos, std::string& out) {
   std::uint8_t name[wire::kMaxNameLength];
   std::uint16_t len = 0;
   const std::size_t end = wire::readName(msg, *pos, name, nullptr, len);
@@ -42,7 +42,7 @@ bool readRdata(std::span<const std::uint8_t> msg, std::uint16_t type, std::uint1
   std::string name;
   std::size_t p = start;
   auto appendName = [&]() {
-    if (!readName(bounded, &p, name)) return false;
+    if (!readNameAt(bounded, &p, name)) return false;
     out += name;
     return true;
   };
@@ -99,7 +99,7 @@ std::optional<Message> decodeMessage(std::span<const std::uint8_t> msg) {
   if (qdcount > 1) return std::nullopt;
   std::size_t pos = wire::kHeaderSize;
   if (qdcount == 1) {
-    if (!readName(msg, &pos, m.qname)) return std::nullopt;
+    if (!readNameAt(msg, &pos, m.qname)) return std::nullopt;
     if (msg.size() - pos < 4) return std::nullopt;
     m.qtype = readU16(&msg[pos]);
     m.qclass = readU16(&msg[pos + 2]);
@@ -112,7 +112,7 @@ std::optional<Message> decodeMessage(std::span<const std::uint8_t> msg) {
     sections[s]->reserve(counts[s]);
     for (std::uint16_t i = 0; i < counts[s]; ++i) {
       Record r;
-      if (!readName(msg, &pos, r.owner)) return std::nullopt;
+      if (!readNameAt(msg, &pos, r.owner)) return std::nullopt;
       if (msg.size() - pos < 10) return std::nullopt;
       r.type = readU16(&msg[pos]);
       r.rclass = readU16(&msg[pos + 2]);

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "horizon/resolver/message.hpp"
+#include "horizon/resolver/upstream_message.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/rdata.hpp"
