@@ -29,6 +29,25 @@ inline std::size_t escapeOctet(unsigned char c, std::string_view special, bool e
   return 1;
 }
 
+/// What unescapeOctet found.
+enum class Unescape { kOk, kLoneBackslash, kAbove255 };
+
+/// Reads the escape that starts at the backslash text[i] ("\DDD" or "\X", RFC 1035 5.1) into
+/// `octet` and leaves `i` on its last character.
+inline Unescape unescapeOctet(std::string_view text, std::size_t& i, char& octet) {
+  if (i + 1 >= text.size()) return Unescape::kLoneBackslash;
+  auto digit = [&](std::size_t k) { return text[k] >= '0' && text[k] <= '9'; };
+  if (i + 3 < text.size() && digit(i + 1) && digit(i + 2) && digit(i + 3)) {
+    const int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
+    if (v > 255) return Unescape::kAbove255;
+    octet = static_cast<char>(v);
+    i += 3;
+  } else {
+    octet = text[++i];
+  }
+  return Unescape::kOk;
+}
+
 /// Appends `c` as escapeOctet writes it.
 inline void appendPresentationOctet(std::string& out, unsigned char c, std::string_view special,
                                     bool escape_space) {

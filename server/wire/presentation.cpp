@@ -94,16 +94,15 @@ bool appendLabels(std::string_view text, std::string& out, std::string* error) {
     if (c == '.') {
       if (!flush()) return false;
     } else if (c == '\\') {
-      if (i + 1 >= text.size()) return fail(error, "name ends in a lone backslash");
-      if (i + 3 < text.size() && isdigit(static_cast<unsigned char>(text[i + 1])) &&
-          isdigit(static_cast<unsigned char>(text[i + 2])) &&
-          isdigit(static_cast<unsigned char>(text[i + 3]))) {
-        int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
-        if (v > 255) return fail(error, "escape \\DDD above 255");
-        label.push_back(static_cast<char>(v));
-        i += 3;
-      } else {
-        label.push_back(text[++i]);
+      char octet = 0;
+      switch (unescapeOctet(text, i, octet)) {
+        case Unescape::kLoneBackslash:
+          return fail(error, "name ends in a lone backslash");
+        case Unescape::kAbove255:
+          return fail(error, "escape \\DDD above 255");
+        case Unescape::kOk:
+          label.push_back(octet);
+          break;
       }
     } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0') {
       return fail(error, "whitespace or NUL inside a name");

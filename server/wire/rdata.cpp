@@ -90,16 +90,15 @@ bool unescape(std::string_view text, std::string& out, std::string* error) {
       out.push_back(text[i]);
       continue;
     }
-    if (i + 1 >= text.size()) return fail(error, "string ends in a lone backslash");
-    if (i + 3 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isdigit(static_cast<unsigned char>(text[i + 2])) &&
-        std::isdigit(static_cast<unsigned char>(text[i + 3]))) {
-      int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
-      if (v > 255) return fail(error, "escape \\DDD above 255");
-      out.push_back(static_cast<char>(v));
-      i += 3;
-    } else {
-      out.push_back(text[++i]);
+    char octet = 0;
+    switch (unescapeOctet(text, i, octet)) {
+      case Unescape::kLoneBackslash:
+        return fail(error, "string ends in a lone backslash");
+      case Unescape::kAbove255:
+        return fail(error, "escape \\DDD above 255");
+      case Unescape::kOk:
+        out.push_back(octet);
+        break;
     }
   }
   return true;
