@@ -1,5 +1,6 @@
 // The table of horizond's settings, and how one value of a setting is read.
 #include <array>
+#include <cctype>
 #include <charconv>
 
 #include "horizon/config/settings.hpp"
@@ -280,10 +281,13 @@ bool applySettingValue(const Setting& setting, std::string_view value, ServerCon
   if (value.empty() && setting.kind != SettingKind::kSwitch) return fail("empty value");
   switch (setting.kind) {
     case SettingKind::kSwitch: {
+      // YAML 1.1's spellings, as yaml-cpp reads them: true/yes/on/y and false/no/off/n, any case.
+      std::string word(value);
+      for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       bool flag = false;
-      if (value == "true" || value == "yes" || value == "on") {
+      if (word == "true" || word == "yes" || word == "on" || word == "y") {
         flag = true;
-      } else if (value != "false" && value != "no" && value != "off") {
+      } else if (word != "false" && word != "no" && word != "off" && word != "n") {
         return fail("must be true or false");
       }
       member<bool>(config, setting.target) = flag;

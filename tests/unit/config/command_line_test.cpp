@@ -218,6 +218,19 @@ TEST(CommandLine, ListsFromFlagsReplaceTheFilesAndKeepTheirOrder) {
   EXPECT_EQ(flags->rebinding_allow, (std::vector<std::string>{"cluster.local"}));  // from the file
 }
 
+TEST(CommandLine, SwitchesInTheFileTakeYamlsSpellings) {
+  for (const char* word : {"True", "YES", "on", "y"}) {
+    const std::string path =
+        writeConfig(std::string("zones: [z.yaml]\nlisten: [\"5300\"]\n") + "query-log: " + word +
+                    "\nserve-stale: " + (word[0] == 'y' ? "n" : "Off") + "\n");
+    std::string error;
+    auto config = parse({"--config", path}, &error);
+    ASSERT_TRUE(config) << word << ": " << error;
+    EXPECT_TRUE(config->query_log) << word;
+    EXPECT_FALSE(config->serve_stale) << word;
+  }
+}
+
 TEST(CommandLine, BadConfigValuesNameKeyAndLine) {
   struct Case {
     std::string yaml;
