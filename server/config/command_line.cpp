@@ -94,6 +94,11 @@ CommandLine parseCommandLine(int argc, const char* const* argv) {
   if (config.listen.empty())
     throw UsageError(
         "no listen address: give --listen ADDR:PORT or 'listen:' in the --config file");
+  if (!config.dnstap.empty() && !config.dnstap.starts_with("unix:") &&
+      !config.dnstap.starts_with("file:"))
+    throw UsageError("--dnstap: expected unix:PATH or file:PATH, got '" + config.dnstap + "'");
+  if (config.dnstap == "unix:" || config.dnstap == "file:")
+    throw UsageError("--dnstap: the path is missing");
   // Check the recursion settings now, so a typo is a usage error rather than a late failure.
   std::string error;
   if (!buildResolverConfig(config, &error)) throw UsageError(error);

@@ -11,6 +11,7 @@ namespace {
 using K = SettingKind;
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
+constexpr std::string_view kQueryLogFormats[] = {"text", "json"};
 
 // Sections, in the order --help and the example config show them.
 constexpr std::string_view kServing = "Serving";
@@ -20,6 +21,7 @@ constexpr std::string_view kRecursion =
     "Recursion, for clients whose view may recurse (the zone file's `recursion:` key; by default "
     "views of private, CGNAT and loopback space), for names outside every zone";
 constexpr std::string_view kLogging = "Logging";
+constexpr std::string_view kObservability = "Metrics, health and dnstap";
 
 // Upper bounds keep typos (an extra zero or two) from turning into absurd resource use.
 const std::array kTable = {
@@ -216,10 +218,20 @@ const std::array kTable = {
             .target = &ServerConfig::query_log,
             .default_text = "false",
             .section = kLogging,
-            .help = "Log one line per query: transport, client, name, type, rcode, view. Off on "
-                    "busy servers.",
+            .help = "Log one line per answered query, recursion included: transport, client, "
+                    "name, type, rcode, view, source, size and time taken. Off on busy servers.",
             .example = "false",
             .switch_value = true},
+    Setting{.key = "query-log-format",
+            .flag = "--query-log-format",
+            .kind = K::kChoice,
+            .target = &ServerConfig::query_log_format,
+            .value_name = "FORMAT",
+            .default_text = "text",
+            .section = kLogging,
+            .help = "text (key=value words, for people) or json (one JSON object a line).",
+            .example = "text",
+            .choices = kQueryLogFormats},
     Setting{.key = "log-level",
             .flag = "--log-level",
             .kind = K::kChoice,
@@ -230,6 +242,41 @@ const std::array kTable = {
             .help = "trace, debug, info, warn or error.",
             .example = "info",
             .choices = kLogLevels},
+    Setting{.key = "metrics",
+            .flag = "--metrics",
+            .kind = K::kListen,
+            .target = &ServerConfig::metrics,
+            .value_name = "ADDR:PORT",
+            .default_text = "off",
+            .section = kObservability,
+            .help = "Serve HTTP on this address: GET /metrics (Prometheus text format), /health "
+                    "(200 while the process serves) and /ready (200 once every zone is loaded "
+                    "and every listener is up, 503 before and while stopping). 9153 is the "
+                    "customary port (CoreDNS's).",
+            .example = "\"127.0.0.1:9153\""},
+    Setting{.key = "wait-for-zones",
+            .flag = "--wait-for-zones",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::wait_for_zones,
+            .default_text = "false",
+            .section = kObservability,
+            .help = "When a zone file fails to load at start, keep running (not ready, /ready "
+                    "503) and load it once it is fixed, instead of exiting: what an orchestrator "
+                    "that probes readiness expects.",
+            .example = "false",
+            .switch_value = true},
+    Setting{.key = "dnstap",
+            .flag = "--dnstap",
+            .kind = K::kText,
+            .target = &ServerConfig::dnstap,
+            .value_name = "unix:PATH|file:PATH",
+            .default_text = "off",
+            .section = kObservability,
+            .help = "Write dnstap (Frame Streams) messages of client queries and responses and "
+                    "of upstream queries and responses to a collector's socket or a file. A "
+                    "slow collector never holds up answers: messages are dropped and counted.",
+            .example = "\"unix:/run/horizon/dnstap.sock\"",
+            .example_commented = true},
 };
 
 // Digits only: std::stoul would accept "+5", " 5" and "5abc".
@@ -334,6 +381,12 @@ bool applySettingValue(const Setting& setting, std::string_view value, ServerCon
       auto address = parseListenAddress(std::string(value), &why);
       if (!address) return fail(why);
       member<std::vector<ListenAddress>>(config, setting.target).push_back(*address);
+      return true;
+    }
+    case SettingKind::kListen: {
+      std::string why;
+      if (!parseListenAddress(std::string(value), &why)) return fail(why);
+      member<std::string>(config, setting.target) = std::string(value);
       return true;
     }
     case SettingKind::kForwardZones: {

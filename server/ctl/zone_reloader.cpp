@@ -130,6 +130,7 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
   if (!errors.empty()) {
     for (std::size_t i = 0; i < errors.size(); ++i) result.error += (i ? "\n" : "") + errors[i];
     ++status_.reloads_failed;
+    ++status_.reloads_by_trigger[static_cast<std::size_t>(trigger)][0];
     status_.last_reload = result;
     if (snapshot_ != nullptr) {
       spdlog::error("reload ({}) failed, still serving {}: {}{}", triggerName(trigger),
@@ -171,6 +172,8 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
   zones_ = std::move(statuses);
   included_files_.assign(included.begin(), included.end());
   ++status_.reloads_ok;
+  ++status_.reloads_by_trigger[static_cast<std::size_t>(trigger)][1];
+  status_.last_success = result.time;
   status_.last_reload = result;
   if (holder_ != nullptr) holder_->publish(compiled);
   if (trigger != ReloadTrigger::kStartup) {

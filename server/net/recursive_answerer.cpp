@@ -42,17 +42,22 @@ void RecursiveAnswerer::resolveHere(const query::RecursionRequest& request, Deli
   const std::string qname(reinterpret_cast<const char*>(request.query.qname_lower),
                           request.query.qname_len);
   auto query = std::make_shared<wire::ParsedQuery>(request.query);
-  resolver_.resolve(request.policy, qname, request.query.qtype,
-                    [this, query, limit = request.limit, deliver = std::move(deliver)](
-                        std::shared_ptr<const resolver::CacheEntry> entry, bool stale) {
-                      const std::size_t size = resolver::renderFromCache(
-                          *entry, *query,
-                          stale ? 0 : elapsedSeconds(*entry, resolver::Clock::now()), stale,
-                          cache_->limits().stale_answer_ttl,
-                          std::span(resolved_response_.get(), query::kMaxResponseSize), limit);
-                      if (size > 0)
-                        deliver(std::span<const std::uint8_t>(resolved_response_.get(), size));
-                    });
+  resolver_.resolve(
+      request.policy, qname, request.query.qtype,
+      [this, query, limit = request.limit, deliver = std::move(deliver)](
+          std::shared_ptr<const resolver::CacheEntry> entry, resolver::Resolver::Origin origin) {
+        const bool stale = origin == resolver::Resolver::Origin::kStale;
+        const std::size_t size = resolver::renderFromCache(
+            *entry, *query, stale ? 0 : elapsedSeconds(*entry, resolver::Clock::now()), stale,
+            cache_->limits().stale_answer_ttl,
+            std::span(resolved_response_.get(), query::kMaxResponseSize), limit);
+        const stats::Source source = stale ? stats::Source::kStale
+                                     : origin == resolver::Resolver::Origin::kCache
+                                         ? stats::Source::kCache
+                                         : stats::Source::kRecursion;
+        if (size > 0)
+          deliver(std::span<const std::uint8_t>(resolved_response_.get(), size), source, *query);
+      });
 }
 
 }  // namespace horizon::net

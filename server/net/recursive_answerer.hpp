@@ -14,6 +14,7 @@
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "horizon/resolver/resolver.hpp"
+#include "horizon/stats/query_counters.hpp"
 
 namespace horizon::net {
 
@@ -23,8 +24,10 @@ namespace horizon::net {
 /// answer is handed to the transport's callback there.
 class RecursiveAnswerer {
  public:
-  /// Receives a resolved answer on the io thread; the bytes are valid during the call only.
-  using Deliver = std::function<void(std::span<const std::uint8_t>)>;
+  /// Receives a resolved answer on the io thread, with where it came from and the question it
+  /// answers; the bytes are valid during the call only.
+  using Deliver =
+      std::function<void(std::span<const std::uint8_t>, stats::Source, const wire::ParsedQuery&)>;
 
   /// An answerer whose resolutions run on `io` with a Resolver of its own.
   RecursiveAnswerer(boost::asio::io_context& io,
@@ -59,8 +62,10 @@ class RecursiveAnswerer {
   resolver::CacheFront& ioThreadFront() { return io_front_; }
   /// The cache the fronts read.
   const resolver::ResolverCache& cache() const { return *cache_; }
-  /// Resolutions in flight on this worker.
+  /// Resolutions in flight on this worker (io thread only).
   std::size_t inFlight() const { return resolver_.inFlight(); }
+  /// The resolver's counters (any thread).
+  const resolver::ResolverStats& resolverStats() const { return resolver_.stats(); }
 
  private:
   static std::uint32_t elapsedSeconds(const resolver::CacheEntry& entry,

@@ -18,6 +18,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,9 @@ struct Server::Impl {
   bool bound = false;
   bool started = false;
   bool stopped = false;
+  // Held while `workers` is read by statistics() or emptied by stop(): a scrape runs on another
+  // thread and must not read a worker that is being destroyed.
+  mutable std::mutex workers_mutex;
 
   // One worker per CPU this process may use (its affinity mask, which a container's cpuset
   // narrows), unless configured.
@@ -204,6 +208,7 @@ void Server::stop() {
     if (worker->thread.joinable()) worker->thread.join();
   }
   // Closing the sockets now (rather than at destruction) frees the ports as stop() promises.
+  const std::lock_guard lock(s.workers_mutex);
   s.workers.clear();
 }
 
@@ -213,6 +218,54 @@ std::vector<std::uint16_t> Server::boundPorts() const {
 
 unsigned Server::workerCount() const {
   return static_cast<unsigned>(impl_->workers.size());
+}
+
+void Server::statistics(ServerStatistics& out) const {
+  const Impl& s = *impl_;
+  const std::lock_guard lock(s.workers_mutex);
+  if (s.cache) {
+    out.cache_entries = s.cache->entryCount();
+    out.cache_bytes = s.cache->byteCount();
+    out.cache_max_bytes = s.cache->limits().max_bytes;
+    out.cache_evictions = s.cache->evictionCount();
+  }
+  // Upstreams are merged by address over the workers; past the cap they join "other".
+  UpstreamTotals other{"other"};
+  const auto accumulate = [](UpstreamTotals& t, const resolver::UpstreamCounters& c) {
+    t.queries += c.queries.get();
+    t.timeouts += c.timeouts.get();
+    t.network_errors += c.network_errors.get();
+    t.malformed += c.malformed.get();
+    t.rtt.add(c.rtt);
+  };
+  const auto addUpstream = [&](const std::string& label, const resolver::UpstreamCounters& c) {
+    for (auto& u : out.upstreams)
+      if (u.label == label) return accumulate(u, c);
+    if (out.upstreams.size() < resolver::UpstreamTable::kMaxUpstreams) {
+      out.upstreams.push_back({label});
+      return accumulate(out.upstreams.back(), c);
+    }
+    accumulate(other, c);
+  };
+  for (const auto& w : s.workers) {
+    if (const auto* c = w->observer.counters()) out.queries.add(*c);
+    for (const auto& listener : w->udp)
+      if (const auto* c = listener->counters()) out.queries.add(*c);
+    out.tcp_open += w->tcp_open.load(std::memory_order_relaxed);
+    out.tcp_accepted += w->tcp_accepted.get();
+    out.tcp_evicted += w->tcp_evicted.get();
+    if (!w->recursion) continue;
+    const resolver::ResolverStats& r = w->recursion->resolverStats();
+    out.prefetches += r.prefetches.get();
+    out.stale_answers += r.stale_answers.get();
+    out.resolutions_in_flight += r.in_flight.load(std::memory_order_relaxed);
+    const std::size_t used = r.upstreams.size();
+    for (std::size_t i = 0; i < used; ++i)
+      addUpstream(r.upstreams.label(i), r.upstreams.counters(i));
+    accumulate(other, r.upstreams.other());
+  }
+  // "other" is listed only when something was folded into it.
+  if (other.queries > 0) out.upstreams.push_back(std::move(other));
 }
 
 }  // namespace horizon::net

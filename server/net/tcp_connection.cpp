@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "horizon/query/answer_engine.hpp"
-#include "query_log.hpp"
 #include "worker.hpp"
 
 namespace horizon::net {
@@ -49,6 +48,7 @@ void TcpConnection::close() {
   socket_.close(ec);
   timer_.cancel();
   worker_.connections.erase(position_);  // may drop the list's reference; handlers hold others
+  worker_.tcp_open.store(worker_.connections.size(), std::memory_order_relaxed);
 }
 
 std::chrono::milliseconds TcpConnection::idleTimeout() const {
@@ -124,31 +124,46 @@ void TcpConnection::processInput() {
       closeAfterFlush();  // the stream cannot be trusted past a length no message can have
       break;
     }
+    // Each query's time starts when its whole message is here.
+    const auto arrived = worker_.observer.timed() ? SteadyClock::now() : SteadyClock::time_point{};
     query::RecursionRequest recursion;
+    query::AnswerSummary summary;
     std::size_t size = query::answerQuery(guard.snapshot(), client_, request, out,
-                                          query::Transport::kTcp, &recursion);
+                                          query::Transport::kTcp, &recursion, &summary);
+    const auto* peer = reinterpret_cast<const sockaddr*>(&peer_);
+    if (summary.answered)
+      worker_.observer.request(summary, stats::Transport::kTcp, peer->sa_family == AF_INET6);
+    const wire::ParsedQuery* parsed = nullptr;
     if (recursion.needed) {
-      size = worker_.recursion->answer(worker_.recursion->ioThreadFront(), recursion, out, [this] {
-        ++outstanding_;
-        return [self = shared_from_this()](std::span<const std::uint8_t> bytes) {
-          --self->outstanding_;
-          self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
-        };
-      });
+      size = worker_.recursion->answer(
+          worker_.recursion->ioThreadFront(), recursion, out, [this, summary, arrived] {
+            ++outstanding_;
+            return [self = shared_from_this(), summary, arrived](
+                       std::span<const std::uint8_t> bytes, stats::Source from,
+                       const wire::ParsedQuery& query) mutable {
+              --self->outstanding_;
+              summary.source = from;
+              self->worker_.observer.answered(reinterpret_cast<const sockaddr*>(&self->peer_),
+                                              stats::Transport::kTcp, {}, &query, bytes, summary,
+                                              arrived);
+              self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
+            };
+          });
       if (size == 0) {
         touch();
         ++queries_;
         continue;
       }
-    }
-    if (worker_.config.query_log) {
-      logQuery(guard.snapshot(), reinterpret_cast<const sockaddr*>(&peer_), request,
-               out.first(size), "tcp");
+      summary.source = stats::Source::kCache;
+      parsed = &recursion.query;
     }
     if (size == 0) {
+      worker_.observer.dropped();
       closeAfterFlush();  // not a query we answer (e.g. QR=1): nothing sensible can follow
       break;
     }
+    worker_.observer.answered(peer, stats::Transport::kTcp, request, parsed, out.first(size),
+                              summary, arrived);
     appendAnswer(out.first(size));
     touch();
     ++queries_;

@@ -44,9 +44,12 @@ void TcpListener::onAccept(const error_code& ec, Tcp::socket socket) {
   try {
     while (worker_.connections.size() >= worker_.max_connections) {
       worker_.connections.front()->close();
+      worker_.tcp_evicted.add();
     }
     auto connection = std::make_shared<TcpConnection>(worker_, std::move(socket));
     worker_.connections.push_back(connection);
+    worker_.tcp_accepted.add();
+    worker_.tcp_open.store(worker_.connections.size(), std::memory_order_relaxed);
     connection->start(std::prev(worker_.connections.end()));
   } catch (const std::exception& e) {
     worker_.errors.warn("worker {}: TCP connection setup failed: {}", worker_.index, e.what());

@@ -12,7 +12,6 @@
 
 #include "cpu_steering.hpp"
 #include "horizon/ip/address.hpp"
-#include "query_log.hpp"
 #include "worker.hpp"
 
 namespace horizon::net {
@@ -30,6 +29,7 @@ UdpListener::UdpListener(Worker& worker, UdpSocket socket, bool wildcard)
       wildcard_(wildcard),
       reader_(worker.snapshots.addReader()),
       front_(worker.recursion->cache()),
+      observer_(worker.config),
       requests_(new std::uint8_t[kBatch * kBufferSize]),
       responses_(new std::uint8_t[kBatch * kBufferSize]) {
   // The receive descriptors never change between batches; only the lengths are reset.
@@ -85,14 +85,18 @@ void UdpListener::run() {
 // A miss is answered later by the io thread, with sendmsg on this socket: the reply keeps the
 // client's address and, on a wildcard socket, the address the query was sent to.
 std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
-                                         std::span<std::uint8_t> out, const msghdr& in) {
+                                         std::span<std::uint8_t> out, const msghdr& in,
+                                         const query::AnswerSummary& summary,
+                                         SteadyClock::time_point started) {
   return worker_.recursion->answer(front_, request, out, [&] {
     auto source = std::make_shared<ControlBuffer>();
     msghdr probe{};
     if (wildcard_) setReplySource(in, probe, *source);
     return [fd = socket_.fd(), peer = *static_cast<const sockaddr_storage*>(in.msg_name),
             peer_len = in.msg_namelen, source, control_len = probe.msg_controllen,
-            &w = worker_](std::span<const std::uint8_t> bytes) {
+            summary = query::AnswerSummary(summary), started,
+            &w = worker_](std::span<const std::uint8_t> bytes, stats::Source from,
+                          const wire::ParsedQuery& query) mutable {
       iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
       msghdr h{};
       h.msg_name = const_cast<sockaddr_storage*>(&peer);
@@ -103,6 +107,9 @@ std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
       h.msg_controllen = control_len;
       if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
         w.errors.warn("worker {}: send after resolution: {}", w.index, std::strerror(errno));
+      summary.source = from;
+      w.observer.answered(reinterpret_cast<const sockaddr*>(&peer), stats::Transport::kUdp, {},
+                          &query, bytes, summary, started);
     };
   });
 }
@@ -133,6 +140,9 @@ int UdpListener::receiveAndAnswer() {
   // thread blocks again, so a thread waiting for datagrams never holds one.
   const query::SnapshotHolder::ReadGuard guard(worker_.snapshots, reader_);
   const query::Snapshot& snapshot = guard.snapshot();
+  // One clock reading per batch: a query's time includes its wait behind the ones before it.
+  const SteadyClock::time_point arrived =
+      observer_.timed() ? SteadyClock::now() : SteadyClock::time_point{};
   std::size_t out = 0;
   for (int i = 0; i < received; ++i) {
     const msghdr& in = in_msgs_[i].msg_hdr;
@@ -141,14 +151,25 @@ int UdpListener::receiveAndAnswer() {
     const auto request =
         std::span<const std::uint8_t>(requests_.get() + i * kBufferSize, in_msgs_[i].msg_len);
     query::RecursionRequest recursion;
-    std::size_t size =
-        query::answerQuery(snapshot, ip::ClientAddress::fromSockaddr(peer), request,
-                           std::span(response, kBufferSize), query::Transport::kUdp, &recursion);
-    if (recursion.needed) size = answerRecursive(recursion, std::span(response, kBufferSize), in);
-    if (worker_.config.query_log) {
-      logQuery(snapshot, peer, request, std::span<const std::uint8_t>(response, size), "udp");
+    query::AnswerSummary summary;
+    std::size_t size = query::answerQuery(snapshot, ip::ClientAddress::fromSockaddr(peer), request,
+                                          std::span(response, kBufferSize), query::Transport::kUdp,
+                                          &recursion, &summary);
+    if (summary.answered)
+      observer_.request(summary, stats::Transport::kUdp, peer->sa_family == AF_INET6);
+    const wire::ParsedQuery* parsed = nullptr;
+    if (recursion.needed) {
+      size = answerRecursive(recursion, std::span(response, kBufferSize), in, summary, arrived);
+      if (size == 0) continue;  // the io thread answers, and observes, when it is resolved
+      summary.source = stats::Source::kCache;
+      parsed = &recursion.query;
     }
-    if (size == 0) continue;
+    if (size == 0) {
+      observer_.dropped();
+      continue;
+    }
+    observer_.answered(peer, stats::Transport::kUdp, request, parsed,
+                       std::span<const std::uint8_t>(response, size), summary, arrived);
     out_iov_[out] = {response, size};
     msghdr& h = out_msgs_[out].msg_hdr;
     h.msg_name = &peers_[i];

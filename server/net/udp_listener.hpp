@@ -21,6 +21,7 @@
 #include "horizon/query/snapshot_holder.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "log_limiter.hpp"
+#include "query_observer.hpp"
 #include "udp_socket.hpp"
 
 namespace horizon::net {
@@ -44,6 +45,8 @@ class UdpListener {
 
   /// The socket's descriptor (for socket options on its SO_REUSEPORT group).
   int fd() const { return socket_.fd(); }
+  /// This thread's counters (nullptr when the metrics are off).
+  const stats::QueryCounters* counters() const { return observer_.counters(); }
   /// Starts the thread (pinned to the worker's CPU when it has one).
   void start();
   /// From any thread: wakes the thread and makes it end soon after.
@@ -55,7 +58,8 @@ class UdpListener {
   void run();
   int receiveAndAnswer();
   std::size_t answerRecursive(const query::RecursionRequest& request, std::span<std::uint8_t> out,
-                              const msghdr& in);
+                              const msghdr& in, const query::AnswerSummary& summary,
+                              SteadyClock::time_point started);
 
   Worker& worker_;
   UdpSocket socket_;
@@ -63,6 +67,7 @@ class UdpListener {
   query::SnapshotHolder::Reader& reader_;
   resolver::CacheFront front_;
   LogLimiter errors_;
+  QueryObserver observer_;
   std::atomic<bool> stopping_{false};
 
   // Batch state, allocated once. Buffers are not zero-filled: every byte read was written.

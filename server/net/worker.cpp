@@ -17,7 +17,8 @@ Worker::Worker(unsigned index_in, const config::ServerConfig& config_in,
       reader(snapshots_in.addReader()),
       max_connections(max_connections_in),
       cpu(cpu_in),
-      tcp_response(new std::uint8_t[query::kMaxResponseSize]) {}
+      tcp_response(new std::uint8_t[query::kMaxResponseSize]),
+      observer(config_in) {}
 
 Worker::~Worker() {
   // Close connections while the io_context is alive; their pending handlers die with it.

@@ -19,6 +19,7 @@
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/query/snapshot_holder.hpp"
 #include "log_limiter.hpp"
+#include "query_observer.hpp"
 #include "recursive_answerer.hpp"
 
 namespace horizon::net {
@@ -62,7 +63,11 @@ struct Worker {
   std::vector<std::unique_ptr<TcpListener>> tcp;
   // Open connections, least recently active first: the front is the one to evict.
   std::list<std::shared_ptr<TcpConnection>> connections;
-  LogLimiter errors;  // the io thread's; each UDP thread has its own
+  LogLimiter errors;       // the io thread's; each UDP thread has its own
+  QueryObserver observer;  // the io thread's (TCP, late recursive answers); each UDP thread's own
+  stats::Counter tcp_accepted;           // io thread
+  stats::Counter tcp_evicted;            // io thread: closed to make room for a new one
+  std::atomic<std::size_t> tcp_open{0};  // mirrors connections.size() for the scrape
   std::thread thread;
 };
 

@@ -43,22 +43,32 @@ const RenderedAnswer& lookup(const CompiledView& view, const ParsedQuery& q,
 
 std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                        Transport transport, RecursionRequest* recursion) {
+                        Transport transport, RecursionRequest* recursion, AnswerSummary* summary) {
+  using stats::Source;
   using wire::MessageWriter;
+  AnswerSummary ignored;
+  AnswerSummary& said = summary ? *summary : ignored;
   ParsedQuery q;
+  const auto bare = [&](std::uint16_t rcode) {
+    said.answered = true;
+    said.source = Source::kError;
+    said.qtype = q.qtype;
+    said.rcode = rcode;
+    return MessageWriter::writeBareReply(q, rcode, out);
+  };
   switch (wire::parseQuery(query, q)) {
     case ParseStatus::kDrop:
+      said.answered = false;
       return 0;
     case ParseStatus::kFormErr:
-      return MessageWriter::writeBareReply(q, wire::rcode::FORMERR, out);
+      return bare(wire::rcode::FORMERR);
     case ParseStatus::kNotImp:
-      return MessageWriter::writeBareReply(q, wire::rcode::NOTIMP, out);
+      return bare(wire::rcode::NOTIMP);
     case ParseStatus::kOk:
       break;
   }
   // Question types that are never asked in a question section.
-  if (q.qtype == wire::type::OPT)
-    return MessageWriter::writeBareReply(q, wire::rcode::FORMERR, out);
+  if (q.qtype == wire::type::OPT) return bare(wire::rcode::FORMERR);
 
   // How much the client can take: RFC 6891 6.2.5 (at least 512), our advertised maximum.
   std::size_t limit = 65535;
@@ -69,7 +79,12 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
   }
   MessageWriter writer(out, limit);
   if (!writer.startReply(q, wire::kFlagQR | (q.flags & (wire::kFlagRD | wire::kFlagCD))))
-    return MessageWriter::writeBareReply(q, wire::rcode::FORMERR, out);
+    return bare(wire::rcode::FORMERR);
+  said.answered = true;
+  said.view = stats::kNoView;
+  said.source = Source::kRefused;
+  said.qtype = q.qtype;
+  said.rcode = wire::rcode::REFUSED;
   writer.setRcode(wire::rcode::REFUSED);
 
   const CompiledZone* zone = nullptr;
@@ -77,6 +92,8 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
   if (q.has_edns && q.edns_version > 0) {
     // RFC 6891 6.1.3: BADVERS, told through the OPT record's extended rcode.
     writer.setRcode(wire::rcode::BADVERS);
+    said.source = Source::kError;
+    said.rcode = wire::rcode::BADVERS;
   } else if (q.qclass != wire::kClassIN || q.qtype == wire::type::AXFR ||
              q.qtype == wire::type::IXFR) {
     // REFUSED: other classes and zone transfers are not served.
@@ -88,6 +105,8 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
       recursion->policy = rview->policy;
       recursion->limit = std::min(limit, out.size());
       recursion->query = q;
+      said.view = rview->label;
+      said.source = Source::kRecursion;
       return 0;
     }
   } else if ((view = zone->selectView(client)) != nullptr) {
@@ -95,6 +114,9 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
     const RenderedAnswer& a = lookup(*view, q, zone->origin.size());
     writer.setRcode(a.rcode);
     writer.setFlags(wire::kFlagAA);
+    said.view = view->label;
+    said.source = Source::kAuthoritative;
+    said.rcode = a.rcode;
     if (std::uint8_t* at = writer.appendRecords(view->bytesOf(a), a.ancount, a.nscount, 0)) {
       // Pointers into the question move with its length; patch them for this client's name.
       for (const auto& r : view->relocationsOf(a)) {

@@ -26,6 +26,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "horizon/stats/view_labels.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 #include "horizon/wire/name.hpp"
@@ -696,6 +697,7 @@ class AnswerCompiler {
 CompiledView compileView(const zone::Zone& z, const zone::View& v) {
   CompiledView out;
   out.name = v.name;
+  out.label = stats::viewLabelId(v.name);
   out.record_count = v.records.size();
   ViewRecords view = groupRecords(z, v, out);
   const std::uint32_t apex =

@@ -206,11 +206,13 @@ struct ResolverCache::Shard {
   std::unordered_map<KeyView, Lru::iterator, KeyHash> index;
   std::size_t bytes = 0;         // charges of the entries in lru and pinned, plus bucket_bytes
   std::size_t bucket_bytes = 0;  // the index's bucket array
+  std::uint64_t evictions = 0;   // entries dropped to make room (expired past max_stale included)
 
   // Unlinks a node into `graveyard`, which the caller frees after releasing the lock, or into
   // `pinned` if its entry is referenced outside the cache (a count above 1 cannot turn into a
   // new reference: the entry is no longer reachable through the index).
   void drop(Lru::iterator node, Lru& graveyard) {
+    ++evictions;
     node->entry->retired.set();  // a CacheFront holding it must ask again
     index.erase(node->key());
     if (node->entry.use_count() > 1) {
@@ -367,6 +369,15 @@ void ResolverCache::insert(std::uint32_t policy, std::string_view qname_lower, s
   // Then least recently used first. The entry just stored is last, and goes too only when what
   // no live entry can free (pinned entries, the bucket array) leaves no room for it.
   while (over() && !shard.lru.empty()) shard.drop(std::prev(shard.lru.end()), graveyard);
+}
+
+std::uint64_t ResolverCache::evictionCount() const {
+  std::uint64_t count = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    count += shards_[i].evictions;
+  }
+  return count;
 }
 
 std::size_t ResolverCache::entryCount() const {

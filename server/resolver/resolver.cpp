@@ -125,7 +125,7 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
         config(std::move(config_)),
         cache(std::move(cache_)),
         selection(std::move(selection_)),
-        upstream(io_) {}
+        upstream(io_, &stats.upstreams) {}
 
   struct Delegation {
     std::vector<Endpoint> servers;
@@ -139,6 +139,7 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   std::shared_ptr<const ResolverConfig> config;
   std::shared_ptr<ResolverCache> cache;
   std::shared_ptr<ServerSelection> selection;
+  ResolverStats stats;  // before `upstream`, which counts into it
   UpstreamClient upstream;
   std::map<Key, std::vector<Callback>> in_flight;  // coalesced identical questions
   std::map<std::string, Delegation> delegations;   // zone cuts learnt from referrals
@@ -557,12 +558,15 @@ void Resolver::Impl::finish(const Key& key, Outcome outcome) {
   if (it == in_flight.end()) return;  // already answered (deadline or the task)
   std::vector<Callback> callbacks = std::move(it->second);
   in_flight.erase(it);
+  stats.in_flight.store(in_flight.size(), std::memory_order_relaxed);
   const auto& [policy, qname, qtype] = key;
   const auto now = Clock::now();
   if (outcome.failed && config->serve_stale) {
     CacheLookup stale = cache->lookup(policy, qname, qtype, now, true);
     if (stale.state != CacheLookup::State::kMiss) {
-      for (auto& cb : callbacks) cb(stale.entry, stale.state == CacheLookup::State::kStale);
+      const bool expired = stale.state == CacheLookup::State::kStale;
+      if (expired) stats.stale_answers.add(callbacks.size());
+      for (auto& cb : callbacks) cb(stale.entry, expired ? Origin::kStale : Origin::kCache);
       return;
     }
   }
@@ -574,7 +578,7 @@ void Resolver::Impl::finish(const Key& key, Outcome outcome) {
   entry->authority = std::move(outcome.authority);
   entry->stored = now;
   cache->insert(policy, qname, qtype, *entry, now);
-  for (auto& cb : callbacks) cb(entry, false);
+  for (auto& cb : callbacks) cb(entry, Origin::kResolved);
 }
 
 Resolver::Resolver(boost::asio::io_context& io, std::shared_ptr<const ResolverConfig> config,
@@ -594,22 +598,33 @@ void Resolver::resolve(std::uint32_t policy, const std::string& qname_lower, std
   CacheLookup hit = impl_->cache->lookup(policy, qname_lower, qtype, now, false);
   if (hit.state == CacheLookup::State::kFresh) {
     if (hit.prefetch && impl_->config->prefetch) refresh(policy, qname_lower, qtype);
-    return done(hit.entry, false);
+    return done(hit.entry, Origin::kCache);
   }
   Impl::Key key{policy, qname_lower, qtype};
   auto [it, inserted] = impl_->in_flight.try_emplace(key);
   it->second.push_back(std::move(done));
-  if (inserted) impl_->start(key);
+  if (inserted) {
+    impl_->stats.in_flight.store(impl_->in_flight.size(), std::memory_order_relaxed);
+    impl_->start(key);
+  }
 }
 
 void Resolver::refresh(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype) {
   Impl::Key key{policy, qname_lower, qtype};
   auto [it, inserted] = impl_->in_flight.try_emplace(key);
-  if (inserted) impl_->start(key);  // no waiters: the result only refreshes the cache
+  if (inserted) {  // no waiters: the result only refreshes the cache
+    impl_->stats.prefetches.add();
+    impl_->stats.in_flight.store(impl_->in_flight.size(), std::memory_order_relaxed);
+    impl_->start(key);
+  }
 }
 
 std::size_t Resolver::inFlight() const {
   return impl_->in_flight.size();
+}
+
+const ResolverStats& Resolver::stats() const {
+  return impl_->stats;
 }
 
 }  // namespace horizon::resolver

@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "horizon/resolver/resolver_stats.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 #include "horizon/wire/name.hpp"
@@ -128,8 +129,9 @@ class Exchange;
 
 // What exchanges share with their client (Impl is private to UpstreamClient, so it lives here).
 struct ClientShared {
-  explicit ClientShared(asio::io_context& context) : io(context) {}
+  ClientShared(asio::io_context& context, UpstreamTable* counters) : io(context), table(counters) {}
   asio::io_context& io;
+  UpstreamTable* table;  // may be null
   std::atomic<bool> alive{true};
   std::mutex mutex;  // guards the registry below
   std::uint64_t next_key = 0;
@@ -342,9 +344,28 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
     result_.status = status;
     if (status != ExchangeResult::Status::kOk) result_.response.reset();
+    if (client_->table) count(client_->table->of(server_));
     auto done = std::move(done_);
     done_ = nullptr;
     if (client_->alive.load(std::memory_order_acquire) && done) done(std::move(result_));
+  }
+
+  void count(UpstreamCounters& c) const {
+    c.queries.add();
+    switch (result_.status) {
+      case ExchangeResult::Status::kOk:
+        c.rtt.observe(static_cast<std::uint64_t>(result_.rtt.count()), kRttBoundsUs);
+        break;
+      case ExchangeResult::Status::kTimeout:
+        c.timeouts.add();
+        break;
+      case ExchangeResult::Status::kNetworkError:
+        c.network_errors.add();
+        break;
+      case ExchangeResult::Status::kMalformed:
+        c.malformed.add();
+        break;
+    }
   }
 
   std::shared_ptr<ClientShared> client_;
@@ -372,7 +393,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   ExchangeResult result_;
 };
 
-UpstreamClient::UpstreamClient(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
+UpstreamClient::UpstreamClient(asio::io_context& io, UpstreamTable* counters)
+    : impl_(std::make_shared<Impl>(io, counters)) {}
 
 UpstreamClient::~UpstreamClient() {
   impl_->alive.store(false, std::memory_order_release);

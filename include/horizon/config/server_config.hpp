@@ -31,7 +31,13 @@ struct ServerConfig {
   unsigned max_tcp_connections = 1024;          // over all workers
   unsigned max_tcp_queries_per_connection = 0;  // 0: unlimited
   bool query_log = false;
+  std::string query_log_format = "text";  // "text" or "json"
   std::string log_level = "info";
+
+  // Observability.
+  std::string metrics;  // "ADDR:PORT" of the HTTP endpoint (/metrics, /health, /ready); empty: off
+  std::string dnstap;   // "unix:PATH" or "file:PATH"; empty: off
+  bool wait_for_zones = false;  // a zone that fails to load at start is waited for, not fatal
 
   // Live reload (control plane).
   std::string control_socket;             // empty: no control socket

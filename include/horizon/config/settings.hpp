@@ -26,6 +26,7 @@ enum class SettingKind {
   kPathList,      // repeatable flag, YAML list of file names
   kTextList,      // repeatable flag, YAML list
   kListenList,    // repeatable flag, YAML list of ADDR:PORT
+  kListen,        // one ADDR:PORT, checked and kept as text
   kForwardZones,  // repeatable flag DOMAIN=ADDR[:PORT][,...]; YAML map of domain to list
 };
 

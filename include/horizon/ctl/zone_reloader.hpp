@@ -3,6 +3,7 @@
 // plane only: it allocates, locks and may take a while.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -18,6 +19,7 @@ namespace horizon::ctl {
 
 /// What asked for a reload.
 enum class ReloadTrigger { kStartup, kSignal, kControl, kFileChange };
+inline constexpr std::size_t kReloadTriggers = 4;
 
 /// "startup", "signal", "control" or "file-change".
 const char* triggerName(ReloadTrigger trigger);
@@ -52,6 +54,9 @@ struct ReloaderStatus {
   std::optional<ReloadResult> last_reload;
   std::uint64_t reloads_ok = 0;  // the startup load counts as one
   std::uint64_t reloads_failed = 0;
+  // Attempts by trigger (indexed by ReloadTrigger): [trigger][0] failed, [trigger][1] succeeded.
+  std::array<std::array<std::uint64_t, 2>, kReloadTriggers> reloads_by_trigger{};
+  std::optional<std::chrono::system_clock::time_point> last_success;
   std::chrono::system_clock::time_point started;
 };
 

@@ -9,8 +9,36 @@
 
 #include "horizon/config/server_config.hpp"
 #include "horizon/query/snapshot_holder.hpp"
+#include "horizon/resolver/resolver_stats.hpp"
+#include "horizon/stats/query_counters.hpp"
 
 namespace horizon::net {
+
+/// One upstream address's exchanges, summed over the workers.
+struct UpstreamTotals {
+  std::string label;  // "ADDR:PORT", or "other" for addresses past the cap
+  std::uint64_t queries = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t network_errors = 0;
+  std::uint64_t malformed = 0;
+  stats::HistogramTotals<resolver::kRttBoundsUs.size()> rtt;
+};
+
+/// Everything the workers count, summed at one moment (for the metrics endpoint).
+struct ServerStatistics {
+  stats::QueryTotals queries;
+  std::vector<UpstreamTotals> upstreams;  // at most UpstreamTable::kMaxUpstreams + 1
+  std::uint64_t prefetches = 0;
+  std::uint64_t stale_answers = 0;
+  std::uint64_t cache_evictions = 0;
+  std::size_t cache_entries = 0;
+  std::size_t cache_bytes = 0;
+  std::size_t cache_max_bytes = 0;
+  std::size_t resolutions_in_flight = 0;
+  std::size_t tcp_open = 0;
+  std::uint64_t tcp_accepted = 0;
+  std::uint64_t tcp_evicted = 0;
+};
 
 /// Runs the listeners until stop() is called (from any thread, e.g. a signal handler's strand).
 class Server {
@@ -32,6 +60,9 @@ class Server {
   std::vector<std::uint16_t> boundPorts() const;
   /// Worker threads in use (after bind()).
   unsigned workerCount() const;
+  /// Adds up every worker's counters into `out` (which is large: keep it on the heap). From any
+  /// thread, at any time; empty before bind() and after stop().
+  void statistics(ServerStatistics& out) const;
 
  private:
   struct Impl;

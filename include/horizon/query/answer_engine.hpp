@@ -8,6 +8,7 @@
 
 #include "horizon/ip/prefix.hpp"
 #include "horizon/query/compiled_zone.hpp"
+#include "horizon/stats/query_counters.hpp"
 #include "horizon/wire/message.hpp"
 
 namespace horizon::query {
@@ -23,13 +24,25 @@ struct RecursionRequest {
   wire::ParsedQuery query;
 };
 
+/// What answerQuery decided, for the statistics and the query log. For a question handed to
+/// recursion, `source` is kRecursion and the caller finds out later where the answer came from.
+struct AnswerSummary {
+  bool answered = false;  // false: not a query, nothing written, nothing to count but a drop
+  std::uint16_t view = stats::kNoView;  // the view's label id (its recursion view for recursion)
+  stats::Source source = stats::Source::kError;
+  std::uint16_t qtype = 0;
+  std::uint16_t rcode = 0;  // the (extended) rcode written
+};
+
 /// Writes the response to `query` from `client` into `out` and returns its size; 0 means send
 /// nothing (not a query, or too short to answer) or, when `recursion` is given and its `needed`
-/// is set, that the resolver must answer. `out` must hold at least 65535 bytes for TCP and at
-/// least the largest UDP payload the server accepts (we clamp to 65535 anyway).
+/// is set, that the resolver must answer. `summary`, when given, says what was decided. `out` must
+/// hold at least 65535 bytes for TCP and at least the largest UDP payload the server accepts (we
+/// clamp to 65535 anyway).
 std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                        Transport transport, RecursionRequest* recursion = nullptr);
+                        Transport transport, RecursionRequest* recursion = nullptr,
+                        AnswerSummary* summary = nullptr);
 
 /// Size of the response buffer a worker should own.
 constexpr std::size_t kMaxResponseSize = 65535;

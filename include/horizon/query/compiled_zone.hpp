@@ -68,6 +68,7 @@ struct CompiledView {
   std::size_t record_count = 0;
   bool recursion = false;    // its clients may resolve names outside our zones
   std::uint32_t policy = 0;  // resolver cache partition: one per distinct view name
+  std::uint16_t label = 0;   // its metric label id (stats/view_labels.hpp), stable by name
 
   /// Finds a node by lowercase wire name; nullptr when absent. Allocation-free.
   const NameNode* find(const std::uint8_t* name, std::size_t len) const;

@@ -91,6 +91,8 @@ class ResolverCache {
   /// Memory charged now: the entries held, dropped ones still referenced elsewhere, the index
   /// buckets; at most max_bytes.
   std::size_t byteCount() const;
+  /// Entries dropped so far to stay within the limits (each shard counted under its lock).
+  std::uint64_t evictionCount() const;
   /// The limits the cache was built with.
   const CacheLimits& limits() const { return limits_; }
 

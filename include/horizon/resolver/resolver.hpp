@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "horizon/resolver/cache.hpp"
+#include "horizon/resolver/resolver_stats.hpp"
 #include "horizon/resolver/upstream.hpp"
 
 namespace horizon::resolver {
@@ -45,7 +46,10 @@ struct ResolverConfig {
 /// Resolves questions for one worker. Not thread-safe: use it from its io_context's thread.
 class Resolver {
  public:
-  using Callback = std::function<void(std::shared_ptr<const CacheEntry>, bool stale)>;
+  /// Where an answer came from: a fresh cache entry, a resolution, or an expired entry served
+  /// because resolution failed (RFC 8767).
+  enum class Origin { kCache, kResolved, kStale };
+  using Callback = std::function<void(std::shared_ptr<const CacheEntry>, Origin origin)>;
 
   Resolver(boost::asio::io_context& io, std::shared_ptr<const ResolverConfig> config,
            std::shared_ptr<ResolverCache> cache, std::shared_ptr<ServerSelection> selection);
@@ -59,8 +63,10 @@ class Resolver {
   /// Refreshes an entry in the background (prefetch): the answer only updates the cache.
   void refresh(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype);
 
-  /// Resolutions currently in flight (for status and tests).
+  /// Resolutions currently in flight (for status and tests; io thread only).
   std::size_t inFlight() const;
+  /// This resolver's counters (readable from any thread).
+  const ResolverStats& stats() const;
 
  private:
   struct Impl;

@@ -19,6 +19,8 @@
 
 namespace horizon::resolver {
 
+class UpstreamTable;
+
 /// An upstream server address.
 struct Endpoint {
   boost::asio::ip::address address;
@@ -49,7 +51,9 @@ struct ExchangeOptions {
 /// are ignored (not fatal) while waiting for the real one until the timeout.
 class UpstreamClient {
  public:
-  explicit UpstreamClient(boost::asio::io_context& io);
+  /// A client on `io`; each finished exchange is counted in `counters` when given (the caller
+  /// keeps it alive, and only `io`'s one thread may run the exchanges then).
+  explicit UpstreamClient(boost::asio::io_context& io, UpstreamTable* counters = nullptr);
   ~UpstreamClient();
 
   /// Sends (qname, qtype) to `server`; `done` is called exactly once.

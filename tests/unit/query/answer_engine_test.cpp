@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "horizon/stats/view_labels.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
@@ -391,6 +392,53 @@ TEST_F(AnswerEngineTest, MalformedAndOddPackets) {
   EXPECT_EQ(ldns_pkt_get_rcode(ask(loop).pkt.get()), LDNS_RCODE_FORMERR);
   auto truncated = std::vector<std::uint8_t>(base.begin(), base.end() - 3);
   EXPECT_EQ(ldns_pkt_get_rcode(ask(truncated).pkt.get()), LDNS_RCODE_FORMERR);
+}
+
+// The summary tells the statistics and the query log which view answered, from where and how.
+TEST_F(AnswerEngineTest, SummarySaysViewSourceAndRcode) {
+  std::vector<std::uint8_t> out(kMaxResponseSize);
+  const auto summarise = [&](const std::vector<std::uint8_t>& q, const char* from,
+                             RecursionRequest* recursion = nullptr) {
+    AnswerSummary summary;
+    answerQuery(*snapshot_, *ClientAddress::fromString(from), q, out, Transport::kUdp, recursion,
+                &summary);
+    return summary;
+  };
+  const std::uint16_t lan = snapshot_->zones[0].views[0].label;
+  const std::uint16_t vpn = snapshot_->zones[0].views[1].label;
+  EXPECT_EQ(stats::viewLabelName(lan), "lan");
+  EXPECT_EQ(stats::viewLabelName(vpn), "vpn");
+
+  auto s = summarise(query("auth.example.test.", LDNS_RR_TYPE_AAAA), "127.0.0.1");
+  EXPECT_TRUE(s.answered);
+  EXPECT_EQ(s.view, lan);
+  EXPECT_EQ(s.source, stats::Source::kAuthoritative);
+  EXPECT_EQ(s.qtype, LDNS_RR_TYPE_AAAA);
+  EXPECT_EQ(s.rcode, LDNS_RCODE_NOERROR);
+
+  s = summarise(query("nope.sub.example.test.", LDNS_RR_TYPE_A), "127.0.0.2");
+  EXPECT_EQ(s.view, vpn);  // the vpn view has only a wildcard: NOERROR there
+  s = summarise(query("auth.example.test.", LDNS_RR_TYPE_A), "192.0.2.1");
+  EXPECT_EQ(s.view, stats::kNoView);
+  EXPECT_EQ(s.source, stats::Source::kRefused);
+  EXPECT_EQ(s.rcode, LDNS_RCODE_REFUSED);
+
+  RecursionRequest recursion;
+  s = summarise(query("www.example.com.", LDNS_RR_TYPE_A), "127.0.0.1", &recursion);
+  ASSERT_TRUE(recursion.needed);
+  EXPECT_EQ(s.view, lan);
+  EXPECT_EQ(s.source, stats::Source::kRecursion);
+
+  auto badvers = query("auth.example.test.", LDNS_RR_TYPE_A, 1232);
+  badvers[badvers.size() - 5] = 1;  // the OPT record's VERSION octet
+  s = summarise(badvers, "127.0.0.1");
+  EXPECT_EQ(s.source, stats::Source::kError);
+  EXPECT_EQ(s.rcode, 16);  // BADVERS
+
+  std::vector<std::uint8_t> response_bit = query("auth.example.test.", LDNS_RR_TYPE_A);
+  response_bit[2] |= 0x80;  // QR: a response is never answered
+  s = summarise(response_bit, "127.0.0.1");
+  EXPECT_FALSE(s.answered);
 }
 
 }  // namespace
