@@ -623,6 +623,10 @@ std::size_t Resolver::inFlight() const {
   return impl_->in_flight.size();
 }
 
+void Resolver::setUpstreamTap(UpstreamTap* tap) {
+  impl_->upstream.setTap(tap);
+}
+
 const ResolverStats& Resolver::stats() const {
   return impl_->stats;
 }

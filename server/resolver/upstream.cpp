@@ -132,6 +132,7 @@ struct ClientShared {
   ClientShared(asio::io_context& context, UpstreamTable* counters) : io(context), table(counters) {}
   asio::io_context& io;
   UpstreamTable* table;  // may be null
+  UpstreamTap* tap = nullptr;
   std::atomic<bool> alive{true};
   std::mutex mutex;  // guards the registry below
   std::uint64_t next_key = 0;
@@ -210,6 +211,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // Room for what we advertised; a larger datagram is cut by the kernel and then fails to decode.
     buffer_.resize(std::max<std::size_t>(options_.edns_udp_size, wire::kMinUdpPayload));
     sent_at_ = SteadyClock::now();
+    tapQuery(false);
     udp_.async_send(asio::buffer(query_), [self = shared_from_this(), gen = generation_](
                                               const boost::system::error_code& error, std::size_t) {
       if (self->finished_ || gen != self->generation_) return;
@@ -236,6 +238,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (!msg) {
       std::optional<Message> head = decodeHeaderAndQuestion(bytes);
       if (head && head->truncated() && match(*head) == Match::kYes) {
+        tapResponse(bytes, false);
         result_.rtt =
             std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - sent_at_);
         return startTcp();
@@ -254,6 +257,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       case Match::kYes:
         break;
     }
+    tapResponse(bytes, false);
     result_.rtt =
         std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - sent_at_);
     if (msg->truncated()) return startTcp();
@@ -284,6 +288,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     frame_.resize(2 + query_.size());
     wire::writeU16(frame_.data(), static_cast<std::uint16_t>(query_.size()));
     std::copy(query_.begin(), query_.end(), frame_.begin() + 2);
+    tapQuery(true);
     tcp_.async_connect(asio::ip::tcp::endpoint(server_.address, server_.port),
                        [self = shared_from_this()](const boost::system::error_code& error) {
                          if (self->finished_) return;
@@ -322,6 +327,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                        if (!msg || self->match(*msg) != Match::kYes) {
                          return self->finish(ExchangeResult::Status::kMalformed);
                        }
+                       self->tapResponse(self->buffer_, true);
                        self->result_.response = std::move(msg);
                        self->finish(ExchangeResult::Status::kOk);
                      });
@@ -348,6 +354,16 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     auto done = std::move(done_);
     done_ = nullptr;
     if (client_->alive.load(std::memory_order_acquire) && done) done(std::move(result_));
+  }
+
+  void tapQuery(bool tcp) {
+    if (!client_->tap) return;
+    sent_wall_ = std::chrono::system_clock::now();
+    client_->tap->query(server_, query_, tcp, options_.recursion_desired);
+  }
+  void tapResponse(std::span<const std::uint8_t> bytes, bool tcp) {
+    if (client_->tap)
+      client_->tap->response(server_, bytes, tcp, options_.recursion_desired, sent_wall_);
   }
 
   void count(UpstreamCounters& c) const {
@@ -388,6 +404,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::uint8_t length_[2] = {0, 0};
   unsigned generation_ = 0;
   SteadyClock::time_point sent_at_{};
+  std::chrono::system_clock::time_point sent_wall_{};  // for the tap only
   bool finished_ = false;
   bool saw_garbage_ = false;
   ExchangeResult result_;
@@ -409,6 +426,10 @@ UpstreamClient::~UpstreamClient() {
   // Close their sockets now (or as soon as the io_context runs again) so they free their file
   // descriptors instead of waiting for their timeouts.
   for (auto& ex : live) ex->dispatch([ex] { ex->cancel(); });
+}
+
+void UpstreamClient::setTap(UpstreamTap* tap) {
+  impl_->tap = tap;
 }
 
 void UpstreamClient::exchange(const Endpoint& server, const std::string& qname_lower,

@@ -65,6 +65,8 @@ class Resolver {
 
   /// Resolutions currently in flight (for status and tests; io thread only).
   std::size_t inFlight() const;
+  /// Shows every upstream message to `tap` (nullptr: none); set it before resolutions start.
+  void setUpstreamTap(UpstreamTap* tap);
   /// This resolver's counters (readable from any thread).
   const ResolverStats& stats() const;
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,20 @@ struct ExchangeOptions {
   std::chrono::milliseconds timeout{1500};
 };
 
+/// Sees every message exchanged with upstream servers (for dnstap). Called on the thread that
+/// runs the exchanges; it must not block. `forwarding` is set for queries sent with RD to a
+/// forwarder, clear for iteration.
+class UpstreamTap {
+ public:
+  virtual ~UpstreamTap() = default;
+  /// A query was sent to `server`.
+  virtual void query(const Endpoint& server, std::span<const std::uint8_t> message, bool tcp,
+                     bool forwarding) = 0;
+  /// `server` answered a query sent at `sent` (wall clock).
+  virtual void response(const Endpoint& server, std::span<const std::uint8_t> message, bool tcp,
+                        bool forwarding, std::chrono::system_clock::time_point sent) = 0;
+};
+
 /// Sends queries from `io` (its thread runs the callbacks). Each UDP exchange uses a fresh
 /// socket on a random port; a truncated answer is retried over TCP; answers that do not match
 /// are ignored (not fatal) while waiting for the real one until the timeout.
@@ -56,6 +71,8 @@ class UpstreamClient {
   explicit UpstreamClient(boost::asio::io_context& io, UpstreamTable* counters = nullptr);
   ~UpstreamClient();
 
+  /// From now on every message goes past `tap` too (nullptr: none); set it before exchanges start.
+  void setTap(UpstreamTap* tap);
   /// Sends (qname, qtype) to `server`; `done` is called exactly once.
   void exchange(const Endpoint& server, const std::string& qname_lower, std::uint16_t qtype,
                 const ExchangeOptions& options, std::function<void(ExchangeResult)> done);
