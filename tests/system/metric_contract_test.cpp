@@ -103,7 +103,38 @@ TEST(ScanGrafanaVariableQuery, OtherForms) {
   EXPECT_THROW(scanGrafanaVariableQuery("label_names()"), std::invalid_argument);
 }
 
-TEST(MetricContract, HistogramSeriesStandForTheHistogram) {
+TEST(ContractProblems, NoneForNamesTheContractHas) {
+  const MetricContract contract = readMetricContract(kContract);
+  for (const char* expr :
+       {R"(sum by (view) (rate(horizon_dns_requests_total{view="lan"}[5m])))",
+        R"(histogram_quantile(0.9, sum by (le, upstream) )"
+        R"((rate(horizon_upstream_rtt_seconds_bucket{instance=~"$instance"}[5m]))))",
+        R"(up{job="horizond"} == 0 or horizon_ready == 0)",
+        R"(sum by (instance) (horizon_cache_bytes) / on (instance) horizon_cache_max_bytes)"})
+    EXPECT_EQ(contractProblems(contract, scanPromql(expr)), List{}) << expr;
+}
+
+TEST(ContractProblems, NamesWhatIsWrong) {
+  const MetricContract contract = readMetricContract(kContract);
+  const auto problems = [&](const char* expr) {
+    return contractProblems(contract, scanPromql(expr));
+  };
+  EXPECT_EQ(problems("rate(horizon_dns_request_total[5m])"),
+            List{"unknown metric horizon_dns_request_total"});
+  EXPECT_EQ(problems("horizn_ready"), List{"unknown metric horizn_ready"});
+  EXPECT_EQ(problems(R"(count({__name__=~"horizon_.*"}))"),
+            List{"a selector without a metric name"});
+  EXPECT_EQ(problems(R"(horizon_dns_requests_total{rcode="SERVFAIL"})"),
+            List{"horizon_dns_requests_total has no label rcode"});
+  EXPECT_EQ(problems("sum by (rcode) (horizon_dns_requests_total)"),
+            List{"no series here has the label rcode"});
+  // `le` belongs to a histogram's _bucket series only.
+  EXPECT_EQ(problems("sum by (le) (horizon_dns_request_duration_seconds_count)"),
+            List{"no series here has the label le"});
+  EXPECT_EQ(problems(R"(up{view="lan"})"), List{"up has no label view"});
+}
+
+TEST(MetricContractFile, HistogramSeriesStandForTheHistogram) {
   const MetricContract contract = readMetricContract(kContract);
   const MetricSpec* bucket = contract.find("horizon_dns_request_duration_seconds_bucket");
   ASSERT_NE(bucket, nullptr);
@@ -117,7 +148,7 @@ TEST(MetricContract, HistogramSeriesStandForTheHistogram) {
   EXPECT_EQ(contract.find("up"), nullptr);
 }
 
-TEST(MetricContract, LabelsOfASeries) {
+TEST(MetricContractFile, LabelsOfASeries) {
   const MetricContract contract = readMetricContract(kContract);
   EXPECT_EQ(contract.labelsOf("horizon_dns_request_duration_seconds_bucket"),
             (Names{"view", "source", "le", "job", "instance"}));
@@ -127,7 +158,7 @@ TEST(MetricContract, LabelsOfASeries) {
   EXPECT_TRUE(contract.labelsOf("horizon_nonexistent").empty());
 }
 
-TEST(MetricContract, EachProgramHasItsSection) {
+TEST(MetricContractFile, EachProgramHasItsSection) {
   const MetricContract contract = readMetricContract(kContract);
   const auto horizond = contract.namesOf("horizond");
   const auto sync = contract.namesOf("horizon-sync");
@@ -144,7 +175,7 @@ TEST(MetricContract, EachProgramHasItsSection) {
 
 // Prometheus's naming rules, which the _bucket/_sum/_count rule relies on: with no listed name
 // ending in those suffixes, a series name belongs to at most one metric of the list.
-TEST(MetricContract, NamesFollowPrometheusConventions) {
+TEST(MetricContractFile, NamesFollowPrometheusConventions) {
   const MetricContract contract = readMetricContract(kContract);
   ASSERT_FALSE(contract.metrics.empty());
   for (const auto& [name, spec] : contract.metrics) {
@@ -155,7 +186,7 @@ TEST(MetricContract, NamesFollowPrometheusConventions) {
   }
 }
 
-TEST(MetricContract, MalformedListsAreRefused) {
+TEST(MetricContractFile, MalformedListsAreRefused) {
   TempDir dir;
   const auto read = [&](const std::string& text) {
     return readMetricContract(dir.write("names.txt", text));

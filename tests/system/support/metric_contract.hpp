@@ -359,4 +359,32 @@ inline PromqlNames scanGrafanaVariableQuery(std::string_view query) {
   return scanPromql(query);
 }
 
+/// What is wrong with the names of one expression, measured against the contract: a metric it
+/// does not list (Prometheus's own `up` is allowed), a selector without a metric name, a matcher
+/// on a label the metric does not have, or a grouping label that no selector of the expression
+/// has. Empty when nothing is.
+inline std::vector<std::string> contractProblems(const MetricContract& contract,
+                                                 const PromqlNames& names) {
+  std::vector<std::string> problems;
+  std::set<std::string> available;  // labels of the expression's series
+  for (const PromqlSelector& selector : names.selectors) {
+    std::set<std::string> labels = contract.labelsOf(selector.metric);
+    if (selector.metric == "up") {
+      labels = {"job", "instance"};
+    } else if (selector.metric.empty()) {
+      problems.push_back("a selector without a metric name");
+      continue;
+    } else if (labels.empty()) {
+      problems.push_back("unknown metric " + selector.metric);
+      continue;
+    }
+    for (const std::string& label : selector.labels)
+      if (!labels.count(label)) problems.push_back(selector.metric + " has no label " + label);
+    available.insert(labels.begin(), labels.end());
+  }
+  for (const std::string& label : names.grouping_labels)
+    if (!available.count(label)) problems.push_back("no series here has the label " + label);
+  return problems;
+}
+
 }  // namespace horizon::test
