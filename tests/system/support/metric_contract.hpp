@@ -3,12 +3,13 @@
 //
 // scanPromql is a scanner, not a parser: it tells metric names from function names, keywords,
 // label names, strings, numbers and durations, and reads Grafana's variables ($name, ${name},
-// $__rate_interval) as opaque. It does not check syntax; promtool does that for the rules.
+// $__rate_interval) as opaque. It does not check syntax: promtool does, in
+// observability_assets_test.
 //
 // Typical use:
 //   const MetricContract contract = readMetricContract(HORIZON_TEST_DATA "/metric_names.txt");
-//   for (const PromqlSelector& s : scanPromql(expr).selectors)
-//     EXPECT_TRUE(contract.find(s.metric)) << s.metric;
+//   EXPECT_EQ(contractProblems(contract, scanPromql(expr)), std::vector<std::string>{}) << expr;
+//   // a live scrape: every name of contract.namesOf("horizond") is exposed, with its labels
 #pragma once
 
 #include <algorithm>
