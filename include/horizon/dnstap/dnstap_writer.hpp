@@ -53,7 +53,8 @@ class Writer {
   /// Opens `destination` ("unix:PATH" or "file:PATH") with `queues` input queues (one per thread
   /// that writes; queue i used by one thread only); nullptr and *error when it cannot. A file is
   /// created (truncated) here; a unix socket need not be listened on yet: the writer connects
-  /// when the collector is there, and drops (counting) until then.
+  /// when the collector is there, and drops (counting) until then. Not for a DNS thread: it tries
+  /// the collector once, which takes up to a second when one accepts but does not answer.
   static std::unique_ptr<Writer> open(const std::string& destination, unsigned queues,
                                       std::string identity, std::string version,
                                       std::string* error);
