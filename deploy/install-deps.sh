@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages horizon needs, and only those that are missing.
 #   deploy/install-deps.sh build   # what building horizond, horizon-sync and dnsctl needs
-#   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start)
+#   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start), and
+#                                  # the libraries of horizond's dnstap output (fstrm, protobuf-c)
 #   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
-#                                  # promtool from prometheus, for the alerting rules)
+#                                  # promtool from prometheus, and fstrm_capture and dnstap-ldns,
+#                                  # which read dnstap back)
 # On a machine that has just booted, unattended upgrades may hold the package manager's lock for
 # minutes: apt-get waits for it (up to LOCK_WAIT seconds, default 900) instead of failing.
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libcli11-dev)
-run_packages=(dnsutils)
+  nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler)
+run_packages=(dnsutils libfstrm0 libprotobuf-c1)
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
-  prometheus)
+  prometheus fstrm-bin dnstap-ldns)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
