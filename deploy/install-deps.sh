@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages horizon needs, and only those that are missing.
 #   deploy/install-deps.sh build   # what building horizond, horizon-sync and dnsctl needs
-#   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start)
-#   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig)
+#   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start), and
+#                                  # prometheus-cpp's runtime library, named for run-only hosts
+#   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
+#                                  # promtool from prometheus to check the metrics' format)
 # On a machine that has just booted, unattended upgrades may hold the package manager's lock for
 # minutes: apt-get waits for it (up to LOCK_WAIT seconds, default 900) instead of failing.
 set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libcli11-dev)
-run_packages=(dnsutils)
-test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml)
+  nlohmann-json3-dev libcli11-dev prometheus-cpp-dev)
+run_packages=(dnsutils libprometheus-cpp-core1.0)
+test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
+  prometheus)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
@@ -51,7 +54,8 @@ apt_get() {
   rm -f "${log}"
 }
 apt_get update -q
-# Daemons such as nsd must not start as system services: the tests start their own on loopback.
+# Daemons such as nsd (and prometheus, installed for promtool) must not start as system
+# services: the tests start their own on loopback.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
