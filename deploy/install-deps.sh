@@ -3,6 +3,7 @@
 #   deploy/install-deps.sh build   # what building horizond, horizon-sync and dnsctl needs
 #   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start), and
 #                                  # the libraries of horizond's dnstap output (fstrm, protobuf-c)
+#                                  # and prometheus-cpp's runtime library, named for run-only hosts
 #   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
 #                                  # promtool from prometheus, and fstrm_capture and dnstap-ldns,
 #                                  # which read dnstap back)
@@ -12,8 +13,9 @@ set -euo pipefail
 
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler)
-run_packages=(dnsutils libfstrm0 libprotobuf-c1)
+  nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
+  prometheus-cpp-dev)
+run_packages=(dnsutils libfstrm0 libprotobuf-c1 libprometheus-cpp-core1.0)
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
   prometheus fstrm-bin dnstap-ldns)
 
@@ -55,8 +57,8 @@ apt_get() {
   rm -f "${log}"
 }
 apt_get update -q
-# Daemons such as nsd must not start as system services: the tests start their own on loopback,
-# and of prometheus they use only promtool.
+# Daemons such as nsd (and prometheus, installed for promtool) must not start as system
+# services: the tests start their own on loopback.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null

@@ -1,7 +1,8 @@
 // horizon-sync: mirrors a zone's public view to Cloudflare and renders Traefik's public routes.
 //   plan   dry run: prints what would change, writes nothing
 //   apply  makes the changes, then checks them against a fresh listing
-//   watch  applies at start, whenever the zone file changes, and every --interval
+//   watch  applies at start, whenever the zone file changes, and every --interval; with
+//          --metrics, serves Prometheus metrics and /health on a thread of its own
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -9,10 +10,16 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "command_line.hpp"
+#include "horizon/metrics/http_endpoint.hpp"
+#include "horizon/metrics/process_metrics.hpp"
+#include "horizon/sync/sync_metrics.hpp"
 #include "horizon/sync/sync_report_printer.hpp"
 #include "horizon/sync/sync_watch.hpp"
 
@@ -33,6 +40,7 @@ struct Args {
   SyncSettings sync;
   bool json = false;
   std::chrono::seconds::rep interval_seconds = 600;
+  std::string metrics;  // watch: ADDR:PORT of the metrics endpoint; empty: none
 };
 
 // "10m", "30s", "1h"; a bare number is minutes, as the interval is usually said. Rewrites the
@@ -55,6 +63,16 @@ CLI::Validator checkDuration() {
       "");
 }
 
+// ADDR:PORT, [IPV6]:PORT or PORT, checked as the endpoint will read it.
+CLI::Validator checkMetricsAddress() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::string error;
+        return horizon::metrics::parseMetricsAddress(text, &error) ? std::string() : error;
+      },
+      "");
+}
+
 // The options of every command, on the program too so they may come before the command.
 void addOptions(CLI::App& app, Args& args) {
   app.add_option("--zone", args.sync.zone_file, "the zone file (required)")->type_name("FILE");
@@ -65,11 +83,42 @@ void addOptions(CLI::App& app, Args& args) {
                  "(default 10m)")
       ->type_name("TIME")
       ->transform(checkDuration());
+  app.add_option("--metrics", args.metrics,
+                 "watch: serve Prometheus metrics at http://ADDR:PORT/metrics, with /health and "
+                 "/ready (ready once a run finished); e.g. 127.0.0.1:9154, a bare PORT is on "
+                 "127.0.0.1 (default: off)")
+      ->type_name("ADDR:PORT")
+      ->check(checkMetricsAddress());
 }
 
 std::atomic<bool> g_stop{false};
 extern "C" void onSignal(int) {
   g_stop = true;
+}
+
+// The endpoint of --metrics: build info, the runs' numbers and the process, read per scrape on
+// the endpoint's thread. Throws std::runtime_error when it cannot listen.
+std::unique_ptr<horizon::metrics::HttpEndpoint> startMetrics(const std::string& address,
+                                                             const SyncMetrics& sync_metrics) {
+  namespace metrics = horizon::metrics;
+  std::string error;
+  std::optional<metrics::EndpointOptions> options = metrics::parseMetricsAddress(address, &error);
+  if (!options) throw std::runtime_error("--metrics: " + error);  // CLI11 checked it already
+  auto endpoint = std::make_unique<metrics::HttpEndpoint>(
+      *options,
+      [&sync_metrics] {
+        metrics::Families families;
+        metrics::appendBuildInfo(families);
+        sync_metrics.appendFamilies(families);
+        metrics::appendProcessMetrics(families);
+        return families;
+      },
+      [&sync_metrics] { return sync_metrics.anyRunFinished(); });
+  endpoint->start();
+  const bool v6 = options->address.find(':') != std::string::npos;
+  spdlog::info("metrics at http://{}:{}/metrics",
+               v6 ? "[" + options->address + "]" : options->address, endpoint->port());
+  return endpoint;
 }
 
 int watch(const Args& args) {
@@ -78,11 +127,22 @@ int watch(const Args& args) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
+  SyncMetrics sync_metrics;  // outlives the endpoint that reads it
+  std::unique_ptr<horizon::metrics::HttpEndpoint> endpoint;
+  if (!args.metrics.empty()) {
+    try {
+      endpoint = startMetrics(args.metrics, sync_metrics);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return kSyncExitError;
+    }
+  }
   const std::chrono::seconds interval(args.interval_seconds);
   spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file, interval.count());
   WatchEvents events;
   events.on_change = [&] { spdlog::info("{} changed", args.sync.zone_file); };
-  events.on_run = [](const SyncReport& report) {
+  events.on_run = [&sync_metrics](const SyncReport& report) {
+    sync_metrics.recordRun(report);
     writeSyncErrors(report, "horizon-sync", std::cerr);
     std::ostringstream text;
     writeSyncText(report, text);
@@ -95,6 +155,10 @@ int watch(const Args& args) {
   };
   watchZone(args.sync, interval, g_stop, events);
   spdlog::info("stopping");
+  if (endpoint) {
+    endpoint->shuttingDown();
+    endpoint->stop();
+  }
   return kSyncExitOk;
 }
 
@@ -126,9 +190,11 @@ int main(int argc, char** argv) {
   if (args.sync.zone_file.empty()) return reportUsageError(app, "--zone FILE is required");
   if (args.sync.skip_cloudflare && args.sync.traefik_out.empty())
     return reportUsageError(app, "--no-cloudflare leaves nothing to do without --traefik-out");
+  const std::string command = chosen.front()->get_name();
+  if (!args.metrics.empty() && command != "watch")
+    return reportUsageError(app, "--metrics is for watch: plan and apply end after one run");
   finishSyncSettings(args.sync);
 
-  const std::string command = chosen.front()->get_name();
   if (command == "watch") return watch(args);
   return printSyncRun(runSync(args.sync, command == "apply"), args.json, "horizon-sync", std::cout,
                       std::cerr);

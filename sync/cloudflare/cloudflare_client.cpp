@@ -445,11 +445,12 @@ std::string recordLabel(const CloudflareRecord& record) {
 class Session {
  public:
   Session(const ClientOptions& options, HttpTransport& transport, int& request_count,
-          Clock::time_point started, const std::function<void(milliseconds)>& sleep,
-          milliseconds& slept)
+          ApiStats& stats, Clock::time_point started,
+          const std::function<void(milliseconds)>& sleep, milliseconds& slept)
       : options_(options),
         transport_(transport),
         request_count_(request_count),
+        stats_(stats),
         started_(started),
         sleep_(sleep),
         slept_(slept) {}
@@ -494,6 +495,7 @@ class Session {
       ++out.attempts;
       out.response = transport_.send(request, std::min(options_.request_timeout, remaining));
       out.envelope = out.response.status == 0 ? Envelope{} : parseEnvelope(out.response.body);
+      countFailure(out.status());
 
       if (isAuthFailure(out)) throw authError(out);
       const bool limited = isRateLimited(out);
@@ -510,6 +512,10 @@ class Session {
                        out.status(), out.envelope.codes);
       }
       if (unknown) out.earlier_attempt_unknown = true;
+      if (limited) {
+        ++stats_.rate_limit_waits;
+        stats_.rate_limit_wait += *wait;
+      }
       sleep_(*wait);
       slept_ += *wait;
     }
@@ -567,6 +573,15 @@ class Session {
     return std::max(real, slept_);
   }
 
+  // Every exchange that did not end in 2xx, before retries decide anything about it.
+  void countFailure(int status) {
+    if (status == 0) {
+      ++stats_.errors["network"];
+    } else if (status < 200 || status >= 300) {
+      ++stats_.errors[std::to_string(status)];
+    }
+  }
+
   std::string baseUrl() const {
     std::string url = options_.api_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
@@ -598,6 +613,7 @@ class Session {
   const ClientOptions& options_;
   HttpTransport& transport_;
   int& request_count_;
+  ApiStats& stats_;
   Clock::time_point started_;
   const std::function<void(milliseconds)>& sleep_;
   milliseconds& slept_;
@@ -648,7 +664,7 @@ void CloudflareClient::setSleeper(std::function<void(std::chrono::milliseconds)>
 }
 
 std::string CloudflareClient::findZoneId(const std::string& zone_name) {
-  Session session(options_, transport_, request_count_, started_, sleep_, slept_);
+  Session session(options_, transport_, request_count_, api_stats_, started_, sleep_, slept_);
   const std::string wanted = normalizeName(zone_name);
   const std::string what = "looking up the Cloudflare zone " + wanted;
   auto zones = session.listAll(
@@ -679,7 +695,7 @@ std::string CloudflareClient::findZoneId(const std::string& zone_name) {
 }
 
 std::vector<CloudflareRecord> CloudflareClient::listRecords(const std::string& zone_id) {
-  Session session(options_, transport_, request_count_, started_, sleep_, slept_);
+  Session session(options_, transport_, request_count_, api_stats_, started_, sleep_, slept_);
   const std::string what = "listing the DNS records of zone " + zone_id;
   auto items = session.listAll(zonePath(zone_id) + "/dns_records",
                                "per_page=" + std::to_string(std::max(1, options_.page_size)), what);
@@ -697,7 +713,7 @@ std::vector<CloudflareRecord> CloudflareClient::listRecords(const std::string& z
 
 std::vector<OperationResult> CloudflareClient::apply(const std::string& zone_id,
                                                      const RecordChanges& changes) {
-  Session session(options_, transport_, request_count_, started_, sleep_, slept_);
+  Session session(options_, transport_, request_count_, api_stats_, started_, sleep_, slept_);
   const std::string records_path = zonePath(zone_id) + "/dns_records";
 
   // Every operation in Cloudflare's order, with the JSON item it is sent as.

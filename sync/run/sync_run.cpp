@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "horizon/sync/cloudflare_client.hpp"
@@ -15,6 +17,10 @@ namespace {
 
 CloudflareOutcome runCloudflare(const SyncSettings& settings, const zone::Zone& zone, bool apply) {
   CloudflareOutcome outcome;
+  // Outside the try: what the API did before a failure (a 403, 429s until the deadline) is
+  // what the metrics most need to show.
+  std::unique_ptr<HttpTransport> transport;
+  std::optional<CloudflareClient> client;
   try {
     DesiredState desired = desiredState(zone);
     ClientOptions options;
@@ -23,19 +29,22 @@ CloudflareOutcome runCloudflare(const SyncSettings& settings, const zone::Zone& 
     options.deadline = std::chrono::seconds(settings.deadline_seconds);
     options.page_size = settings.page_size;
     options.batch_size = settings.batch_size;
-    auto transport = makeCurlTransport();
-    CloudflareClient client(options, *transport);
-    ReconcileReport report = reconcile(client, desired, settings.plan, /*dry_run=*/!apply);
+    transport = makeCurlTransport();
+    client.emplace(options, *transport);
+    ReconcileReport report = reconcile(*client, desired, settings.plan, /*dry_run=*/!apply);
     const bool done = apply ? report.complete() : report.initial.inSync();
     outcome.state = done    ? CloudflareOutcome::State::kInSync
                     : apply ? CloudflareOutcome::State::kLeftUndone
                             : CloudflareOutcome::State::kChangesPending;
-    outcome.requests = client.requestCount();
     outcome.reconcile = std::move(report);
   } catch (const std::exception& e) {
     // ApiError messages are built without the token; nothing else here could carry it.
     outcome.state = CloudflareOutcome::State::kFailed;
     outcome.error = e.what();
+  }
+  if (client) {
+    outcome.requests = client->requestCount();
+    outcome.api = client->apiStats();
   }
   return outcome;
 }

@@ -2,7 +2,7 @@
 // real HTTP over loopback, a fake that pages by 2 and checks every request body against
 // Cloudflare's OpenAPI extract. Covers create, idempotence, drift, deletes, ownership, adoption,
 // the safety threshold, refused addresses, faults (429, 5xx, dropped connections), a cut-off run,
-// the token's secrecy, the Traefik file and the watch daemon.
+// the token's secrecy, the Traefik file and the watch daemon with its metrics endpoint.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -10,6 +10,7 @@
 #include <set>
 
 #include "horizon/version.hpp"
+#include "http_probe.hpp"
 #include "sync_support.hpp"
 #include "test_support.hpp"
 
@@ -516,6 +517,146 @@ TEST_F(SyncTest, WatchReconcilesOnFileChangesAndCorrectsDashboardEdits) {
   const std::string log = slurp(log_path);
   outputs_.push_back(log);
   EXPECT_THAT(log, HasSubstr("changed"));
+}
+
+// "name{labels}" -> value, for every sample of a Prometheus text exposition.
+std::map<std::string, double> parseExposition(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+// Writes as the fake carried them out, by kind: single calls and batch items, faulted or
+// refused requests left out.
+std::map<std::string, int> writesReceived(const Json& requests) {
+  std::map<std::string, int> out{{"create", 0}, {"update", 0}, {"delete", 0}};
+  for (const Json& r : requests) {
+    if (r["status"] != 200 || r["method"] == "GET") continue;
+    const std::string path = r["path"];
+    if (path.ends_with("/batch")) {
+      const Json& body = r["body"];
+      for (const auto& [key, kind] : {std::pair{"posts", "create"},
+                                      {"patches", "update"},
+                                      {"puts", "update"},
+                                      {"deletes", "delete"}})
+        if (body.contains(key)) out[kind] += static_cast<int>(body[key].size());
+    } else {
+      out[r["method"] == "POST" ? "create" : r["method"] == "DELETE" ? "delete" : "update"]++;
+    }
+  }
+  return out;
+}
+
+TEST_F(SyncTest, WatchServesMetricsOfItsRuns) {
+  // The first listing is rate limited once, for the API metrics to have something to count.
+  fake_.addFaults({{{"method", "GET"},
+                    {"path_contains", "/dns_records"},
+                    {"status", 429},
+                    {"retry_after", 1},
+                    {"count", 1}}});
+  const std::uint16_t port = findFreePort();
+  std::vector<std::string> argv = {
+      HORIZON_SYNC_PATH, "watch",     "--zone",    zone_path_,
+      "--token-file",    token_file_, "--api-url", fake_.apiUrl(),
+      "--interval",      "1h",        "--metrics", "127.0.0.1:" + std::to_string(port)};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  // Loopback only, whatever the machine's environment says about proxies or tokens.
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    if (name.find("proxy") == std::string::npos && name.find("PROXY") == std::string::npos &&
+        name != "CLOUDFLARE_API_TOKEN" && name != "CLOUDFLARE_API_URL")
+      env_storage.push_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string log_path = dir_.path() + "/watch.log";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  // Ready once the first run has finished; healthy as soon as the endpoint serves.
+  std::optional<HttpReply> ready;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ready = httpRequest(port, "GET", "/ready", std::chrono::seconds(2));
+    if (ready && ready->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(ready && ready->status == 200) << slurp(log_path);
+  auto health = httpRequest(port, "GET", "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok");
+
+  auto scrape = httpRequest(port, "GET", "/metrics");
+  ASSERT_TRUE(scrape);
+  ASSERT_EQ(scrape->status, 200);
+  EXPECT_EQ(scrape->header("content-type"), "text/plain; version=0.0.4");
+  const auto m = parseExposition(scrape->body);
+  const auto writes = writesReceived(fake_.requests());
+  EXPECT_EQ(writes.at("create"), 5);
+  EXPECT_GE(m.at("horizon_sync_runs_total{result=\"success\"}"), 1);
+  EXPECT_EQ(m.at("horizon_sync_runs_total{result=\"failure\"}"), 0);
+  EXPECT_EQ(m.at("horizon_sync_changes_applied_total{kind=\"create\"}"), writes.at("create"));
+  EXPECT_EQ(m.at("horizon_sync_changes_applied_total{kind=\"update\"}"), writes.at("update"));
+  EXPECT_EQ(m.at("horizon_sync_changes_applied_total{kind=\"delete\"}"), writes.at("delete"));
+  EXPECT_EQ(m.at("horizon_sync_last_run_success"), 1);
+  EXPECT_GT(m.at("horizon_sync_last_run_timestamp_seconds"), 1.6e9);
+  EXPECT_EQ(m.at("horizon_sync_last_success_timestamp_seconds"),
+            m.at("horizon_sync_last_run_timestamp_seconds"));
+  EXPECT_EQ(m.at("horizon_sync_pending_changes"), 0);
+  EXPECT_EQ(m.at("horizon_sync_conflicts"), 0);
+  EXPECT_EQ(m.at("horizon_sync_refused_records"), 0);
+  EXPECT_EQ(m.at("horizon_sync_api_errors_total{status=\"429\"}"), 1);
+  EXPECT_EQ(m.at("horizon_sync_rate_limit_waits_total"), 1);
+  EXPECT_EQ(m.at("horizon_sync_rate_limit_wait_seconds_total"), 1);
+  EXPECT_EQ(m.at(std::string("horizon_build_info{version=\"") + kVersionNumber + "\"}"), 1);
+  EXPECT_GT(m.at("process_open_fds"), 0);
+  EXPECT_GT(m.at("process_resident_memory_bytes"), 0);
+
+  // Prometheus's own checker, where Debian's prometheus package put it.
+  if (access("/usr/bin/promtool", X_OK) == 0) {
+    FILE* pipe = popen("/usr/bin/promtool check metrics >/dev/null 2>&1", "w");
+    ASSERT_NE(pipe, nullptr);
+    fwrite(scrape->body.data(), 1, scrape->body.size(), pipe);
+    const int status = pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << scrape->body;
+  } else {
+    std::cerr << "promtool is not installed (Debian package prometheus): format not checked\n";
+  }
+
+  kill(pid, SIGTERM);
+  int raw = 0;
+  waitpid(pid, &raw, 0);
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0);
+  const std::string log = slurp(log_path);
+  outputs_.push_back(log);
+  EXPECT_THAT(log, HasSubstr("metrics at http://127.0.0.1:" + std::to_string(port) + "/metrics"));
+}
+
+TEST_F(SyncTest, MetricsAreOnlyForWatch) {
+  CommandResult apply = sync({"apply", "--metrics", "127.0.0.1:9"});
+  EXPECT_EQ(apply.exit_code, 64) << apply.all();
+  EXPECT_THAT(apply.err, HasSubstr("--metrics is for watch"));
+  CommandResult bad = sync({"watch", "--metrics", "localhost:9154"});
+  EXPECT_EQ(bad.exit_code, 64) << bad.all();
+  EXPECT_THAT(bad.err, HasSubstr("'localhost' is not an IPv4 or IPv6 address"));
+  EXPECT_EQ(writes(), 0);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,14 @@ class ApiError : public std::runtime_error {
  private:
   int http_status_;
   std::vector<int> codes_;
+};
+
+/// What the API answered besides success, for horizon-sync's metrics: exchanges that failed, by
+/// HTTP status, and the waits rate limiting asked for. Retries count one by one.
+struct ApiStats {
+  std::map<std::string, std::uint64_t> errors;   // "429", "503", ...; "network": no HTTP answer
+  std::uint64_t rate_limit_waits = 0;            // 429s (or rate-limit codes) waited out
+  std::chrono::milliseconds rate_limit_wait{0};  // the time those waits took
 };
 
 /// Writes for one zone, in Cloudflare's batch order: deletes, patches, puts, posts.
@@ -87,6 +96,9 @@ class CloudflareClient {
   /// Requests made so far (each HTTP exchange, retries included), for reports and tests.
   int requestCount() const { return request_count_; }
 
+  /// Failed exchanges and rate-limit waits so far.
+  const ApiStats& apiStats() const { return api_stats_; }
+
   /// Replaces the sleep used between retries (tests); the default sleeps for real.
   void setSleeper(std::function<void(std::chrono::milliseconds)> sleeper);
 
@@ -94,6 +106,7 @@ class CloudflareClient {
   ClientOptions options_;
   HttpTransport& transport_;
   int request_count_ = 0;
+  ApiStats api_stats_;
   std::chrono::steady_clock::time_point started_;
   std::function<void(std::chrono::milliseconds)> sleep_;
   // Sum of the waits asked of sleep_. The deadline clock is the larger of this and the real time

@@ -27,6 +27,7 @@ struct CloudflareOutcome {
   std::string error;                         // kFailed: why (never carries the token)
   std::optional<ReconcileReport> reconcile;  // set when the API answered (not skipped or failed)
   int requests = 0;                          // HTTP exchanges made, retries included
+  ApiStats api;  // failed exchanges and rate-limit waits, also when the part failed
 };
 
 /// The Traefik file's part of a run.

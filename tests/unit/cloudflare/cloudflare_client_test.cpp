@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -479,6 +480,28 @@ TEST_F(CloudflareClientTest, ServerErrorsBackOffWithJitterUnderTheCap) {
   EXPECT_LE(waits_[1], milliseconds(700));
   EXPECT_LE(waits_[2], milliseconds(700));
   EXPECT_EQ(client().requestCount(), 4);
+}
+
+// The metrics' view of the API: every failed exchange by status, and only rate-limit waits.
+TEST_F(CloudflareClientTest, ApiStatsCountFailuresByStatusAndRateLimitWaits) {
+  options_.backoff_base = milliseconds(10);
+  HttpResponse limited = failure(429, 10429, "Rate limited");
+  limited.headers["retry-after"] = "2";
+  HttpResponse down;
+  down.transport_error = "Couldn't connect to server (127.0.0.1)";
+  transport_.responses = {limited, failure(503, 1000, "unavailable"), down, limited,
+                          success(json::array(), {{"total_pages", 1}})};
+  client().listRecords(kZone);
+  const ApiStats& stats = client().apiStats();
+  EXPECT_EQ(stats.errors,
+            (std::map<std::string, std::uint64_t>{{"429", 2}, {"503", 1}, {"network", 1}}));
+  EXPECT_EQ(stats.rate_limit_waits, 2u);
+  EXPECT_EQ(stats.rate_limit_wait, milliseconds(4000));  // the 5xx backoffs are not counted
+
+  // A refusal that ends the run is counted before it is thrown.
+  transport_.responses = {failure(403, 10000, "Authentication error")};
+  EXPECT_THROW(client().listRecords(kZone), ApiError);
+  EXPECT_EQ(client().apiStats().errors.at("403"), 1u);
 }
 
 TEST_F(CloudflareClientTest, JitterIsRandomWithinTheBound) {

@@ -1,0 +1,310 @@
+// The metrics HTTP endpoint (server/metrics/) over real sockets on 127.0.0.1: the routes as a
+// scraper sees them, and the limits that keep hostile clients from stalling it (slowloris,
+// oversized headers, more connections than the budget). Every wait has a generous deadline, so
+// a broken endpoint fails these tests instead of hanging them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "horizon/metrics/http_endpoint.hpp"
+#include "horizon/metrics/process_metrics.hpp"
+#include "http_probe.hpp"
+
+namespace horizon::test {
+namespace {
+
+using metrics::EndpointOptions;
+using metrics::Families;
+using metrics::HttpEndpoint;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using namespace std::chrono_literals;
+
+constexpr auto kPatience = 10s;  // for answers that should come at once
+
+class MetricsEndpointTest : public ::testing::Test {
+ protected:
+  // An endpoint on a free port of 127.0.0.1, with the test's timeout and budget.
+  std::unique_ptr<HttpEndpoint> startEndpoint(std::size_t max_connections = 32,
+                                              std::chrono::milliseconds timeout = 300ms) {
+    EndpointOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.max_connections = max_connections;
+    options.request_timeout = timeout;
+    auto endpoint = std::make_unique<HttpEndpoint>(
+        options,
+        [this] {
+          ++scrapes_;
+          if (fail_) throw std::runtime_error("collector broke");
+          Families families;
+          metrics::appendBuildInfo(families);
+          metrics::addSample(
+              metrics::addFamily(families, "horizon_dns_requests_total", "Queries received.",
+                                 prometheus::MetricType::Counter),
+              {{"view", "lan"}, {"transport", "udp"}}, 42);
+          metrics::appendProcessMetrics(families);
+          return families;
+        },
+        [this] { return ready_.load(); });
+    endpoint->start();
+    EXPECT_NE(endpoint->port(), 0);
+    return endpoint;
+  }
+
+  std::atomic<int> scrapes_{0};
+  std::atomic<bool> ready_{false}, fail_{false};
+};
+
+TEST_F(MetricsEndpointTest, MetricsAnswersWithTheExposition) {
+  auto endpoint = startEndpoint();
+  auto reply = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->header("content-type"), "text/plain; version=0.0.4");
+  EXPECT_THAT(reply->body,
+              HasSubstr("horizon_dns_requests_total{view=\"lan\",transport=\"udp\"} 42\n"));
+  EXPECT_THAT(reply->body, HasSubstr("# TYPE process_open_fds gauge\n"));
+  EXPECT_THAT(reply->body, HasSubstr("horizon_build_info{version=\""));
+  EXPECT_EQ(scrapes_, 1);
+}
+
+TEST_F(MetricsEndpointTest, HeadSendsHeadersOnly) {
+  auto endpoint = startEndpoint();
+  HttpProbe probe(endpoint->port());
+  ASSERT_TRUE(probe.send("HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto head = probe.read(kPatience, /*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_GT(std::stoul(head->header("content-length")), 100u);
+  // Keep-alive: the next answer on the same connection starts right after the head, so a body
+  // sent after HEAD would show up here as garbage before it.
+  ASSERT_TRUE(probe.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto health = probe.read(kPatience);
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok");
+}
+
+TEST_F(MetricsEndpointTest, HealthAndReadiness) {
+  auto endpoint = startEndpoint();
+  auto health = httpRequest(endpoint->port(), "GET", "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok");
+
+  auto ready = httpRequest(endpoint->port(), "GET", "/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_EQ(ready->body, "not ready");
+  ready_ = true;
+  ready = httpRequest(endpoint->port(), "GET", "/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(ready->body, "ready");
+
+  endpoint->shuttingDown();
+  ready = httpRequest(endpoint->port(), "GET", "/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  health = httpRequest(endpoint->port(), "GET", "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(MetricsEndpointTest, UnknownPathsMethodsAndBodies) {
+  auto endpoint = startEndpoint();
+  auto missing = httpRequest(endpoint->port(), "GET", "/favicon.ico");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+
+  auto post = httpRequest(endpoint->port(), "POST", "/metrics");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->header("allow"), "GET, HEAD");
+
+  HttpProbe with_body(endpoint->port());
+  ASSERT_TRUE(
+      with_body.send("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world"));
+  auto refused = with_body.read(kPatience);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_TRUE(with_body.closedWithin(kPatience));
+  EXPECT_EQ(scrapes_, 0);
+}
+
+TEST_F(MetricsEndpointTest, ACollectorThatThrowsGives500AndTheEndpointGoesOn) {
+  auto endpoint = startEndpoint();
+  fail_ = true;
+  auto reply = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 500);
+  EXPECT_THAT(reply->body, HasSubstr("collector broke"));
+  fail_ = false;
+  reply = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+}
+
+TEST_F(MetricsEndpointTest, AnOversizedHeaderGets431) {
+  auto endpoint = startEndpoint();
+  HttpProbe probe(endpoint->port());
+  probe.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(20 * 1024, 'a') +
+             "\r\n\r\n");
+  auto reply = probe.read(kPatience);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 431);
+  EXPECT_TRUE(probe.closedWithin(kPatience));
+  EXPECT_EQ(scrapes_, 0);
+  auto after = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(MetricsEndpointTest, ASlowlorisClientIsClosedWhileOthersAreServed) {
+  auto endpoint = startEndpoint(32, 300ms);
+  HttpProbe slow(endpoint->port());
+  ASSERT_TRUE(slow.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trickle: "));
+  auto other = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
+  EXPECT_TRUE(slow.closedWithin(kPatience)) << "the half-sent request was never cut off";
+  EXPECT_FALSE(slow.read(100ms)) << "the half-sent request got an answer";
+  EXPECT_EQ(scrapes_, 1);
+}
+
+TEST_F(MetricsEndpointTest, AnIdleKeepAliveConnectionIsClosedAfterTheTimeout) {
+  auto endpoint = startEndpoint(32, 300ms);
+  HttpProbe probe(endpoint->port());
+  ASSERT_TRUE(probe.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto reply = probe.read(kPatience);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_TRUE(probe.closedWithin(kPatience));
+}
+
+TEST_F(MetricsEndpointTest, ConnectionsBeyondTheBudgetAreRefusedWithoutStallingScrapes) {
+  constexpr std::size_t kBudget = 4;
+  // A long timeout, so that the idle connections surely hold their slots while the test looks.
+  auto endpoint = startEndpoint(kBudget, 30s);
+  std::vector<std::unique_ptr<HttpProbe>> idle;
+  for (std::size_t i = 0; i < kBudget + 10; ++i)
+    idle.push_back(std::make_unique<HttpProbe>(endpoint->port()));
+  std::size_t refused = 0, held = 0;
+  for (auto& probe : idle) {
+    auto reply = probe->read(1s);
+    if (reply) {
+      EXPECT_EQ(reply->status, 503);
+      EXPECT_TRUE(probe->closedWithin(kPatience));
+      ++refused;
+    } else {
+      ++held;
+    }
+  }
+  EXPECT_EQ(held, kBudget);
+  EXPECT_EQ(refused, 10u);
+  // At the budget, a scraper is refused too, at once rather than left waiting.
+  auto busy = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503);
+
+  idle.clear();  // the idle clients go away
+  std::optional<HttpReply> scrape;
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    scrape = httpRequest(endpoint->port(), "GET", "/metrics");
+    if (scrape && scrape->status == 200) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(scrape->status, 200);
+}
+
+// Out of descriptors, accept() fails (EMFILE) with the client still queued: the endpoint backs
+// off and retries instead of giving up (or spinning), and serves the client once it can.
+TEST_F(MetricsEndpointTest, AcceptRecoversWhenDescriptorsRunOut) {
+  auto endpoint = startEndpoint(32, 30s);
+  // The lowest free descriptor: the client's socket takes it, the server's accept would need
+  // the next one, which the lowered limit forbids.
+  const int lowest = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(lowest, 0);
+  ::close(lowest);
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct Restore {
+    rlimit limit;
+    ~Restore() { setrlimit(RLIMIT_NOFILE, &limit); }
+  } restore{saved};
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(lowest) + 1;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  HttpProbe client(endpoint->port());
+  ASSERT_TRUE(client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_FALSE(client.read(500ms)) << "accepted beyond the descriptor limit?";
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  auto reply = client.read(kPatience);
+  ASSERT_TRUE(reply) << "never accepted after descriptors were available again";
+  EXPECT_EQ(reply->status, 200);
+}
+
+TEST_F(MetricsEndpointTest, StopClosesEveryConnection) {
+  auto endpoint = startEndpoint(32, 30s);
+  HttpProbe idle(endpoint->port());
+  HttpProbe keep_alive(endpoint->port());
+  ASSERT_TRUE(keep_alive.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(keep_alive.read(kPatience));
+  const std::uint16_t port = endpoint->port();
+  endpoint->stop();
+  EXPECT_TRUE(idle.closedWithin(kPatience));
+  EXPECT_TRUE(keep_alive.closedWithin(kPatience));
+  EXPECT_FALSE(httpRequest(port, "GET", "/health", 1s)) << "still listening after stop()";
+  endpoint->stop();  // idempotent
+}
+
+TEST_F(MetricsEndpointTest, APortInUseIsAnErrorNamingIt) {
+  auto first = startEndpoint();
+  EndpointOptions options;
+  options.port = first->port();
+  HttpEndpoint second(
+      options, [] { return Families{}; }, [] { return true; });
+  try {
+    second.start();
+    FAIL() << "two endpoints on one port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(
+        e.what(),
+        StartsWith("metrics: cannot listen on 127.0.0.1:" + std::to_string(first->port()) + ": "));
+  }
+  HttpEndpoint bad(
+      {.address = "not-an-address"}, [] { return Families{}; }, [] { return true; });
+  EXPECT_THROW(bad.start(), std::runtime_error);
+}
+
+// What the endpoint serves, as Prometheus's own checker reads it.
+TEST_F(MetricsEndpointTest, PromtoolAcceptsTheScrape) {
+  const char* promtool = "/usr/bin/promtool";
+  if (access(promtool, X_OK) != 0)
+    GTEST_SKIP() << "promtool is not installed (Debian package prometheus)";
+  auto endpoint = startEndpoint();
+  auto reply = httpRequest(endpoint->port(), "GET", "/metrics");
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->status, 200);
+  FILE* pipe = popen((std::string(promtool) + " check metrics >/dev/null 2>&1").c_str(), "w");
+  ASSERT_NE(pipe, nullptr);
+  fwrite(reply->body.data(), 1, reply->body.size(), pipe);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << reply->body;
+}
+
+}  // namespace
+}  // namespace horizon::test
