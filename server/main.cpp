@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -23,8 +24,10 @@
 
 #include "horizon/config/command_line.hpp"
 #include "horizon/ctl/control_server.hpp"
+#include "horizon/ctl/metrics_collector.hpp"
 #include "horizon/ctl/zone_reloader.hpp"
 #include "horizon/ctl/zone_watcher.hpp"
+#include "horizon/metrics/http_endpoint.hpp"
 #include "horizon/net/server.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/version.hpp"
@@ -43,6 +46,21 @@ constexpr auto kReclaimInterval = std::chrono::seconds(1);
 std::string listenText(const horizon::config::ListenAddress& listen, std::uint16_t port) {
   const bool v6 = listen.host.find(':') != std::string::npos;
   return (v6 ? "[" + listen.host + "]" : listen.host) + ":" + std::to_string(port);
+}
+
+// Starts the metrics endpoint on `address` (ADDR:PORT, already checked by the command line).
+std::unique_ptr<horizon::metrics::HttpEndpoint> startMetrics(
+    const std::string& address, std::function<horizon::metrics::Families()> collect,
+    std::function<bool()> ready) {
+  std::string why;
+  const auto options = horizon::metrics::parseMetricsAddress(address, &why);
+  if (!options) throw std::runtime_error("metrics: " + why);
+  auto endpoint = std::make_unique<horizon::metrics::HttpEndpoint>(*options, std::move(collect),
+                                                                   std::move(ready));
+  endpoint->start();
+  spdlog::info("metrics on http://{}/metrics (and /health, /ready)",
+               listenText({options->address, endpoint->port()}, endpoint->port()));
+  return endpoint;
 }
 
 void setUpLogging(const std::string& level) {
@@ -89,6 +107,31 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
 
     horizon::ctl::ZoneReloader reloader(config.zone_files);
+    // Readiness (/ready, horizon_ready): every zone loaded and every listener up, and not
+    // stopping. The server is published for the metrics once it exists.
+    std::atomic<bool> ready{false};
+    std::atomic<const horizon::net::Server*> serving{nullptr};
+    std::unique_ptr<horizon::metrics::HttpEndpoint> metrics_endpoint;
+    if (!config.metrics.empty()) {
+      try {
+        metrics_endpoint = startMetrics(
+            config.metrics,
+            [&] {
+              horizon::ctl::ExtraStatistics extra;
+              extra.ready = ready.load();
+              return horizon::ctl::collectServerMetrics(serving.load(), reloader, extra);
+            },
+            [&] { return ready.load(); });
+      } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return kExitFailure;
+      }
+    }
+
+    // While waiting for a broken zone to be fixed (wait-for-zones), a successful reload ends
+    // the wait.
+    bool waiting_for_zones = false;
+    bool watching = false;
     // The watcher takes its baseline of the zone files before the first load reads them, so a
     // write that lands while the server is still starting is seen as a change (by an event or,
     // before the watches exist, by the poll) instead of becoming the baseline unloaded.
@@ -98,11 +141,45 @@ int main(int argc, char** argv) {
         control, [&] { return reloader.watchedFiles(); },
         [&] {
           spdlog::info("zone file changed: reloading");
-          reloader.reload(horizon::ctl::ReloadTrigger::kFileChange);
+          const bool ok = reloader.reload(horizon::ctl::ReloadTrigger::kFileChange).ok;
+          if (ok && waiting_for_zones) control.stop();
         },
         watch_options);
     watcher->refresh();
-    if (!reloader.reload(horizon::ctl::ReloadTrigger::kStartup).ok) return kExitFailure;
+    if (!reloader.reload(horizon::ctl::ReloadTrigger::kStartup).ok) {
+      if (!config.wait_for_zones) return kExitFailure;
+      // Not ready until a reload succeeds; SIGTERM and SIGINT still stop at once.
+      spdlog::warn("not ready: waiting for the zone files to be fixed");
+      waiting_for_zones = true;
+      bool stop_requested = false;
+      signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal != SIGHUP) stop_requested = true;
+        control.stop();
+      });
+      watcher->start();
+      watching = true;
+      while (!reloader.snapshot() && !stop_requested) {
+        control.run();
+        control.restart();
+        if (!reloader.snapshot() && !stop_requested) {
+          // SIGHUP: try again now.
+          if (reloader.reload(horizon::ctl::ReloadTrigger::kSignal).ok) break;
+          signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            if (signal != SIGHUP) stop_requested = true;
+            control.stop();
+          });
+        }
+      }
+      signals.cancel();
+      control.restart();
+      waiting_for_zones = false;
+      if (stop_requested) {
+        spdlog::info("stopped before the zones loaded");
+        return 0;
+      }
+    }
     auto holder = std::make_shared<horizon::query::SnapshotHolder>(reloader.snapshot());
     reloader.attach(holder);
     horizon::net::Server server(config, holder);
@@ -133,12 +210,14 @@ int main(int argc, char** argv) {
       }
     }
     server.start();
+    serving.store(&server);
+    ready.store(true);
     const unsigned workers = server.workerCount();
     spdlog::info("listening on {} (UDP and TCP) with {} worker thread{}{}", listening, workers,
                  workers == 1 ? "" : "s", config.query_log ? ", query log on" : "");
     if (control_server) spdlog::info("control socket on {}", config.control_socket);
 
-    watcher->start();
+    if (!watching) watcher->start();
 
     boost::asio::steady_timer reclaim_timer(control);
     std::function<void(const boost::system::error_code&)> on_reclaim =
@@ -167,9 +246,13 @@ int main(int argc, char** argv) {
     signals.async_wait(on_signal);
     control.run();
 
+    ready.store(false);  // /ready answers 503 while stopping
+    if (metrics_endpoint) metrics_endpoint->shuttingDown();
     watcher->stop();
     if (control_server) control_server->close();
     server.stop();
+    serving.store(nullptr);
+    if (metrics_endpoint) metrics_endpoint->stop();
     spdlog::info("stopped");
     return 0;
   } catch (const std::exception& e) {

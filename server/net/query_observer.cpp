@@ -1,14 +1,86 @@
 // Counting and logging one answered query.
 #include "query_observer.hpp"
 
+#include <time.h>
+
+#include <algorithm>
+
 #include "horizon/stats/view_labels.hpp"
 #include "horizon/wire/constants.hpp"
 
 namespace horizon::net {
 
-QueryObserver::QueryObserver(const config::ServerConfig& config)
+QueryObserver::QueryObserver(const config::ServerConfig& config, dnstap::Writer* dnstap,
+                             unsigned queue)
     : counters_(config.metrics.empty() ? nullptr : std::make_unique<stats::QueryCounters>()),
-      log_(queryLogFormat(config.query_log, config.query_log_format)) {}
+      log_(queryLogFormat(config.query_log, config.query_log_format)),
+      dnstap_(dnstap),
+      queue_(queue) {}
+
+namespace {
+
+dnstap::Transport dnstapTransport(stats::Transport transport) {
+  switch (transport) {
+    case stats::Transport::kUdp:
+      return dnstap::Transport::kUdp;
+    case stats::Transport::kTcp:
+      return dnstap::Transport::kTcp;
+    case stats::Transport::kTls:
+      return dnstap::Transport::kTls;
+    case stats::Transport::kHttps:
+      return dnstap::Transport::kHttps;
+  }
+  return dnstap::Transport::kUdp;
+}
+
+timespec wallNow() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
+}  // namespace
+
+void QueryObserver::tap(dnstap::MessageType type, const sockaddr* peer, const sockaddr* local,
+                        stats::Transport transport, std::span<const std::uint8_t> message,
+                        timespec query_time) {
+  dnstap::Event event;
+  event.type = type;
+  event.transport = dnstapTransport(transport);
+  event.query_address = peer;
+  event.response_address = local;
+  event.message = message;
+  if (type == dnstap::MessageType::kClientQuery) {
+    event.query_time = wallNow();
+  } else {
+    event.query_time = query_time;
+    event.response_time = wallNow();
+  }
+  dnstap_->write(queue_, event);  // a full queue drops it, and the writer counts the drop
+}
+
+// The query's wall-clock time is the response's less the time taken, so the steady clock reading
+// the transports already take serves dnstap too.
+void QueryObserver::tapResponse(const sockaddr* peer, const sockaddr* local,
+                                stats::Transport transport, std::span<const std::uint8_t> response,
+                                SteadyClock::time_point started) {
+  const timespec now = wallNow();
+  const auto taken =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - started).count();
+  std::int64_t ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec -
+                    std::max<std::int64_t>(0, taken);
+  const timespec asked{static_cast<time_t>(ns / 1'000'000'000),
+                       static_cast<long>(ns % 1'000'000'000)};
+  dnstap::Event event;
+  event.type = dnstap::MessageType::kClientResponse;
+  event.transport = dnstapTransport(transport);
+  event.query_address = peer;
+  event.response_address = local;
+  event.message = response;
+  event.query_time = asked;
+  event.response_time = now;
+  dnstap_->write(queue_, event);
+}
 
 void QueryObserver::record(const sockaddr* peer, stats::Transport transport,
                            std::span<const std::uint8_t> request, const wire::ParsedQuery* query,

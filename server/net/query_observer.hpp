@@ -13,6 +13,7 @@
 #include <span>
 
 #include "horizon/config/server_config.hpp"
+#include "horizon/dnstap/dnstap_writer.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/stats/query_counters.hpp"
 #include "query_log.hpp"
@@ -24,11 +25,19 @@ using SteadyClock = std::chrono::steady_clock;
 /// One thread's observer. Only its thread may call it.
 class QueryObserver {
  public:
-  /// An observer for `config`; it allocates its counters when the metrics are on.
-  explicit QueryObserver(const config::ServerConfig& config);
+  /// An observer for `config`; it allocates its counters when the metrics are on, and writes
+  /// dnstap messages to `dnstap`'s queue number `queue` when `dnstap` is given.
+  QueryObserver(const config::ServerConfig& config, dnstap::Writer* dnstap, unsigned queue);
 
   /// True when anything needs the time a query took (its caller then reads the clock).
-  bool timed() const { return counters_ != nullptr || log_ != QueryLogFormat::kOff; }
+  bool timed() const {
+    return counters_ != nullptr || log_ != QueryLogFormat::kOff || dnstap_ != nullptr;
+  }
+  /// Captures a message that arrived from `peer` at `local` (nullptr: unknown), as CLIENT_QUERY.
+  void arrived(const sockaddr* peer, const sockaddr* local, stats::Transport transport,
+               std::span<const std::uint8_t> request) {
+    if (dnstap_) tap(dnstap::MessageType::kClientQuery, peer, local, transport, request, {});
+  }
   /// Counts a question that answerQuery accepted (`summary.answered`), before its answer.
   void request(const query::AnswerSummary& summary, stats::Transport transport, bool ipv6) {
     if (counters_) counters_->request({summary.view, transport, ipv6, summary.qtype});
@@ -43,7 +52,8 @@ class QueryObserver {
   void answered(const sockaddr* peer, stats::Transport transport,
                 std::span<const std::uint8_t> request, const wire::ParsedQuery* query,
                 std::span<const std::uint8_t> response, const query::AnswerSummary& summary,
-                SteadyClock::time_point started) {
+                SteadyClock::time_point started, const sockaddr* local = nullptr) {
+    if (dnstap_) tapResponse(peer, local, transport, response, started);
     if (!counters_ && log_ == QueryLogFormat::kOff) return;
     record(peer, transport, request, query, response, summary, started);
   }
@@ -56,9 +66,15 @@ class QueryObserver {
               std::span<const std::uint8_t> request, const wire::ParsedQuery* query,
               std::span<const std::uint8_t> response, const query::AnswerSummary& summary,
               SteadyClock::time_point started);
+  void tap(dnstap::MessageType type, const sockaddr* peer, const sockaddr* local,
+           stats::Transport transport, std::span<const std::uint8_t> message, timespec query_time);
+  void tapResponse(const sockaddr* peer, const sockaddr* local, stats::Transport transport,
+                   std::span<const std::uint8_t> response, SteadyClock::time_point started);
 
   std::unique_ptr<stats::QueryCounters> counters_;
   QueryLogFormat log_ = QueryLogFormat::kOff;
+  dnstap::Writer* dnstap_ = nullptr;
+  unsigned queue_ = 0;
 };
 
 }  // namespace horizon::net

@@ -64,6 +64,8 @@ class RecursiveAnswerer {
   const resolver::ResolverCache& cache() const { return *cache_; }
   /// Resolutions in flight on this worker (io thread only).
   std::size_t inFlight() const { return resolver_.inFlight(); }
+  /// Shows the resolver's upstream messages to `tap` (set before the worker starts).
+  void setUpstreamTap(resolver::UpstreamTap* tap) { resolver_.setUpstreamTap(tap); }
   /// The resolver's counters (any thread).
   const resolver::ResolverStats& resolverStats() const { return resolver_.stats(); }
 

@@ -12,6 +12,7 @@
 #include "horizon/net/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
@@ -27,9 +28,11 @@
 
 #include "cpu_steering.hpp"
 #include "horizon/resolver/resolver.hpp"
+#include "horizon/version.hpp"
 #include "tcp_listener.hpp"
 #include "udp_listener.hpp"
 #include "udp_socket.hpp"
+#include "upstream_dnstap.hpp"
 #include "worker.hpp"
 
 namespace horizon::net {
@@ -55,6 +58,7 @@ struct Server::Impl {
   std::shared_ptr<resolver::ServerSelection> selection;
   std::shared_ptr<const resolver::ResolverConfig> resolver_config;
   std::shared_ptr<query::SnapshotHolder> snapshots;
+  std::unique_ptr<dnstap::Writer> dnstap;  // outlives the workers that write to it
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::uint16_t> ports;
   std::vector<int> cpus;  // the CPUs this process may use
@@ -100,12 +104,23 @@ void Server::bind() {
   const unsigned count = s.workerCount();
   // Steering needs one worker per CPU; with fewer or more, the kernel's hash spreads datagrams.
   s.steering = s.config.cpu_affinity && count > 1 && s.cpus.size() == count;
+  // One dnstap queue per thread that answers: each worker's io thread and its UDP threads.
+  const unsigned queues_per_worker = 1 + static_cast<unsigned>(s.config.listen.size());
+  if (!s.config.dnstap.empty()) {
+    std::string error;
+    char host[256] = "horizond";
+    ::gethostname(host, sizeof host - 1);
+    s.dnstap = dnstap::Writer::open(s.config.dnstap, count * queues_per_worker, host,
+                                    kVersionString, &error);
+    if (!s.dnstap) throw std::runtime_error("dnstap: " + error);
+  }
   // Split the connection cap over the workers, at least one each.
   for (unsigned i = 0; i < count; ++i) {
     std::size_t share =
         s.config.max_tcp_connections / count + (i < s.config.max_tcp_connections % count ? 1 : 0);
     s.workers.push_back(std::make_unique<Worker>(
-        i, s.config, *s.snapshots, std::max<std::size_t>(1, share), s.steering ? s.cpus[i] : -1));
+        i, s.config, *s.snapshots, std::max<std::size_t>(1, share), s.steering ? s.cpus[i] : -1,
+        s.dnstap.get(), i * queues_per_worker));
   }
   std::string why;
   auto resolver_config = config::buildResolverConfig(s.config, &why);
@@ -119,6 +134,10 @@ void Server::bind() {
   for (auto& w : s.workers) {
     w->recursion =
         std::make_unique<RecursiveAnswerer>(w->io, s.resolver_config, s.cache, s.selection);
+    if (s.dnstap) {
+      w->upstream_tap = std::make_unique<UpstreamDnstap>(*s.dnstap, w->dnstap_queue);
+      w->recursion->setUpstreamTap(w->upstream_tap.get());
+    }
   }
 
   for (const auto& listen : s.config.listen) {
@@ -210,6 +229,7 @@ void Server::stop() {
   // Closing the sockets now (rather than at destruction) frees the ports as stop() promises.
   const std::lock_guard lock(s.workers_mutex);
   s.workers.clear();
+  s.dnstap.reset();  // flushes what the workers queued
 }
 
 std::vector<std::uint16_t> Server::boundPorts() const {
@@ -263,6 +283,10 @@ void Server::statistics(ServerStatistics& out) const {
     for (std::size_t i = 0; i < used; ++i)
       addUpstream(r.upstreams.label(i), r.upstreams.counters(i));
     accumulate(other, r.upstreams.other());
+  }
+  if (s.dnstap) {
+    out.dnstap_written = s.dnstap->written();
+    out.dnstap_dropped = s.dnstap->dropped();
   }
   // "other" is listed only when something was folded into it.
   if (other.queries > 0) out.upstreams.push_back(std::move(other));

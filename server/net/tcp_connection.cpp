@@ -126,11 +126,12 @@ void TcpConnection::processInput() {
     }
     // Each query's time starts when its whole message is here.
     const auto arrived = worker_.observer.timed() ? SteadyClock::now() : SteadyClock::time_point{};
+    const auto* peer = reinterpret_cast<const sockaddr*>(&peer_);
+    worker_.observer.arrived(peer, nullptr, stats::Transport::kTcp, request);
     query::RecursionRequest recursion;
     query::AnswerSummary summary;
     std::size_t size = query::answerQuery(guard.snapshot(), client_, request, out,
                                           query::Transport::kTcp, &recursion, &summary);
-    const auto* peer = reinterpret_cast<const sockaddr*>(&peer_);
     if (summary.answered)
       worker_.observer.request(summary, stats::Transport::kTcp, peer->sa_family == AF_INET6);
     const wire::ParsedQuery* parsed = nullptr;

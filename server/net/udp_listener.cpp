@@ -29,9 +29,15 @@ UdpListener::UdpListener(Worker& worker, UdpSocket socket, bool wildcard)
       wildcard_(wildcard),
       reader_(worker.snapshots.addReader()),
       front_(worker.recursion->cache()),
-      observer_(worker.config),
+      // This listener is the worker's next: it takes the dnstap queue after its predecessors'.
+      observer_(worker.config, worker.dnstap,
+                worker.dnstap_queue + 1 + static_cast<unsigned>(worker.udp.size())),
       requests_(new std::uint8_t[kBatch * kBufferSize]),
       responses_(new std::uint8_t[kBatch * kBufferSize]) {
+  socklen_t local_len = sizeof local_;
+  if (!wildcard_ &&
+      ::getsockname(socket_.fd(), reinterpret_cast<sockaddr*>(&local_), &local_len) == 0)
+    local_address_ = reinterpret_cast<const sockaddr*>(&local_);
   // The receive descriptors never change between batches; only the lengths are reset.
   for (std::size_t i = 0; i < kBatch; ++i) {
     in_iov_[i] = {requests_.get() + i * kBufferSize, kBufferSize};
@@ -145,11 +151,15 @@ int UdpListener::receiveAndAnswer() {
       observer_.timed() ? SteadyClock::now() : SteadyClock::time_point{};
   std::size_t out = 0;
   for (int i = 0; i < received; ++i) {
+    // An empty datagram is no query (and a socket being shut down may report one): not even
+    // worth a drop count or a dnstap message.
+    if (in_msgs_[i].msg_len == 0) continue;
     const msghdr& in = in_msgs_[i].msg_hdr;
     const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
     std::uint8_t* response = responses_.get() + out * kBufferSize;
     const auto request =
         std::span<const std::uint8_t>(requests_.get() + i * kBufferSize, in_msgs_[i].msg_len);
+    observer_.arrived(peer, local_address_, stats::Transport::kUdp, request);
     query::RecursionRequest recursion;
     query::AnswerSummary summary;
     std::size_t size = query::answerQuery(snapshot, ip::ClientAddress::fromSockaddr(peer), request,
@@ -169,7 +179,8 @@ int UdpListener::receiveAndAnswer() {
       continue;
     }
     observer_.answered(peer, stats::Transport::kUdp, request, parsed,
-                       std::span<const std::uint8_t>(response, size), summary, arrived);
+                       std::span<const std::uint8_t>(response, size), summary, arrived,
+                       local_address_);
     out_iov_[out] = {response, size};
     msghdr& h = out_msgs_[out].msg_hdr;
     h.msg_name = &peers_[i];

@@ -68,6 +68,8 @@ class UdpListener {
   resolver::CacheFront front_;
   LogLimiter errors_;
   QueryObserver observer_;
+  sockaddr_storage local_{};                 // the bound address, for dnstap
+  const sockaddr* local_address_ = nullptr;  // &local_, or nullptr on a wildcard socket
   std::atomic<bool> stopping_{false};
 
   // Batch state, allocated once. Buffers are not zero-filled: every byte read was written.

@@ -31,9 +31,11 @@ class TcpConnection;
 /// One worker: its io_context, its transports, and what they share.
 struct Worker {
   /// A worker numbered `index`, answering from `snapshots`, with `max_connections` TCP
-  /// connections at most, and pinned (its UDP threads) to `cpu` unless that is negative.
+  /// connections at most, and pinned (its UDP threads) to `cpu` unless that is negative. With
+  /// `dnstap`, its io thread writes to queue `dnstap_queue` and its UDP threads to the queues
+  /// that follow, one each.
   Worker(unsigned index, const config::ServerConfig& config, query::SnapshotHolder& snapshots,
-         std::size_t max_connections, int cpu);
+         std::size_t max_connections, int cpu, dnstap::Writer* dnstap, unsigned dnstap_queue);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -55,9 +57,12 @@ struct Worker {
   query::SnapshotHolder::Reader& reader;  // the io thread's quiescent-state slot
   const std::size_t max_connections;
   int cpu;  // the CPU the UDP threads are pinned to; -1: none (set before start)
+  dnstap::Writer* const dnstap;  // nullptr: no dnstap
+  const unsigned dnstap_queue;   // the io thread's queue; UDP listener k uses dnstap_queue + 1 + k
 
-  std::unique_ptr<std::uint8_t[]> tcp_response;  // the io thread's answer buffer
-  std::unique_ptr<RecursiveAnswerer> recursion;  // set by Server::bind before start
+  std::unique_ptr<std::uint8_t[]> tcp_response;         // the io thread's answer buffer
+  std::unique_ptr<RecursiveAnswerer> recursion;         // set by Server::bind before start
+  std::unique_ptr<resolver::UpstreamTap> upstream_tap;  // dnstap of the resolver's exchanges
 
   std::vector<std::unique_ptr<UdpListener>> udp;
   std::vector<std::unique_ptr<TcpListener>> tcp;

@@ -38,6 +38,8 @@ struct ServerStatistics {
   std::size_t tcp_open = 0;
   std::uint64_t tcp_accepted = 0;
   std::uint64_t tcp_evicted = 0;
+  std::uint64_t dnstap_written = 0;  // handed to the collector's queue
+  std::uint64_t dnstap_dropped = 0;  // dropped: collector slow or absent
 };
 
 /// Runs the listeners until stop() is called (from any thread, e.g. a signal handler's strand).
