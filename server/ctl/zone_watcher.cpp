@@ -45,7 +45,9 @@ FileFingerprint fingerprintFile(const std::string& path, bool hash) {
   fp.inode = st.st_ino;
   fp.size = static_cast<std::uint64_t>(st.st_size);
   fp.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (hash) {
+  // Only a regular file has contents to hash: reading a FIFO would block, and take the bytes
+  // the zone loader is waiting for.
+  if (hash && S_ISREG(st.st_mode)) {
     std::ifstream in(path, std::ios::binary);
     std::uint64_t h = 14695981039346656037ull;
     std::array<char, 8192> buffer;

@@ -201,7 +201,9 @@ class QuietClient {
   std::array<int, kIdSlots> expected_rcode_{};
 };
 
-TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
+// With `metrics`, each answering thread counts into its own counters (allocated at start); the
+// count must cost no allocation either, and must add up.
+void expectNoAllocationAfterWarmUp(bool metrics) {
   const std::string zone_file = std::string(HORIZON_TEST_DATA) + "/net/example.test.yaml";
   auto loaded = zone::loadZoneFile(zone_file);
   ASSERT_TRUE(loaded.ok()) << loaded.report();
@@ -213,6 +215,7 @@ TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
   config.zone_files = {zone_file};
   config.listen = {config::ListenAddress{"127.0.0.1", 0}};
   config.workers = 1;
+  if (metrics) config.metrics = "127.0.0.1:0";  // counting on; the endpoint is main()'s
   net::Server server(config, holder);
   server.bind();
   server.start();
@@ -268,8 +271,25 @@ TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
                              << " answered queries ("
                              << static_cast<double>(allocations) / std::max(1, measured.answered)
                              << " per query)";
+  if (metrics) {
+    auto totals = std::make_unique<net::ServerStatistics>();
+    server.statistics(*totals);
+    std::uint64_t answered = 0;
+    for (const auto& view : totals->queries.responses)
+      for (const auto& source : view)
+        for (const auto n : source) answered += n;
+    EXPECT_EQ(answered, static_cast<std::uint64_t>(kWarmUpQueries + kMeasuredQueries));
+  }
   client.reset();
   server.stop();
+}
+
+TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
+  expectNoAllocationAfterWarmUp(false);
+}
+
+TEST(AllocationTest, UdpQueriesAllocateNothingWithMetricsOn) {
+  expectNoAllocationAfterWarmUp(true);
 }
 
 }  // namespace

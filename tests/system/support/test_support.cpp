@@ -237,10 +237,7 @@ RunResult runHorizond(const std::vector<std::string>& args, Millis timeout) {
 std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::string>& args,
                                                     std::uint16_t port, const std::string& host,
                                                     Millis timeout) {
-  std::unique_ptr<ServerProcess> process(new ServerProcess());
-  process->dir_ = std::make_unique<TempDir>();
-  process->output_path_ = process->dir_->path() + "/horizond.log";
-  process->pid_ = spawnHorizond(args, process->output_path_);
+  std::unique_ptr<ServerProcess> process = launch(args);
 
   // Ready means it answers: any response at all to a query for the root will do.
   const Bytes probe = buildQuery(".", LDNS_RR_TYPE_SOA);
@@ -257,6 +254,14 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::strin
   process->stop();
   throw std::runtime_error("horizond did not answer on " + listenArg(port, host) + " within " +
                            std::to_string(timeout.count()) + " ms; output:\n" + process->output());
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::launch(const std::vector<std::string>& args) {
+  std::unique_ptr<ServerProcess> process(new ServerProcess());
+  process->dir_ = std::make_unique<TempDir>();
+  process->output_path_ = process->dir_->path() + "/horizond.log";
+  process->pid_ = spawnHorizond(args, process->output_path_);
+  return process;
 }
 
 ServerProcess::~ServerProcess() {

@@ -86,6 +86,9 @@ class ServerProcess {
                                               std::uint16_t port,
                                               const std::string& host = "127.0.0.1",
                                               Millis timeout = Millis(10000));
+  /// Starts horizond with `args` and returns at once, without waiting for it to answer (for a
+  /// server that is not meant to serve yet).
+  static std::unique_ptr<ServerProcess> launch(const std::vector<std::string>& args);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
