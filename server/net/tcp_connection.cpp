@@ -34,6 +34,16 @@ void TcpConnection::start(Position position) {
   }
   std::memcpy(&peer_, peer.data(), peer.size());
   client_ = ip::ClientAddress::fromSockaddr(peer.data());
+  // dnstap names horizond's side of the exchange too (response_address and port, as for UDP);
+  // an accepted socket has a concrete address even on a wildcard listener. One getsockname per
+  // connection, and only when it is wanted.
+  if (worker_.dnstap != nullptr) {
+    const auto local = socket_.local_endpoint(ec);
+    if (!ec) {
+      std::memcpy(&local_, local.data(), local.size());
+      local_address_ = reinterpret_cast<const sockaddr*>(&local_);
+    }
+  }
   socket_.set_option(Tcp::no_delay(true), ec);  // answers are small; do not wait to coalesce
   deadline_ = std::chrono::steady_clock::now() + idleTimeout();
   armTimer();
@@ -127,7 +137,7 @@ void TcpConnection::processInput() {
     // Each query's time starts when its whole message is here.
     const auto arrived = worker_.observer.timed() ? SteadyClock::now() : SteadyClock::time_point{};
     const auto* peer = reinterpret_cast<const sockaddr*>(&peer_);
-    worker_.observer.arrived(peer, nullptr, stats::Transport::kTcp, request);
+    worker_.observer.arrived(peer, local_address_, stats::Transport::kTcp, request);
     query::RecursionRequest recursion;
     query::AnswerSummary summary;
     std::size_t size = query::answerQuery(guard.snapshot(), client_, request, out,
@@ -146,7 +156,7 @@ void TcpConnection::processInput() {
               summary.source = from;
               self->worker_.observer.answered(reinterpret_cast<const sockaddr*>(&self->peer_),
                                               stats::Transport::kTcp, {}, &query, bytes, summary,
-                                              arrived);
+                                              arrived, self->local_address_);
               self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
             };
           });
@@ -164,7 +174,7 @@ void TcpConnection::processInput() {
       break;
     }
     worker_.observer.answered(peer, stats::Transport::kTcp, request, parsed, out.first(size),
-                              summary, arrived);
+                              summary, arrived, local_address_);
     appendAnswer(out.first(size));
     touch();
     ++queries_;

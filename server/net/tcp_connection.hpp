@@ -54,6 +54,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   boost::asio::steady_timer timer_;
   Position position_;
   sockaddr_storage peer_{};
+  sockaddr_storage local_{};                 // the address the client connected to, for dnstap
+  const sockaddr* local_address_ = nullptr;  // &local_ once known (only with dnstap on)
   ip::ClientAddress client_;
   std::chrono::steady_clock::time_point deadline_;
   StreamFramer framer_;

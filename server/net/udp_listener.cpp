@@ -100,7 +100,7 @@ std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
     if (wildcard_) setReplySource(in, probe, *source);
     return [fd = socket_.fd(), peer = *static_cast<const sockaddr_storage*>(in.msg_name),
             peer_len = in.msg_namelen, source, control_len = probe.msg_controllen,
-            summary = query::AnswerSummary(summary), started,
+            summary = query::AnswerSummary(summary), started, local = local_address_,
             &w = worker_](std::span<const std::uint8_t> bytes, stats::Source from,
                           const wire::ParsedQuery& query) mutable {
       iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
@@ -114,8 +114,9 @@ std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
       if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
         w.errors.warn("worker {}: send after resolution: {}", w.index, std::strerror(errno));
       summary.source = from;
+      // `local` points into the listener, which outlives the io thread like the socket `fd`.
       w.observer.answered(reinterpret_cast<const sockaddr*>(&peer), stats::Transport::kUdp, {},
-                          &query, bytes, summary, started);
+                          &query, bytes, summary, started, local);
     };
   });
 }

@@ -75,6 +75,16 @@ int openConnected(const Endpoint& endpoint, int type) {
   return fd;
 }
 
+// The port `fd` is bound to (0 when the kernel cannot say).
+std::uint16_t boundPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t len = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len) != 0) return 0;
+  if (address.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+}
+
 // Waits until `fd` is readable or `deadline` passes.
 bool waitReadable(int fd, Clock::time_point deadline) {
   for (;;) {
@@ -373,6 +383,10 @@ std::optional<Bytes> UdpSender::receive(Millis timeout) {
   return std::nullopt;
 }
 
+std::uint16_t UdpSender::localPort() const {
+  return boundPort(fd_);
+}
+
 TcpClient::TcpClient(const Endpoint& endpoint) : fd_(openConnected(endpoint, SOCK_STREAM)) {
   const int on = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -412,6 +426,10 @@ std::optional<Bytes> TcpClient::readMessage(Millis timeout) {
     if (n <= 0) return std::nullopt;
     pending_.insert(pending_.end(), chunk, chunk + n);
   }
+}
+
+std::uint16_t TcpClient::localPort() const {
+  return boundPort(fd_);
 }
 
 bool TcpClient::waitClosed(Millis timeout) {

@@ -156,6 +156,8 @@ class UdpSender {
   bool send(std::span<const std::uint8_t> message);
   /// Returns the next datagram received within `timeout`, or nullopt.
   std::optional<Bytes> receive(Millis timeout);
+  /// The port the kernel gave the socket (what the server sees as the client's port).
+  std::uint16_t localPort() const;
 
  private:
   int fd_ = -1;
@@ -178,6 +180,8 @@ class TcpClient {
   /// True when the server closes the connection (end of stream or reset) within `timeout`;
   /// messages arriving meanwhile are discarded.
   bool waitClosed(Millis timeout);
+  /// The port the kernel gave the connection (what the server sees as the client's port).
+  std::uint16_t localPort() const;
 
  private:
   int fd_ = -1;
