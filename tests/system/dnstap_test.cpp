@@ -1,4 +1,4 @@
-// horizond's --dnstap output end to end (issue 12): what a running server writes, read back by
+// horizond's --dnstap output end to end: what a running server writes, read back by
 // the reference tools (fstrm_capture receives, dnstap-ldns decodes), and a collector that stalls
 // or is absent costing dropped messages, never unanswered queries.
 //
