@@ -89,96 +89,6 @@ std::string dnstapLdnsProgram() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The forwarder: a DNS server on kForwarderAddress run by a thread of the test
-
-// Answers every query over UDP with its question echoed byte for byte (0x20 case included) and,
-// for type A, one record kForwardedAddress; counts the queries per name. The thread polls in
-// steps of 50 ms and ends when the object goes away.
-class LoopbackForwarder {
- public:
-  LoopbackForwarder() {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw std::runtime_error("socket failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    inet_pton(AF_INET, kForwarderAddress.c_str(), &address.sin_addr);
-    socklen_t len = sizeof address;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), len) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &len) != 0) {
-      close(fd_);
-      throw std::runtime_error("bind to " + kForwarderAddress + " failed");
-    }
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~LoopbackForwarder() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  LoopbackForwarder(const LoopbackForwarder&) = delete;
-  LoopbackForwarder& operator=(const LoopbackForwarder&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  /// "127.0.12.1:PORT", for --forward.
-  std::string address() const { return kForwarderAddress + ":" + std::to_string(port_); }
-  /// Queries received so far for `name` ("udp.forwarded.example.", any case).
-  int queriesFor(const std::string& name) const {
-    std::lock_guard lock(mutex_);
-    const auto it = counts_.find(lowercase(name));
-    return it == counts_.end() ? 0 : it->second;
-  }
-
- private:
-  void run() {
-    std::vector<std::uint8_t> in(65535);
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) != 1) continue;
-      sockaddr_in from{};
-      socklen_t from_len = sizeof from;
-      const ssize_t n =
-          recvfrom(fd_, in.data(), in.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-      if (n < 12 + 5 || (in[2] & 0x80) != 0) continue;  // no question, or not a query
-      // The question's end, and its name in text for the count.
-      std::size_t at = 12;
-      std::string name;
-      while (at + 1 + in[at] < static_cast<std::size_t>(n) && in[at] != 0 && in[at] < 64) {
-        name.append(reinterpret_cast<const char*>(&in[at + 1]), in[at]).push_back('.');
-        at += 1 + in[at];
-      }
-      if (at + 5 > static_cast<std::size_t>(n) || in[at] != 0) continue;
-      const bool type_a = in[at + 1] == 0 && in[at + 2] == 1;
-      at += 5;
-      {
-        std::lock_guard lock(mutex_);
-        ++counts_[lowercase(name.empty() ? "." : name)];
-      }
-      // Header: the query's id, QR RD RA, one question, one answer or none.
-      const auto answers = static_cast<std::uint8_t>(type_a ? 1 : 0);
-      std::vector<std::uint8_t> out = {in[0], in[1], 0x81, 0x80, 0, 1, 0, answers, 0, 0, 0, 0};
-      out.insert(out.end(), in.begin() + 12, in.begin() + static_cast<long>(at));
-      if (type_a) {
-        // The owner points at the question's name (offset 12); TTL 300, four bytes of address.
-        out.insert(out.end(), {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4});
-        in_addr a{};
-        inet_pton(AF_INET, kForwardedAddress.c_str(), &a);
-        const auto* b = reinterpret_cast<const std::uint8_t*>(&a);
-        out.insert(out.end(), b, b + 4);
-      }
-      sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&from), from_len);
-    }
-  }
-
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  mutable std::mutex mutex_;
-  std::map<std::string, int> counts_;
-  std::thread thread_;
-};
-
-// ---------------------------------------------------------------------------------------------
 // Collectors: fstrm_capture, and a stalled one written here
 
 // True when a unix socket appears at `path` within `timeout`, while `daemon` runs.
@@ -560,7 +470,7 @@ class DnstapTest : public ::testing::Test {
       // the forwarder, normally once (more only when a retry beat a slow answer), and every
       // query it sent has its record; the answer it took has one too.
       if (!q.forwarded) continue;
-      const int asked = forwarder_.queriesFor(q.name);
+      const int asked = forwarder_.questionsFor(q.name);
       EXPECT_GE(asked, 1) << "the forwarder was never asked";
       forwarder_queries += static_cast<std::size_t>(asked);
       for (const std::string type : {"FORWARDER_QUERY", "FORWARDER_RESPONSE"}) {
@@ -601,7 +511,7 @@ class DnstapTest : public ::testing::Test {
 
   TempDir dir_;
   std::string zone_;
-  LoopbackForwarder forwarder_;
+  StubForwarder forwarder_{kForwarderAddress, kForwardedAddress};
   std::unique_ptr<ServerProcess> horizond_;
   std::uint16_t port_ = 0;
   std::uint16_t metrics_port_ = 0;

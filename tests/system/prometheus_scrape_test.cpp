@@ -138,76 +138,6 @@ class Child {
   bool clean_ = false;
 };
 
-// Answers every A question with kForwardedAddress (TTL 3600), on a free port of 127.0.0.1: the
-// forwarder of the test's horizond, so that recursion works without any packet leaving the
-// machine and the resolver and cache families have samples.
-class Forwarder {
- public:
-  Forwarder() {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-      throw std::runtime_error("forwarder: bind failed");
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~Forwarder() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  Forwarder(const Forwarder&) = delete;
-  Forwarder& operator=(const Forwarder&) = delete;
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  int questions() const { return questions_; }
-
- private:
-  void serve() {
-    std::uint8_t buffer[4096];
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      sockaddr_in peer{};
-      socklen_t peer_length = sizeof peer;
-      const ssize_t n =
-          recvfrom(fd_, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
-      if (n <= 0) continue;
-      Packet question = parsePacket(std::span<const std::uint8_t>(buffer, static_cast<size_t>(n)));
-      if (!question || ldns_rr_list_rr_count(ldns_pkt_question(question.get())) != 1) continue;
-      ++questions_;
-      Packet reply(ldns_pkt_clone(question.get()));
-      ldns_pkt_set_qr(reply.get(), true);
-      ldns_pkt_set_aa(reply.get(), true);
-      ldns_pkt_set_ra(reply.get(), true);
-      const ldns_rr* q = ldns_rr_list_rr(ldns_pkt_question(question.get()), 0);
-      if (ldns_rr_get_type(q) == LDNS_RR_TYPE_A) {
-        char* owner = ldns_rdf2str(ldns_rr_owner(q));
-        ldns_rr* answer = nullptr;
-        const std::string text = std::string(owner) + " 3600 IN A " + kForwardedAddress;
-        std::free(owner);
-        if (ldns_rr_new_frm_str(&answer, text.c_str(), 0, nullptr, nullptr) == LDNS_STATUS_OK)
-          ldns_pkt_push_rr(reply.get(), LDNS_SECTION_ANSWER, answer);
-      }
-      std::uint8_t* wire = nullptr;
-      size_t size = 0;
-      if (ldns_pkt2wire(&wire, reply.get(), &size) == LDNS_STATUS_OK)
-        sendto(fd_, wire, size, 0, reinterpret_cast<sockaddr*>(&peer), peer_length);
-      std::free(wire);
-    }
-  }
-
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> questions_{0};
-  std::thread thread_;
-};
-
 // GET over libcurl, which (unlike HttpProbe) reads chunked answers, as Prometheus's API sends
 // when an answer is large. nullopt on a transport error.
 std::optional<std::pair<long, std::string>> httpGet(const std::string& url) {
@@ -454,7 +384,9 @@ class PrometheusScrapeTest : public ::testing::Test {
   Endpoint client(const char* source) const { return {.port = dns_port_, .source = source}; }
 
   TempDir dir_;
-  Forwarder forwarder_;
+  // The forwarder of the test's horizond: recursion works without any packet leaving the machine,
+  // and the resolver and cache families have samples.
+  StubForwarder forwarder_{"127.0.0.1", kForwardedAddress};
   FakeCloudflare fake_;
   std::string zone_path_, token_file_;
   std::uint16_t dns_port_ = 0, horizond_metrics_ = 0, sync_metrics_ = 0;

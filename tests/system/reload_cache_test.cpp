@@ -17,72 +17,6 @@
 namespace horizon::test {
 namespace {
 
-// Answers every A question with 203.0.113.5 (TTL 3600) and counts them.
-class CountingForwarder {
- public:
-  CountingForwarder() {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-      throw std::runtime_error("bind failed");
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~CountingForwarder() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  std::uint16_t port() const { return port_; }
-  int questions() const { return questions_; }
-
- private:
-  void serve() {
-    std::uint8_t buffer[4096];
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      sockaddr_in peer{};
-      socklen_t peer_length = sizeof peer;
-      const ssize_t n =
-          recvfrom(fd_, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
-      if (n <= 0) continue;
-      Packet query = parsePacket(std::span<const std::uint8_t>(buffer, static_cast<size_t>(n)));
-      if (!query || ldns_rr_list_rr_count(ldns_pkt_question(query.get())) != 1) continue;
-      ++questions_;
-      ldns_pkt* reply = ldns_pkt_clone(query.get());
-      ldns_pkt_set_qr(reply, true);
-      ldns_pkt_set_aa(reply, true);
-      ldns_pkt_set_ra(reply, true);
-      const ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(query.get()), 0);
-      if (ldns_rr_get_type(question) == LDNS_RR_TYPE_A) {
-        char* owner = ldns_rdf2str(ldns_rr_owner(question));
-        ldns_rr* answer = nullptr;
-        ldns_rr_new_frm_str(&answer, (std::string(owner) + " 3600 IN A 203.0.113.5").c_str(), 0,
-                            nullptr, nullptr);
-        std::free(owner);
-        ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER, answer);
-      }
-      std::uint8_t* wire = nullptr;
-      size_t size = 0;
-      if (ldns_pkt2wire(&wire, reply, &size) == LDNS_STATUS_OK)
-        sendto(fd_, wire, size, 0, reinterpret_cast<sockaddr*>(&peer), peer_length);
-      std::free(wire);
-      ldns_pkt_free(reply);
-    }
-  }
-
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> questions_{0};
-  std::thread thread_;
-};
-
 std::string controlRequest(const std::string& path, const std::string& line) {
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
@@ -101,7 +35,7 @@ std::string controlRequest(const std::string& path, const std::string& line) {
 }
 
 TEST(ReloadCacheTest, TheResolverCacheSurvivesAReload) {
-  CountingForwarder forwarder;
+  StubForwarder forwarder;  // every A is 203.0.113.5
   TempDir dir;
   const std::string zone = dir.write("home.test.yaml",
                                      "zone: home.test\n"

@@ -494,3 +494,91 @@ std::vector<std::string> rdataText(const ldns_rr_list* section, ldns_rr_type typ
 }
 
 }  // namespace horizon::test
+
+namespace horizon::test {
+
+StubForwarder::StubForwarder(const std::string& host, const std::string& answer)
+    : host_(host), answer_(answer) {
+  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error("forwarder: socket failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  socklen_t length = sizeof address;
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1 ||
+      bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd_);
+    throw std::runtime_error("forwarder: cannot bind " + host);
+  }
+  port_ = ntohs(address.sin_port);
+  thread_ = std::thread([this] { serve(); });
+}
+
+StubForwarder::~StubForwarder() {
+  stop_ = true;
+  thread_.join();
+  close(fd_);
+}
+
+int StubForwarder::questions() const {
+  std::lock_guard lock(mutex_);
+  return questions_;
+}
+
+int StubForwarder::questionsFor(const std::string& name) const {
+  std::string key = name;
+  if (key.empty() || key.back() != '.') key.push_back('.');
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::lock_guard lock(mutex_);
+  const auto it = per_name_.find(key);
+  return it == per_name_.end() ? 0 : it->second;
+}
+
+// Polls in steps of 50 ms so that the destructor's stop is seen soon.
+void StubForwarder::serve() {
+  std::uint8_t buffer[4096];
+  while (!stop_) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    sockaddr_in peer{};
+    socklen_t peer_length = sizeof peer;
+    const ssize_t n =
+        recvfrom(fd_, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
+    if (n <= 0) continue;
+    Packet question = parsePacket(std::span<const std::uint8_t>(buffer, static_cast<size_t>(n)));
+    if (!question || ldns_pkt_qr(question.get()) ||
+        ldns_rr_list_rr_count(ldns_pkt_question(question.get())) != 1)
+      continue;
+    const ldns_rr* q = ldns_rr_list_rr(ldns_pkt_question(question.get()), 0);
+    char* owner = ldns_rdf2str(ldns_rr_owner(q));
+    std::string name = owner;
+    std::free(owner);
+    {
+      std::string key = name;
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::lock_guard lock(mutex_);
+      ++questions_;
+      ++per_name_[key];
+    }
+    // ldns keeps the owner's case, so the question goes back as it was sent.
+    Packet reply(ldns_pkt_clone(question.get()));
+    ldns_pkt_set_qr(reply.get(), true);
+    ldns_pkt_set_aa(reply.get(), true);
+    ldns_pkt_set_ra(reply.get(), true);
+    if (ldns_rr_get_type(q) == LDNS_RR_TYPE_A) {
+      ldns_rr* record = nullptr;
+      const std::string text = name + " 3600 IN A " + answer_;
+      if (ldns_rr_new_frm_str(&record, text.c_str(), 0, nullptr, nullptr) == LDNS_STATUS_OK)
+        ldns_pkt_push_rr(reply.get(), LDNS_SECTION_ANSWER, record);
+    }
+    std::uint8_t* wire = nullptr;
+    size_t size = 0;
+    if (ldns_pkt2wire(&wire, reply.get(), &size) == LDNS_STATUS_OK)
+      sendto(fd_, wire, size, 0, reinterpret_cast<sockaddr*>(&peer), peer_length);
+    std::free(wire);
+  }
+}
+
+}  // namespace horizon::test

@@ -18,12 +18,16 @@
 #include <ldns/ldns.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace horizon::test {
@@ -186,6 +190,40 @@ class TcpClient {
  private:
   int fd_ = -1;
   Bytes pending_;  // bytes read but not yet returned as a message
+};
+
+/// A forwarder for horizond's --forward, run by a thread of the test on a loopback address:
+/// answers every UDP query with its question echoed as sent (0x20 case included), QR AA RA set,
+/// and for type A one record `answer` with TTL 3600; counts the questions, in all and per name.
+/// Recursion then works without a packet leaving the machine.
+class StubForwarder {
+ public:
+  /// Binds a free UDP port on `host`. Throws std::runtime_error when it cannot.
+  explicit StubForwarder(const std::string& host = "127.0.0.1",
+                         const std::string& answer = "203.0.113.5");
+  ~StubForwarder();
+  StubForwarder(const StubForwarder&) = delete;
+  StubForwarder& operator=(const StubForwarder&) = delete;
+  /// The bound port.
+  std::uint16_t port() const { return port_; }
+  /// "HOST:PORT", for --forward.
+  std::string address() const { return host_ + ":" + std::to_string(port_); }
+  /// Questions answered so far.
+  int questions() const;
+  /// Questions so far for `name` ("www.example.", any case; "." for the root).
+  int questionsFor(const std::string& name) const;
+
+ private:
+  void serve();
+  std::string host_;
+  std::string answer_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;  // guards the counts
+  int questions_ = 0;
+  std::map<std::string, int> per_name_;
+  std::thread thread_;
 };
 
 /// Frees an ldns packet.
