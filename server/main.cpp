@@ -48,6 +48,32 @@ std::string listenText(const horizon::config::ListenAddress& listen, std::uint16
   return (v6 ? "[" + listen.host + "]" : listen.host) + ":" + std::to_string(port);
 }
 
+// Runs the control loop until a reload succeeds (the watcher's, which stops the loop, or one
+// asked for by SIGHUP) or SIGTERM or SIGINT arrives. False for the latter.
+bool waitForZones(boost::asio::io_context& control, boost::asio::signal_set& signals,
+                  horizon::ctl::ZoneReloader& reloader) {
+  bool stop_requested = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          spdlog::info("SIGHUP: reloading");
+          if (!reloader.reload(horizon::ctl::ReloadTrigger::kSignal).ok) {
+            signals.async_wait(on_signal);
+            return;
+          }
+        } else {
+          stop_requested = true;
+        }
+        control.stop();
+      };
+  signals.async_wait(on_signal);
+  control.run();
+  signals.cancel();
+  control.restart();
+  return !stop_requested;
+}
+
 // Starts the metrics endpoint on `address` (ADDR:PORT, already checked by the command line).
 std::unique_ptr<horizon::metrics::HttpEndpoint> startMetrics(
     const std::string& address, std::function<horizon::metrics::Families()> collect,
@@ -151,29 +177,9 @@ int main(int argc, char** argv) {
       // Not ready until a reload succeeds; SIGTERM and SIGINT still stop at once.
       spdlog::warn("not ready: waiting for the zone files to be fixed");
       waiting_for_zones = true;
-      bool stop_requested = false;
-      signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (signal != SIGHUP) stop_requested = true;
-        control.stop();
-      });
       watcher->start();
       watching = true;
-      while (!reloader.snapshot() && !stop_requested) {
-        control.run();
-        control.restart();
-        if (!reloader.snapshot() && !stop_requested) {
-          // SIGHUP: try again now.
-          if (reloader.reload(horizon::ctl::ReloadTrigger::kSignal).ok) break;
-          signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-            if (ec) return;
-            if (signal != SIGHUP) stop_requested = true;
-            control.stop();
-          });
-        }
-      }
-      signals.cancel();
-      control.restart();
+      const bool stop_requested = !waitForZones(control, signals, reloader);
       waiting_for_zones = false;
       if (stop_requested) {
         spdlog::info("stopped before the zones loaded");

@@ -41,21 +41,15 @@ timespec wallNow() {
 
 }  // namespace
 
-void QueryObserver::tap(dnstap::MessageType type, const sockaddr* peer, const sockaddr* local,
-                        stats::Transport transport, std::span<const std::uint8_t> message,
-                        timespec query_time) {
+void QueryObserver::tapQuery(const sockaddr* peer, const sockaddr* local,
+                             stats::Transport transport, std::span<const std::uint8_t> request) {
   dnstap::Event event;
-  event.type = type;
+  event.type = dnstap::MessageType::kClientQuery;
   event.transport = dnstapTransport(transport);
   event.query_address = peer;
   event.response_address = local;
-  event.message = message;
-  if (type == dnstap::MessageType::kClientQuery) {
-    event.query_time = wallNow();
-  } else {
-    event.query_time = query_time;
-    event.response_time = wallNow();
-  }
+  event.message = request;
+  event.query_time = wallNow();
   dnstap_->write(queue_, event);  // a full queue drops it, and the writer counts the drop
 }
 

@@ -36,7 +36,7 @@ class QueryObserver {
   /// Captures a message that arrived from `peer` at `local` (nullptr: unknown), as CLIENT_QUERY.
   void arrived(const sockaddr* peer, const sockaddr* local, stats::Transport transport,
                std::span<const std::uint8_t> request) {
-    if (dnstap_) tap(dnstap::MessageType::kClientQuery, peer, local, transport, request, {});
+    if (dnstap_) tapQuery(peer, local, transport, request);
   }
   /// Counts a question that answerQuery accepted (`summary.answered`), before its answer.
   void request(const query::AnswerSummary& summary, stats::Transport transport, bool ipv6) {
@@ -66,8 +66,8 @@ class QueryObserver {
               std::span<const std::uint8_t> request, const wire::ParsedQuery* query,
               std::span<const std::uint8_t> response, const query::AnswerSummary& summary,
               SteadyClock::time_point started);
-  void tap(dnstap::MessageType type, const sockaddr* peer, const sockaddr* local,
-           stats::Transport transport, std::span<const std::uint8_t> message, timespec query_time);
+  void tapQuery(const sockaddr* peer, const sockaddr* local, stats::Transport transport,
+                std::span<const std::uint8_t> request);
   void tapResponse(const sockaddr* peer, const sockaddr* local, stats::Transport transport,
                    std::span<const std::uint8_t> response, SteadyClock::time_point started);
 

@@ -250,7 +250,8 @@ void Server::statistics(ServerStatistics& out) const {
     out.cache_evictions = s.cache->evictionCount();
   }
   // Upstreams are merged by address over the workers; past the cap they join "other".
-  UpstreamTotals other{"other"};
+  UpstreamTotals other;
+  other.label = "other";
   const auto accumulate = [](UpstreamTotals& t, const resolver::UpstreamCounters& c) {
     t.queries += c.queries.get();
     t.timeouts += c.timeouts.get();
@@ -262,7 +263,7 @@ void Server::statistics(ServerStatistics& out) const {
     for (auto& u : out.upstreams)
       if (u.label == label) return accumulate(u, c);
     if (out.upstreams.size() < resolver::UpstreamTable::kMaxUpstreams) {
-      out.upstreams.push_back({label});
+      out.upstreams.emplace_back().label = label;
       return accumulate(out.upstreams.back(), c);
     }
     accumulate(other, c);

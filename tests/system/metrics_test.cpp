@@ -308,6 +308,25 @@ TEST_F(MetricsTest, WaitsForABrokenZoneToBeFixed) {
   EXPECT_TRUE(server->stop().success()) << server->output();
 }
 
+// Waiting for zones does not make the process deaf to SIGTERM.
+TEST_F(MetricsTest, StopsCleanlyWhileWaitingForZones) {
+  const std::string zone = dir_.write("broken.test.yaml", "zone: metrics.test\nviews: [\n");
+  auto server =
+      ServerProcess::launch({"--zone", zone, "--listen", listenArg(port_), "--metrics",
+                             "127.0.0.1:" + std::to_string(metrics_port_), "--wait-for-zones",
+                             "--root-hints", HORIZON_TEST_DATA "/loopback.hints"});
+  std::optional<HttpReply> ready;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (std::chrono::steady_clock::now() < deadline && !(ready = get(metrics_port_, "/ready")))
+    std::this_thread::sleep_for(Millis(20));
+  ASSERT_TRUE(ready) << server->output();
+  EXPECT_EQ(ready->status, 503);
+  server->signal(SIGHUP);  // a reload of the still broken file: still waiting
+  std::this_thread::sleep_for(Millis(100));
+  EXPECT_TRUE(server->running());
+  EXPECT_TRUE(server->stop().success()) << server->output();
+}
+
 // Without --wait-for-zones a broken zone at start is still fatal (systemd's
 // RestartPreventExitStatus=1 relies on it).
 TEST_F(MetricsTest, BrokenZoneAtStartStillExitsWithoutWaiting) {
