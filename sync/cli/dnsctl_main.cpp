@@ -9,6 +9,7 @@
 
 #include "command_line.hpp"
 #include "dnsctl_commands.hpp"
+#include "horizon/sync/retry_event_printer.hpp"
 
 namespace {
 
@@ -154,6 +155,9 @@ int run(DnsctlOptions& o) {
     if (const char* env = std::getenv("HORIZON_CONTROL_SOCKET"); env && *env) o.control = env;
   o.sync.zone_file = o.zone;
   sync::finishSyncSettings(o.sync);
+  // Every run of horizon-sync's apply or plan (sync, plan, the sync after an edit) says what it
+  // waits for on stderr.
+  o.sync.on_retry = sync::retryEventWriter("dnsctl", o.json, std::cerr);
   const edit::TerminalStyle style = edit::TerminalStyle::forStdout(o.json);
   const std::string& c = o.command;
   if (c == "check") return edit::runCheck(o, style);

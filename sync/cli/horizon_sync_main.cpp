@@ -19,6 +19,7 @@
 #include "command_line.hpp"
 #include "horizon/metrics/http_endpoint.hpp"
 #include "horizon/metrics/process_metrics.hpp"
+#include "horizon/sync/retry_event_printer.hpp"
 #include "horizon/sync/sync_metrics.hpp"
 #include "horizon/sync/sync_report_printer.hpp"
 #include "horizon/sync/sync_watch.hpp"
@@ -153,7 +154,10 @@ int watch(const Args& args) {
     else
       spdlog::warn("reconcile incomplete: {}", summarizeSyncReport(report));
   };
-  watchZone(args.sync, interval, g_stop, events);
+  // The log says what a run waits for, as it says everything else.
+  SyncSettings settings = args.sync;
+  settings.on_retry = [](const RetryEvent& event) { spdlog::warn("{}", retryEventText(event)); };
+  watchZone(settings, interval, g_stop, events);
   spdlog::info("stopping");
   if (endpoint) {
     endpoint->shuttingDown();
@@ -196,6 +200,7 @@ int main(int argc, char** argv) {
   finishSyncSettings(args.sync);
 
   if (command == "watch") return watch(args);
+  args.sync.on_retry = retryEventWriter("horizon-sync", args.json, std::cerr);
   return printSyncRun(runSync(args.sync, command == "apply"), args.json, "horizon-sync", std::cout,
                       std::cerr);
 }

@@ -516,6 +516,16 @@ class Session {
         ++stats_.rate_limit_waits;
         stats_.rate_limit_wait += *wait;
       }
+      if (options_.on_retry) {
+        RetryEvent event;
+        event.reason = limited             ? RetryEvent::Reason::kRateLimited
+                       : out.status() == 0 ? RetryEvent::Reason::kNoAnswer
+                                           : RetryEvent::Reason::kServerError;
+        event.status = out.status();
+        event.wait = *wait;
+        event.attempt = out.attempts + 1;
+        options_.on_retry(event);
+      }
       sleep_(*wait);
       slept_ += *wait;
     }
@@ -640,6 +650,18 @@ bool batchEndpointMissing(const Outcome& out) {
 }
 
 }  // namespace
+
+const char* retryReasonName(RetryEvent::Reason reason) {
+  switch (reason) {
+    case RetryEvent::Reason::kRateLimited:
+      return "rate-limited";
+    case RetryEvent::Reason::kServerError:
+      return "server-error";
+    case RetryEvent::Reason::kNoAnswer:
+      return "no-answer";
+  }
+  return "unknown";
+}
 
 bool ApiError::hasCode(int code) const {
   return std::find(codes_.begin(), codes_.end(), code) != codes_.end();

@@ -29,6 +29,7 @@ CloudflareOutcome runCloudflare(const SyncSettings& settings, const zone::Zone& 
     options.deadline = std::chrono::seconds(settings.deadline_seconds);
     options.page_size = settings.page_size;
     options.batch_size = settings.batch_size;
+    options.on_retry = settings.on_retry;
     transport = makeCurlTransport();
     client.emplace(options, *transport);
     ReconcileReport report = reconcile(*client, desired, settings.plan, /*dry_run=*/!apply);

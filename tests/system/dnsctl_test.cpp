@@ -501,5 +501,13 @@ TEST_F(DnsctlSyncTest, ExposeSyncsCloudflareAndRendersTraefik) {
   EXPECT_EQ(Json::parse(synced.out)["complete"], true);
 }
 
+// dnsctl sync runs horizon-sync's apply, and says what it waits for the same way.
+TEST_F(DnsctlSyncTest, SyncSaysWhatItWaitsFor) {
+  fake_.addFaults({{{"method", "GET"}, {"status", 429}, {"retry_after", 1}, {"count", 1}}});
+  CommandResult r = dnsctl({"sync", "--token-file", token_, "--api-url", fake_.apiUrl()});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_THAT(r.err, HasSubstr("dnsctl: rate limited, retrying in 1 s (attempt 2)\n"));
+}
+
 }  // namespace
 }  // namespace horizon::test

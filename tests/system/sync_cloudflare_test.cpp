@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <set>
+#include <sstream>
 
 #include "horizon/version.hpp"
 #include "http_probe.hpp"
@@ -178,6 +179,42 @@ TEST_F(SyncTest, RateLimitsAndServerErrorsAreRetried) {
     EXPECT_GE(log[i + 1]["time"].get<double>() - log[i]["time"].get<double>(), 0.95);
   }
   EXPECT_EQ(rate_limited, 2);
+}
+
+// An apply that waits for the API says so on stderr as it waits (stderr is a pipe here, as in a
+// log), and as JSON lines with --json; stdout keeps only the report.
+TEST_F(SyncTest, WaitsForTheApiAreSaidOnStderr) {
+  const Json faults = {{{"method", "GET"}, {"status", 429}, {"retry_after", 1}, {"count", 1}},
+                       {{"method", "GET"}, {"status", 502}, {"count", 1}}};
+  fake_.addFaults(faults);
+  CommandResult apply = sync({"apply"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.all();
+  EXPECT_THAT(apply.err, HasSubstr("horizon-sync: rate limited, retrying in 1 s (attempt 2)\n"));
+  EXPECT_THAT(apply.err, HasSubstr("horizon-sync: HTTP 502, backing off "));
+  EXPECT_THAT(apply.err, HasSubstr(" s (attempt 3)\n"));
+  EXPECT_THAT(apply.out, Not(HasSubstr("rate limited")));
+
+  resetFake({});
+  fake_.addFaults(faults);
+  CommandResult json = sync({"apply", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.all();
+  EXPECT_NO_THROW(Json::parse(json.out)) << json.out;
+  std::vector<Json> events;
+  std::istringstream lines(json.err);
+  for (std::string line; std::getline(lines, line);) {
+    Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(event.is_discarded()) << "not a JSON line: " << line;
+    events.push_back(event);
+  }
+  ASSERT_EQ(events.size(), 2u) << json.err;
+  EXPECT_EQ(events[0], (Json{{"event", "retry"},
+                             {"reason", "rate-limited"},
+                             {"status", 429},
+                             {"wait_seconds", 1},
+                             {"attempt", 2}}));
+  EXPECT_EQ(events[1]["reason"], "server-error");
+  EXPECT_EQ(events[1]["status"], 502);
+  EXPECT_EQ(events[1]["attempt"], 3);
 }
 
 TEST_F(SyncTest, DriftIsCorrectedInPlaceKeepingTheRecordId) {

@@ -20,6 +20,23 @@ namespace horizon::sync {
 /// Cloudflare's default API base URL.
 inline constexpr const char* kDefaultApiUrl = "https://api.cloudflare.com/client/v4";
 
+/// A wait between two attempts of one call, told before the client sleeps, so that a program can
+/// say what it waits for instead of going silent until the deadline.
+struct RetryEvent {
+  enum class Reason {
+    kRateLimited,  // 429 or a rate-limit code: waits Retry-After, else backs off
+    kServerError,  // 5xx on a call that may be repeated: backs off
+    kNoAnswer,     // no HTTP answer (connection refused, reset, timed out): backs off
+  };
+  Reason reason = Reason::kRateLimited;
+  int status = 0;  // the HTTP status of the attempt that failed; 0 without an answer
+  std::chrono::milliseconds wait{0};
+  int attempt = 0;  // the attempt that follows the wait: 2 for the first retry
+};
+
+/// "rate-limited", "server-error" or "no-answer": the reason as JSON output names it.
+const char* retryReasonName(RetryEvent::Reason reason);
+
 /// How the client talks to the API.
 struct ClientOptions {
   std::string api_url = kDefaultApiUrl;         // no trailing slash needed
@@ -30,6 +47,7 @@ struct ClientOptions {
   std::chrono::milliseconds backoff_cap{8'000};
   int page_size = 100;   // per_page asked for in listings (the server may give fewer)
   int batch_size = 200;  // operations per batch call, 1..200 (Cloudflare Free's limit)
+  std::function<void(const RetryEvent&)> on_retry;  // told of each wait; may be empty
 };
 
 /// An API failure after retries. `codes` are Cloudflare's error codes from the envelope.

@@ -2,8 +2,10 @@
 // behind `horizon-sync plan|apply`, `dnsctl plan|sync` and the sync after a dnsctl edit.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "horizon/sync/cloudflare_client.hpp"
 #include "horizon/sync/record_plan.hpp"
 #include "horizon/sync/sync_report.hpp"
 #include "horizon/sync/traefik_config.hpp"
@@ -22,6 +24,7 @@ struct SyncSettings {
   int deadline_seconds = 120;
   int page_size = 100;
   int batch_size = 200;
+  std::function<void(const RetryEvent&)> on_retry;  // told of each wait for the API; may be empty
 };
 
 /// Fills what depends on the environment and the zone file: the API URL when none was given,

@@ -482,6 +482,55 @@ TEST_F(CloudflareClientTest, ServerErrorsBackOffWithJitterUnderTheCap) {
   EXPECT_EQ(client().requestCount(), 4);
 }
 
+// What a program prints while it waits: every wait is told before it is slept, with its reason.
+TEST_F(CloudflareClientTest, EachWaitIsToldBeforeItIsSlept) {
+  options_.backoff_base = milliseconds(10);
+  std::vector<RetryEvent> events;
+  std::vector<std::size_t> waits_before;  // waits slept when each event came
+  options_.on_retry = [&](const RetryEvent& event) {
+    events.push_back(event);
+    waits_before.push_back(waits_.size());
+  };
+  HttpResponse limited = failure(429, 10429, "Rate limited");
+  limited.headers["retry-after"] = "20";
+  HttpResponse down;
+  down.transport_error = "Couldn't connect to server (127.0.0.1)";
+  transport_.responses = {limited, raw(502, "<html>bad gateway</html>"), down,
+                          success(json::array(), {{"total_pages", 1}})};
+  client().listRecords(kZone);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].reason, RetryEvent::Reason::kRateLimited);
+  EXPECT_EQ(events[0].status, 429);
+  EXPECT_EQ(events[0].wait, milliseconds(20000));
+  EXPECT_EQ(events[0].attempt, 2);
+  EXPECT_EQ(events[1].reason, RetryEvent::Reason::kServerError);
+  EXPECT_EQ(events[1].status, 502);
+  EXPECT_EQ(events[1].attempt, 3);
+  EXPECT_EQ(events[2].reason, RetryEvent::Reason::kNoAnswer);
+  EXPECT_EQ(events[2].status, 0);
+  EXPECT_EQ(events[2].attempt, 4);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(waits_before[i], i) << "event " << i << " came after its sleep";
+    EXPECT_EQ(events[i].wait, waits_[i]);
+  }
+  EXPECT_STREQ(retryReasonName(RetryEvent::Reason::kRateLimited), "rate-limited");
+  EXPECT_STREQ(retryReasonName(RetryEvent::Reason::kServerError), "server-error");
+  EXPECT_STREQ(retryReasonName(RetryEvent::Reason::kNoAnswer), "no-answer");
+}
+
+// A write whose outcome is unknown is not repeated, so nothing is waited for or told.
+TEST_F(CloudflareClientTest, NoWaitNoEventForAFailedBatch) {
+  int told = 0;
+  options_.on_retry = [&](const RetryEvent&) { ++told; };
+  transport_.responses = {failure(502, 1000, "bad gateway")};
+  RecordChanges changes;
+  changes.posts.push_back(makeRecord("A", "www.madhan.app", "203.0.113.7"));
+  auto results = client().apply(kZone, changes);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].outcome_unknown);
+  EXPECT_EQ(told, 0);
+}
+
 // The metrics' view of the API: every failed exchange by status, and only rate-limit waits.
 TEST_F(CloudflareClientTest, ApiStatsCountFailuresByStatusAndRateLimitWaits) {
   options_.backoff_base = milliseconds(10);
