@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,8 @@ class LoadContext {
   std::map<std::string, Target>& targets() { return targets_; }
   /// Each wildcard owner of the `records` key and the location of its key, where its warning goes.
   std::map<std::string, SourceLocation>& wildcardKeys() { return wildcard_keys_; }
+  /// The warnings the file's `acknowledge` key names: read by the operator, not to be repeated.
+  std::set<std::string>& acknowledged() { return acknowledged_; }
   /// Every problem found so far, in the order found.
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
@@ -136,6 +139,7 @@ class LoadContext {
   Zone zone_;
   std::map<std::string, Target> targets_;
   std::map<std::string, SourceLocation> wildcard_keys_;
+  std::set<std::string> acknowledged_;
   std::vector<Diagnostic> diagnostics_;
 };
 

@@ -225,7 +225,7 @@ void warnWildcards(LoadContext& context) {
       if (it->views.empty() || it->views.back() != view.name) it->views.push_back(view.name);
     }
   }
-  if (wildcards.empty()) return;
+  if (wildcards.empty() || context.acknowledged().count(kWildcardSearchDomain)) return;
   std::vector<std::string> described, examples;
   for (const auto& w : wildcards) {
     std::string text = wire::nameToText(w.owner);

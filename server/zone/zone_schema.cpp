@@ -24,6 +24,7 @@
 #include "horizon/wire/rdata.hpp"
 #include "huge_pages.hpp"
 #include "index_table.hpp"
+#include "semantic_checks.hpp"
 #include "zonefile_reader.hpp"
 
 namespace horizon::zone {
@@ -32,7 +33,7 @@ namespace {
 namespace type = wire::type;
 
 constexpr const char* kTopKeys =
-    "zone, ttl, views, targets, records, public, soa, ns, recursion, cloudflare";
+    "zone, ttl, views, targets, records, public, soa, ns, recursion, cloudflare, acknowledge";
 constexpr const char* kRecordTypes = "A, AAAA, CNAME, TXT, MX, SRV, CAA";
 
 // The zonefile key of a view; an empty path when it has none.
@@ -202,6 +203,27 @@ void parseRecursion(LoadContext& context, const Entry& entry) {
                                           "' in recursion (views: " + context.viewNames() + ")");
     else
       zone.views[static_cast<std::size_t>(view)].recursion = true;
+  }
+}
+
+// The warnings the operator has read and wants no more. Only warnings that are about the file's
+// design rather than a mistake can be named, so an acknowledgement never hides an error.
+void parseAcknowledge(LoadContext& context, const Entry& entry) {
+  if (entry.value.isNull()) return;
+  static const std::set<std::string> kKnown = {kWildcardSearchDomain};
+  std::map<std::string, int> lines;
+  for (const yaml::Node& item : context.scalarList(entry.value, "acknowledge")) {
+    const std::string name = item.text();
+    if (!kKnown.count(name)) {
+      context.error(context.at(item), "unknown warning '" + name +
+                                          "' in acknowledge (known: " + kAcknowledgeable + ")");
+    } else if (auto first = lines.find(name); first != lines.end()) {
+      context.error(context.at(item), "'" + name + "' is acknowledged twice (first at line " +
+                                          std::to_string(first->second) + ")");
+    } else {
+      lines[name] = context.at(item).line;
+      context.acknowledged().insert(name);
+    }
   }
 }
 
@@ -515,9 +537,9 @@ std::optional<TopLevel> readTopLevel(LoadContext& context, const yaml::Node& roo
   }
   TopLevel top;
   for (Entry& entry : context.entries(root, "the file")) {
-    static const std::set<std::string> kKnown = {"zone",      "ttl",       "views", "targets",
-                                                 "records",   "public",    "soa",   "ns",
-                                                 "recursion", "cloudflare"};
+    static const std::set<std::string> kKnown = {"zone",      "ttl",        "views",      "targets",
+                                                 "records",   "public",     "soa",        "ns",
+                                                 "recursion", "cloudflare", "acknowledge"};
     if (!kKnown.count(entry.name)) {
       context.error(context.at(entry.key),
                     "unknown key '" + entry.name + "' (allowed: " + kTopKeys + ")");
@@ -548,6 +570,7 @@ bool parseZoneSchema(LoadContext& context, const TopLevel& top, const yaml::Node
                                    [](const ip::Prefix& p) { return ip::isPrivatePrefix(p); });
   }
   if (const Entry* targets = top.find("targets")) parseTargets(context, *targets);
+  if (const Entry* acknowledge = top.find("acknowledge")) parseAcknowledge(context, *acknowledge);
   if (!origin_ok) return false;  // every name below is relative to the zone
 
   addSoaSlots(zone);

@@ -142,6 +142,60 @@ records:
             "madhan.app as a search domain gets its answer for mistyped or unqualified names");
 }
 
+// The wildcard warning is about the zone's design: once the operator has read it, the file says
+// so and the loader keeps quiet (check and every reload), wildcards from a zone file included.
+TEST(ZoneLoader, AnAcknowledgedWildcardWarningIsNotRepeated) {
+  const std::string zone = R"(zone: madhan.app
+acknowledge: [wildcard-search-domain]
+views:
+  lan: [192.168.1.0/24]
+  public: [0.0.0.0/0]
+records:
+  "*": {lan: 192.168.1.220}
+  "*.proxy": 178.156.199.250
+)";
+  auto result = load(zone);
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_TRUE(warnings(result).empty()) << result.report();
+  auto empty = load(R"(zone: madhan.app
+acknowledge:
+views:
+  lan: [192.168.1.0/24]
+records:
+  "*": 192.168.1.220
+)");
+  ASSERT_TRUE(empty.ok()) << empty.report();
+  EXPECT_EQ(warnings(empty).size(), 1u) << "an empty acknowledge acknowledges nothing";
+}
+
+TEST(ZoneLoaderErrors, AcknowledgeTakesOnlyKnownWarningsOnce) {
+  auto unknown = load(R"(zone: madhan.app
+acknowledge: [wildcard-search-domain, private-address]
+views:
+  lan: [192.168.1.0/24]
+)");
+  expectOneError(unknown, 2,
+                 "unknown warning 'private-address' in acknowledge (known: "
+                 "wildcard-search-domain)");
+  EXPECT_EQ(errors(unknown).at(0).where.column, 39);
+  auto twice = load(R"(zone: madhan.app
+acknowledge:
+  - wildcard-search-domain
+  - wildcard-search-domain
+views:
+  lan: [192.168.1.0/24]
+)");
+  expectOneError(twice, 4, "'wildcard-search-domain' is acknowledged twice (first at line 3)");
+  EXPECT_EQ(errors(twice).at(0).where.column, 5);
+  auto map = load(R"(zone: madhan.app
+acknowledge: {wildcard-search-domain: true}
+views:
+  lan: [192.168.1.0/24]
+)");
+  expectOneError(map, 2, "acknowledge must be a list");
+  EXPECT_EQ(errors(map).at(0).where.column, 14);
+}
+
 TEST(ZoneLoader, ZonefileRecordsAreCheckedLikeYamlRecords) {
   // lan.zone holds private addresses; a public view must refuse them, at the zone file's line.
   auto result = load(R"(zone: madhan.app
