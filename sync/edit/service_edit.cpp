@@ -34,6 +34,30 @@ std::optional<int> ownPublicRecordLine(const zone::Zone& zone, const std::string
 
 }  // namespace
 
+std::string certificateNameProblem(const std::string& name, const std::string& zone_origin) {
+  std::string zone = zone_origin;
+  if (!zone.empty() && zone.back() == '.') zone.pop_back();
+  const std::string full = name + "." + zone;
+  // A certificate's dNSName is at most 253 characters (a name in presentation form, no root dot).
+  if (full.size() > 253) return full + " is longer than the 253 characters a host name may have";
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = name.find('.', start);
+    const std::string label =
+        name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const auto bad = std::find_if(label.begin(), label.end(),
+                                  [](unsigned char c) { return !std::isalnum(c) && c != '-'; });
+    if (bad != label.end())
+      return "label '" + label + "' holds '" + std::string(1, *bad) +
+             "': a host name has only letters, digits and '-'";
+    if (label.front() == '-' || label.back() == '-')
+      return "label '" + label + "' starts or ends with '-', which a host name may not";
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return {};
+}
+
 TextEdit changePublicService(const std::string& text, const zone::Zone& zone,
                              const std::string& typed_name, ServiceAction action,
                              std::string* name) {
@@ -43,6 +67,12 @@ TextEdit changePublicService(const std::string& text, const zone::Zone& zone,
   const std::string& n = *relative;
   if (name) *name = n;
   if (action == ServiceAction::kExpose) {
+    // A service gets a Traefik route with a certificate for its name; a name no certificate
+    // authority signs would publish an address that only ever answers with TLS errors.
+    if (std::string problem = certificateNameProblem(n, zone.origin_text); !problem.empty())
+      return {TextEdit::Status::kRefused, text,
+              "'" + typed_name + "' cannot be published: " + problem +
+                  " (RFC 1123), as a TLS certificate needs"};
     if (listed(zone, n))
       return {TextEdit::Status::kUnchanged, text, n + " is already published (in public.services)"};
     if (auto line = ownPublicRecordLine(zone, n))

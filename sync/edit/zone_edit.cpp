@@ -226,10 +226,30 @@ PublicSection findPublic(const std::string& text) {
   return out;
 }
 
-}  // namespace
+// A top-level domain, for telling a full name typed without its trailing dot from a relative
+// one: every two-letter label (the country-code space, ISO 3166), an IDN TLD, the zone's own
+// TLD, the generic TLDs people are likely to type, and the special-use names of RFC 6761 and
+// later. A relative name may still end in one of these when it is typed in full.
+bool topLevelDomain(std::string_view label, std::string_view zone) {
+  static const char* const kGeneric[] = {
+      "com",  "net",     "org",     "edu",   "gov",  "mil",   "int",       "arpa",
+      "info", "biz",     "app",     "dev",   "page", "cloud", "xyz",       "online",
+      "site", "tech",    "shop",    "store", "blog", "local", "localhost", "internal",
+      "test", "example", "invalid", "onion", "alt"};
+  if (label.size() == 2 && std::isalpha(static_cast<unsigned char>(label[0])) &&
+      std::isalpha(static_cast<unsigned char>(label[1])))
+    return true;
+  if (label.starts_with("xn--")) return true;
+  const std::size_t dot = zone.rfind('.');
+  if (label == (dot == std::string_view::npos ? zone : zone.substr(dot + 1))) return true;
+  return std::any_of(std::begin(kGeneric), std::end(kGeneric),
+                     [&](const char* tld) { return label == tld; });
+}
 
-std::optional<std::string> relativeName(std::string_view name, std::string_view zone_origin,
-                                        std::string* error) {
+// relativeName's work. `typed`: a name someone typed, where a dotted name ending in a top-level
+// domain is a full name; otherwise a key written in the file, which the loader reads as relative.
+std::optional<std::string> relativeTo(std::string_view name, std::string_view zone_origin,
+                                      std::string* error, bool typed) {
   auto fail = [&](const std::string& why) -> std::optional<std::string> {
     if (error) *error = "'" + std::string(name) + "': " + why;
     return std::nullopt;
@@ -243,10 +263,14 @@ std::optional<std::string> relativeName(std::string_view name, std::string_view 
   if (absolute) text.pop_back();
   if (text == zone) return fail("the zone apex cannot be a service; give a name below " + zone);
   const std::string suffix = "." + zone;
+  std::string outside;  // the top-level domain a typed full name ends in
   if (text.size() > suffix.size() && text.ends_with(suffix)) {
     text.resize(text.size() - suffix.size());
   } else if (absolute) {
     return fail("outside the zone " + zone);
+  } else if (const auto dot = text.rfind('.');
+             typed && dot != std::string::npos && topLevelDomain(text.substr(dot + 1), zone)) {
+    outside = text.substr(dot + 1);
   }
   if (text.size() + suffix.size() + 2 > 255) return fail("longer than 255 octets");
   std::size_t start = 0;
@@ -261,7 +285,17 @@ std::optional<std::string> relativeName(std::string_view name, std::string_view 
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
+  if (!outside.empty())
+    return fail("a full name outside the zone " + zone + " ('" + outside +
+                "' is a top-level domain); to mean " + text + "." + zone + ", type it in full");
   return text;
+}
+
+}  // namespace
+
+std::optional<std::string> relativeName(std::string_view name, std::string_view zone_origin,
+                                        std::string* error) {
+  return relativeTo(name, zone_origin, error, /*typed=*/true);
 }
 
 TextEdit addPublicService(const std::string& text, const std::string& service) {
@@ -401,8 +435,8 @@ TextEdit addViewRecord(const std::string& text, const std::string& owner, const 
   for (auto it = records->value.begin(); it != records->value.end(); ++it) {
     if (!it->first.IsScalar()) continue;
     std::string written = it->first.Scalar();
-    auto relative =
-        written == "@" ? std::optional<std::string>("@") : relativeName(written, origin, nullptr);
+    auto relative = written == "@" ? std::optional<std::string>("@")
+                                   : relativeTo(written, origin, nullptr, false);
     if (relative && *relative == owner)
       return refused(text, owner + " already has an entry in records (line " +
                                std::to_string(it->first.Mark().line + 1) + "); change it by hand");

@@ -126,8 +126,9 @@ TEST_F(DnsctlTest, ExposeOfAPublishedNameIsANoOp) {
 }
 
 TEST_F(DnsctlTest, InvalidOrOutsideNamesAreRefusedAndTheFileIsUntouched) {
-  for (const char* name : {"bad..name", "x.example.org.", "*", "*.proxy", "@", "madhan.app",
-                           "in valid", "under_score!"}) {
+  for (const char* name :
+       {"bad..name", "x.example.org.", "x.example.org", "www.google.com", "*", "*.proxy", "@",
+        "madhan.app", "in valid", "under_score!", "under_score", "_dmarc", "trail-"}) {
     CommandResult r = dnsctl({"expose", name});
     EXPECT_EQ(r.exit_code, 2) << name << ": " << r.all();
     EXPECT_THAT(r.err, HasSubstr("refused")) << name;
@@ -136,6 +137,25 @@ TEST_F(DnsctlTest, InvalidOrOutsideNamesAreRefusedAndTheFileIsUntouched) {
   EXPECT_EQ(dnsctl({"expose"}).exit_code, 64);
   EXPECT_EQ(dnsctl({"frobnicate"}).exit_code, 64);
   EXPECT_EQ(slurp(zone_), seed_);
+  EXPECT_THAT(dnsctl({"expose", "foo.example.org"}).err,
+              HasSubstr("a full name outside the zone madhan.app ('org' is a top-level domain); "
+                        "to mean foo.example.org.madhan.app, type it in full"));
+  EXPECT_THAT(dnsctl({"expose", "under_score"}).err,
+              HasSubstr("label 'under_score' holds '_': a host name has only letters, digits "
+                        "and '-'"));
+}
+
+// The other side of the rule: dotted names that do not end in a top-level domain stay relative,
+// and a name ending in one is the zone's when typed in full.
+TEST_F(DnsctlTest, RelativeMultiLabelNamesStayInTheZone) {
+  CommandResult r = dnsctl({"expose", "a.b"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  CommandResult dev = dnsctl({"expose", "api.dev.madhan.app"});
+  ASSERT_EQ(dev.exit_code, 0) << dev.all();
+  EXPECT_THAT(slurp(zone_), HasSubstr("  services: [grafana, a.b, api.dev]\n"));
+  Json pub = queryJson({"a.b.madhan.app", "--view", "public"});
+  ASSERT_EQ(pub["answer"].size(), 1u) << pub.dump();
+  EXPECT_EQ(pub["answer"][0]["data"], kBifrost);
 }
 
 TEST_F(DnsctlTest, VersionHelpAndFlagsThatAreUnknownOrMalformed) {

@@ -13,11 +13,17 @@ namespace horizon::edit {
 /// Which way the edit goes.
 enum class ServiceAction { kExpose, kUnexpose };
 
+/// What keeps `name` (relative, valid as an owner) below `zone_origin` from being a host name a
+/// TLS certificate can hold: a label with other than letters, digits and '-' ('_' included), a
+/// label that starts or ends with '-', or more than 253 characters in all. Empty when it can.
+std::string certificateNameProblem(const std::string& name, const std::string& zone_origin);
+
 /// The change for `typed_name` against `text` (which loads as `zone`). Refused: an invalid name,
-/// a wildcard, the apex, a name outside the zone, and unexpose of a name published by a record
-/// of its own in the public view. No-op: expose of a name already published (listed, or with a
-/// record of its own in the public view) and unexpose of a name not listed. `*name` receives the
-/// relative lowercase name once `typed_name` is valid.
+/// a wildcard, the apex, a name outside the zone, expose of a name that cannot be a certificate's
+/// host name, and unexpose of a name published by a record of its own in the public view. No-op:
+/// expose of a name already published (listed, or with a record of its own in the public view) and
+/// unexpose of a name not listed. `*name` receives the relative lowercase name once `typed_name` is
+/// valid.
 TextEdit changePublicService(const std::string& text, const zone::Zone& zone,
                              const std::string& typed_name, ServiceAction action,
                              std::string* name);

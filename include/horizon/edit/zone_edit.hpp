@@ -22,7 +22,8 @@ struct TextEdit {
 /// Turns NAME as typed ("jellyfin", "Jellyfin.madhan.app", "jellyfin.madhan.app.") into the
 /// lowercase relative owner written in the file ("jellyfin"). Refuses the apex ("@", the zone's
 /// own name), wildcards, bad labels and names outside `zone_origin` ("madhan.app." or
-/// "madhan.app"); nullopt and *error then.
+/// "madhan.app"): absolute ones ("x.example.org.") and dotted ones whose last label is a
+/// top-level domain ("x.example.org"; "a.b" stays relative); nullopt and *error then.
 std::optional<std::string> relativeName(std::string_view name, std::string_view zone_origin,
                                         std::string* error);
 

@@ -146,8 +146,8 @@ TEST_F(EditTransactionTest, APublishedNameIsANoOpThatContactsNobody) {
 }
 
 TEST_F(EditTransactionTest, NamesOutsideTheZoneWildcardsAndTheApexAreRefused) {
-  for (const char* name : {"x.example.org.", "*", "*.proxy", "@", "madhan.app", "madhan.app.",
-                           "bad..name", "in valid", "under_score!"}) {
+  for (const char* name : {"x.example.org.", "x.example.org", "*", "*.proxy", "@", "madhan.app",
+                           "madhan.app.", "bad..name", "in valid", "under_score!"}) {
     ServiceEditReport r = expose(name);
     EXPECT_EQ(r.edit.file.status, FileEdit::Status::kRefused) << name;
     EXPECT_FALSE(r.edit.file.message.empty()) << name;
@@ -159,6 +159,34 @@ TEST_F(EditTransactionTest, NamesOutsideTheZoneWildcardsAndTheApexAreRefused) {
   EXPECT_EQ(auth.edit.file.status, FileEdit::Status::kRefused);
   EXPECT_THAT(auth.edit.file.message, HasSubstr("edit that record by hand"));
   for (const std::string& call : follow_ups_.calls) EXPECT_EQ(call, "serials");
+  EXPECT_EQ(slurp(zone_), seed_);
+}
+
+// A service gets a certificate for its name, so expose takes only names a certificate can hold;
+// unexpose still removes such a name when someone listed it by hand.
+TEST_F(EditTransactionTest, ExposeRefusesNamesThatCannotBeCertificateHostNames) {
+  for (const char* name : {"under_score", "_dmarc", "a_b.lab", "-lead", "trail-.lab"}) {
+    ServiceEditReport r = expose(name);
+    EXPECT_EQ(r.edit.file.status, FileEdit::Status::kRefused) << name;
+    EXPECT_THAT(r.edit.file.message, HasSubstr("cannot be published")) << name;
+    EXPECT_EQ(r.edit.exitStatus(), kEditExitRefused) << name;
+  }
+  EXPECT_THAT(expose("under_score").edit.file.message,
+              HasSubstr("label 'under_score' holds '_': a host name has only letters, digits and "
+                        "'-'"));
+  EXPECT_EQ(slurp(zone_), seed_);
+  EXPECT_EQ(certificateNameProblem("jellyfin", "madhan.app."), "");
+  EXPECT_EQ(certificateNameProblem("a-b.c1", "madhan.app."), "");
+  EXPECT_THAT(certificateNameProblem(std::string(60, 'a') + "." + std::string(60, 'b') + "." +
+                                         std::string(60, 'c') + "." + std::string(60, 'd'),
+                                     "madhan.app."),
+              HasSubstr("longer than the 253 characters"));
+
+  std::string listed = seed_;
+  listed.replace(listed.find("services: [grafana]"), 19, "services: [grafana, under_score]");
+  writeFile(zone_, listed);
+  ServiceEditReport removed = unexpose("under_score");
+  EXPECT_EQ(removed.edit.file.status, FileEdit::Status::kWritten) << removed.edit.file.message;
   EXPECT_EQ(slurp(zone_), seed_);
 }
 

@@ -2,6 +2,7 @@
 // still loads with the server's loader and means what was asked.
 #include "horizon/edit/zone_edit.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 namespace horizon::edit {
 namespace {
 
+using ::testing::HasSubstr;
 using Status = TextEdit::Status;
 
 std::string seed() {
@@ -174,6 +176,40 @@ TEST(ZoneEditTest, NamesAreNormalizedOrRefused) {
     EXPECT_FALSE(relativeName(bad, "madhan.app.", &error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;
   }
+}
+
+// Typed without a trailing dot, a dotted name is relative unless its last label is a top-level
+// domain: then it is a full name outside the zone, refused rather than read as x.org.madhan.app.
+TEST(ZoneEditTest, FullNamesOutsideTheZoneAreToldFromRelativeOnes) {
+  std::string error;
+  for (const char* relative : {"grafana", "a.b", "x.proxy", "api.staging", "a.b.c", "s3.lab"})
+    EXPECT_EQ(relativeName(relative, "madhan.app.", &error), std::string(relative)) << error;
+  EXPECT_EQ(relativeName("grafana.madhan.app", "madhan.app.", &error), "grafana");
+  EXPECT_EQ(relativeName("grafana.madhan.app.", "madhan.app.", &error), "grafana");
+  // Ending in a TLD but typed in full: inside the zone.
+  EXPECT_EQ(relativeName("api.dev.madhan.app", "madhan.app.", &error), "api.dev");
+  for (const char* full : {"foo.example.org", "Foo.Example.ORG", "www.google.com", "nas.local",
+                           "x.de", "x.io", "other.app", "x.xn--p1ai", "host.internal"}) {
+    error.clear();
+    EXPECT_FALSE(relativeName(full, "madhan.app.", &error)) << full;
+    EXPECT_THAT(error, HasSubstr("a full name outside the zone madhan.app")) << full;
+  }
+  relativeName("foo.example.org", "madhan.app.", &error);
+  EXPECT_EQ(error,
+            "'foo.example.org': a full name outside the zone madhan.app ('org' is a top-level "
+            "domain); to mean foo.example.org.madhan.app, type it in full");
+  // A bad label is named as such, whatever the last label is.
+  relativeName("bad..name", "madhan.app.", &error);
+  EXPECT_THAT(error, HasSubstr("empty label"));
+}
+
+// A key the file already holds is read as the loader reads it: relative, TLD or not.
+TEST(ZoneEditTest, RecordKeysInTheFileAreRelativeWhateverTheirLastLabel) {
+  std::string text = seed();
+  text.replace(text.find("  auth:"), 0, "  x.example.org: 192.168.1.5\n");
+  TextEdit e = addViewRecord(text, "x.example.org", "lan", "192.168.1.10");
+  EXPECT_EQ(e.status, Status::kRefused);
+  EXPECT_THAT(e.message, HasSubstr("x.example.org already has an entry"));
 }
 
 TEST(ZoneEditTest, RecordIsAddedAlignedAndDuplicatesRefused) {
