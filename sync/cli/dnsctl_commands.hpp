@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "horizon/edit/edit_transaction.hpp"
 #include "horizon/sync/sync_run.hpp"
@@ -25,7 +26,8 @@ struct DnsctlOptions {
   std::string zone = kDefaultZoneFile;
   std::string control;  // --control, else $HORIZON_CONTROL_SOCKET; empty: no server
   bool json = false;
-  std::string view;
+  std::string view;                // query: --view; before the command: import-hosts' too
+  std::vector<std::string> views;  // import-hosts: every --view, in order
   std::string from;
   bool dry_run = false;
   sync::SyncSettings sync;  // the sync options, for plan, sync and the sync after an edit

@@ -1,10 +1,12 @@
 // dnsctl's commands that edit the zone file (expose, unexpose, import-hosts). The transaction,
 // its rules and its follow-ups are library code (horizon/edit); these print its report.
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "dnsctl_commands.hpp"
 #include "edit_report_printer.hpp"
 #include "horizon/edit/hosts_import.hpp"
@@ -56,7 +58,14 @@ int runExpose(const DnsctlOptions& o, bool expose, const TerminalStyle& style) {
 }
 
 int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
-  const std::string view = o.view.empty() ? "lan" : o.view;
+  // --view before the command is the program's (a single value); after it, import-hosts' own.
+  std::vector<std::string> views = o.views;
+  if (!o.view.empty()) views.insert(views.begin(), o.view);
+  if (views.empty()) views.push_back("lan");
+  for (std::size_t i = 0; i < views.size(); ++i)
+    if (std::find(views.begin(), views.begin() + static_cast<long>(i), views[i]) !=
+        views.begin() + static_cast<long>(i))
+      throw sync::UsageError("--view " + views[i] + " is given twice");
   std::string hosts_text;
   try {
     hosts_text = readTextFile(o.file);
@@ -68,12 +77,12 @@ int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
   auto entries = parseHosts(hosts_text, &problems);
   for (const auto& p : problems) std::cerr << "dnsctl: " << o.file << ": " << p << "\n";
   LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
-  HostsImportReport r = importHosts(o.zone, entries, view, o.dry_run, follow_ups);
+  HostsImportReport r = importHosts(o.zone, entries, views, o.dry_run, follow_ups);
   const FileEdit& file = r.edit.file;
   const bool written = file.status == FileEdit::Status::kWritten;
 
   static const char* kKinds[] = {"covered", "add", "skipped", "conflict"};
-  Json report = {{"command", "import-hosts"}, {"view", view}, {"dry_run", o.dry_run}};
+  Json report = {{"command", "import-hosts"}, {"views", views}, {"dry_run", o.dry_run}};
   Json items = Json::array();
   std::vector<std::vector<std::string>> plain, styled;
   for (const auto& d : r.decisions) {
@@ -82,13 +91,14 @@ int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
     items.push_back({{"line", d.entry.line},
                      {"address", d.entry.address},
                      {"name", d.entry.name},
+                     {"view", d.view},
                      {"result", kind},
                      {"reason", d.reason}});
-    plain.push_back({kind, d.entry.address, d.entry.name, d.reason});
+    plain.push_back({kind, d.view, d.entry.address, d.entry.name, d.reason});
     styled.push_back({kind == "added"      ? style.green(kind)
                       : kind == "conflict" ? style.red(kind)
                                            : kind,
-                      d.entry.address, d.entry.name, style.dim(d.reason)});
+                      d.view, d.entry.address, d.entry.name, style.dim(d.reason)});
   }
   report["entries"] = items;
   if (!o.json) printTable(plain, styled);

@@ -87,12 +87,13 @@ const Command kCommands[] = {
      "reload and its result, uptime.",
      kNothing},
     {"import-hosts", "turn /etc/hosts lines for names in the zone into records",
-     "Reads /etc/hosts-format lines (ADDR name [aliases...]). For each name inside the zone:\n"
-     "if view V (default lan) already answers exactly ADDR, it is reported as covered (for\n"
-     "example by the *.madhan.app wildcard); otherwise a record \"name: {V: ADDR}\" is added\n"
-     "under records (validated, atomic, locked like expose). Names outside the zone are\n"
-     "skipped; a name with its own entry answering something else is a conflict left for\n"
-     "a person. --dry-run only reports. After an edit: reload and sync as for expose.",
+     "Reads /etc/hosts-format lines (ADDR name [aliases...]). For each name inside the zone\n"
+     "and each view V given (--view V, repeated or V1,V2; default lan): if V already answers\n"
+     "exactly ADDR, it is reported as covered (for example by the *.madhan.app wildcard);\n"
+     "otherwise a record \"name: {V: ADDR}\" is added under records, one entry for all the\n"
+     "views (validated, atomic, locked like expose). Names outside the zone are skipped; a\n"
+     "name with its own entry answering something else is a conflict left for a person.\n"
+     "--dry-run only reports. After an edit: reload and sync as for expose.",
      kImportOptions | kSyncOptions},
 };
 
@@ -119,8 +120,11 @@ void addCommandOptions(CLI::App& app, DnsctlOptions& o, unsigned takes, bool lis
         ->group(group);
   }
   if (takes & kImportOptions) {
-    app.add_option("--view", o.view, "the view the records are for (default lan)")
+    app.add_option("--view", o.views,
+                   "a view the records are for; repeat it (or V1,V2) for several (default lan)")
         ->type_name("V")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->group(group);
     app.add_flag("--dry-run", o.dry_run, "only report; write nothing")->group(group);
   }

@@ -61,6 +61,7 @@ std::vector<HostsDecision> planHostsImport(const zone::Zone& zone, const query::
   for (const auto& entry : entries) {
     HostsDecision d;
     d.entry = entry;
+    d.view = view;
     std::string lowered = entry.name;
     std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -157,41 +158,85 @@ int HostsImportReport::exitStatus() const {
 }
 
 HostsImportReport importHosts(const std::string& zone_path, const std::vector<HostsEntry>& entries,
-                              const std::string& view, bool dry_run, EditFollowUps& follow_ups) {
+                              const std::vector<std::string>& views, bool dry_run,
+                              EditFollowUps& follow_ups) {
   HostsImportReport report;
+  // Owner -> (view, address) its new entry holds, owners in the order first added.
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> values;
   auto change = [&](const std::string& text, const zone::Zone& zone) -> TextEdit {
-    if (zone::findView(zone, view) < 0)
-      return {TextEdit::Status::kRefused, text, "no view named '" + view + "'"};
+    if (views.empty()) return {TextEdit::Status::kRefused, text, "no view given"};
+    for (const auto& view : views)
+      if (zone::findView(zone, view) < 0)
+        return {TextEdit::Status::kRefused, text, "no view named '" + view + "'"};
     auto snapshot = query::compileSnapshot({zone});
-    report.decisions = planHostsImport(zone, *snapshot, entries, view);
+    std::vector<std::vector<HostsDecision>> per_view;
+    for (const auto& view : views)
+      per_view.push_back(planHostsImport(zone, *snapshot, entries, view));
+    report.decisions.clear();
+    for (std::size_t e = 0; e < entries.size(); ++e)
+      for (auto& decided : per_view) report.decisions.push_back(decided[e]);
     if (dry_run) return {TextEdit::Status::kUnchanged, text, "dry run"};
+
+    values.clear();
+    auto valuesOf = [&](const std::string& owner) -> auto& {
+      for (auto& [o, v] : values)
+        if (o == owner) return v;
+      values.push_back({owner, {}});
+      return values.back().second;
+    };
+    auto has = [](const auto& list, const std::string& view) {
+      return std::any_of(list.begin(), list.end(), [&](const auto& p) { return p.first == view; });
+    };
+    for (const auto& d : report.decisions)
+      if (d.kind == HostsDecision::Kind::kAdd)
+        valuesOf(d.owner).push_back({d.view, d.entry.address});
+    // A view given that a wildcard already answers with the same address would lose that answer
+    // to the new entry (a name with an entry of its own is not matched by the wildcard): the
+    // entry answers it too.
+    for (const auto& d : report.decisions) {
+      if (d.kind != HostsDecision::Kind::kCovered) continue;
+      for (auto& [owner, list] : values)
+        if (owner == d.owner && !has(list, d.view)) list.push_back({d.view, d.entry.address});
+    }
+    for (auto& [owner, list] : values)  // in the order the views were given
+      std::stable_sort(list.begin(), list.end(), [&](const auto& a, const auto& b) {
+        return std::find(views.begin(), views.end(), a.first) <
+               std::find(views.begin(), views.end(), b.first);
+      });
+
     std::string current = text;
-    for (auto& d : report.decisions) {
-      if (d.kind != HostsDecision::Kind::kAdd) continue;
-      TextEdit added = addViewRecord(current, d.owner, view, d.entry.address);
-      if (added.status != TextEdit::Status::kChanged) {
-        d.kind = HostsDecision::Kind::kConflict;
-        d.reason = added.message;
+    for (auto it = values.begin(); it != values.end();) {
+      const auto& [owner, list] = *it;
+      TextEdit added = addViewRecord(current, owner, list);
+      if (added.status == TextEdit::Status::kChanged) {
+        current = added.text;
+        ++it;
         continue;
       }
-      current = added.text;
+      for (auto& d : report.decisions)
+        if (d.kind == HostsDecision::Kind::kAdd && d.owner == owner) {
+          d.kind = HostsDecision::Kind::kConflict;
+          d.reason = added.message;
+        }
+      it = values.erase(it);
     }
     if (current == text) return {TextEdit::Status::kUnchanged, text, "nothing to add"};
     return {TextEdit::Status::kChanged, current, {}};
   };
-  // Every added name must now answer its address in the view, whatever else the file says.
+  // Every new entry must now answer its address in each of its views, whatever else the file
+  // says.
   auto check = [&](const zone::Zone& edited) -> std::string {
     auto snapshot = query::compileSnapshot({edited});
-    std::string error;
-    auto client = representativeAddress(snapshot->zones.front(), view, &error);
-    if (!client) return error;
-    for (const auto& d : report.decisions) {
-      if (d.kind != HostsDecision::Kind::kAdd) continue;
-      const bool v6 = ip::parseAddress(d.entry.address)->size() == 16;
-      auto r = queryZone(*snapshot, *client, d.owner + "." + edited.origin_text, v6 ? "AAAA" : "A");
-      if (r.answer.size() != 1 ||
-          ip::parseAddress(r.answer[0].data) != ip::parseAddress(d.entry.address))
-        return d.owner + " does not answer " + d.entry.address;
+    for (const auto& [owner, list] : values) {
+      for (const auto& [view, address] : list) {
+        std::string error;
+        auto client = representativeAddress(snapshot->zones.front(), view, &error);
+        if (!client) return error;
+        const bool v6 = ip::parseAddress(address)->size() == 16;
+        auto r = queryZone(*snapshot, *client, owner + "." + edited.origin_text, v6 ? "AAAA" : "A");
+        if (r.answer.size() != 1 || ip::parseAddress(r.answer[0].data) != ip::parseAddress(address))
+          return owner + " does not answer " + address + " in view " + view;
+      }
     }
     return {};
   };

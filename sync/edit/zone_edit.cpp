@@ -410,6 +410,11 @@ TextEdit removePublicService(const std::string& text, const std::string& service
 
 TextEdit addViewRecord(const std::string& text, const std::string& owner, const std::string& view,
                        const std::string& address) {
+  return addViewRecord(text, owner, {{view, address}});
+}
+
+TextEdit addViewRecord(const std::string& text, const std::string& owner,
+                       const std::vector<std::pair<std::string, std::string>>& view_addresses) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -420,7 +425,10 @@ TextEdit addViewRecord(const std::string& text, const std::string& owner, const 
   std::string origin;
   if (auto zone = findKey(root, "zone"); zone && zone->value.IsScalar())
     origin = zone->value.Scalar();
-  const std::string value = "{" + view + ": " + yamlScalar(address) + "}";
+  std::string value;
+  for (const auto& [view, address] : view_addresses)
+    value += (value.empty() ? "{" : ", ") + view + ": " + yamlScalar(address);
+  value += "}";
   const std::string key = yamlScalar(owner);
   std::optional<Entry> records = findKey(root, "records");
   if (!records) return changed(insertLine(text, text.size(), "records:\n  " + key + ": " + value));

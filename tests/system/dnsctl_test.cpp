@@ -385,6 +385,28 @@ TEST_F(DnsctlTest, ImportHostsReportsCoveredAddsMissingAndSkipsOutside) {
   EXPECT_EQ(slurp(zone_), edited);
 }
 
+TEST_F(DnsctlTest, ImportHostsTakesSeveralViews) {
+  const std::string hosts = dir_.write("hosts", "192.168.1.10 nas.madhan.app\n");
+  CommandResult dry = dnsctl({"import-hosts", hosts, "--view", "lan,vpn", "--dry-run", "--json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.all();
+  Json report = Json::parse(dry.out);
+  EXPECT_EQ(report["views"], (Json{"lan", "vpn"}));
+  ASSERT_EQ(report["entries"].size(), 2u);
+  EXPECT_EQ(report["entries"][0]["view"], "lan");
+  EXPECT_EQ(report["entries"][1]["view"], "vpn");
+  EXPECT_EQ(report["entries"][1]["result"], "would add");
+
+  CommandResult r = dnsctl({"import-hosts", hosts, "--view", "lan", "--view", "vpn"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_THAT(slurp(zone_), HasSubstr("\n  nas:       {lan: 192.168.1.10, vpn: 192.168.1.10}\n"));
+  for (const char* view : {"lan", "vpn"})
+    EXPECT_EQ(queryJson({"nas.madhan.app", "--view", view})["answer"][0]["data"], "192.168.1.10")
+        << view;
+  CommandResult twice = dnsctl({"import-hosts", hosts, "--view", "lan", "--view", "lan"});
+  EXPECT_EQ(twice.exit_code, 64);
+  EXPECT_THAT(twice.err, HasSubstr("--view lan is given twice"));
+}
+
 // A stand-in for horizond's control socket: answers each connection's one JSON line.
 class FakeControl {
  public:

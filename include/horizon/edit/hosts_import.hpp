@@ -28,6 +28,7 @@ struct HostsDecision {
   enum class Kind { kCovered, kAdd, kSkipped, kConflict };
   HostsEntry entry;
   Kind kind = Kind::kSkipped;
+  std::string view;    // the view it was decided against
   std::string owner;   // relative owner in the zone, when inside it
   std::string reason;  // for people: "already covered by *.madhan.app", "outside the zone"
 };
@@ -51,10 +52,14 @@ struct HostsImportReport {
   int exitStatus() const;
 };
 
-/// Imports `entries` into `view` of the zone file at `zone_path` as one edit transaction:
-/// refused when the view does not exist; with `dry_run`, only decides. Every added name must
-/// then answer its address in the view, or nothing is written.
+/// Imports `entries` into each of `views` (at least one) of the zone file at `zone_path` as one
+/// edit transaction: refused when a view does not exist; with `dry_run`, only decides. Decisions
+/// come entry by entry, one per view in the order given. A name added in several views gets one
+/// entry holding each (`nas: {lan: ADDR, vpn: ADDR}`), and the views given that already answered
+/// it with that address keep doing so through that entry. Every added name must then answer its
+/// address in those views, or nothing is written.
 HostsImportReport importHosts(const std::string& zone_path, const std::vector<HostsEntry>& entries,
-                              const std::string& view, bool dry_run, EditFollowUps& follow_ups);
+                              const std::vector<std::string>& views, bool dry_run,
+                              EditFollowUps& follow_ups);
 
 }  // namespace horizon::edit

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace horizon::edit {
@@ -39,6 +40,10 @@ TextEdit removePublicService(const std::string& text, const std::string& service
 /// that already has an entry is refused: merging into a person's entry is for the person.
 TextEdit addViewRecord(const std::string& text, const std::string& owner, const std::string& view,
                        const std::string& address);
+
+/// The same with one address per view, in the order given: `owner: {lan: ADDR, vpn: ADDR}`.
+TextEdit addViewRecord(const std::string& text, const std::string& owner,
+                       const std::vector<std::pair<std::string, std::string>>& view_addresses);
 
 /// The changed lines between two texts, unified-diff style: "-old line", "+new line", each run of
 /// changes preceded by "@@ line N @@" (N is the 1-based line in `before`).

@@ -247,14 +247,14 @@ TEST_F(EditTransactionTest, ImportHostsAddsWhatIsMissingAndDryRunWritesNothing) 
   const std::vector<HostsEntry> entries = {{1, "192.168.1.220", "grafana.madhan.app"},
                                            {2, "192.168.1.10", "nas.madhan.app"},
                                            {3, "10.0.0.1", "other.example.org"}};
-  HostsImportReport dry = importHosts(zone_, entries, "lan", /*dry_run=*/true, follow_ups_);
+  HostsImportReport dry = importHosts(zone_, entries, {"lan"}, /*dry_run=*/true, follow_ups_);
   EXPECT_EQ(dry.edit.file.status, FileEdit::Status::kUnchanged);
   ASSERT_EQ(dry.decisions.size(), 3u);
   EXPECT_EQ(dry.decisions[1].kind, HostsDecision::Kind::kAdd);
   EXPECT_EQ(slurp(zone_), seed_);
   EXPECT_THAT(follow_ups_.calls, ElementsAre("serials"));
 
-  HostsImportReport real = importHosts(zone_, entries, "lan", /*dry_run=*/false, follow_ups_);
+  HostsImportReport real = importHosts(zone_, entries, {"lan"}, /*dry_run=*/false, follow_ups_);
   ASSERT_EQ(real.edit.file.status, FileEdit::Status::kWritten) << real.edit.file.message;
   EXPECT_EQ(real.decisions[0].kind, HostsDecision::Kind::kCovered);
   EXPECT_EQ(real.decisions[2].kind, HostsDecision::Kind::kSkipped);
@@ -262,15 +262,53 @@ TEST_F(EditTransactionTest, ImportHostsAddsWhatIsMissingAndDryRunWritesNothing) 
   EXPECT_THAT(follow_ups_.calls, ElementsAre("serials", "serials", "reload", "sync"));
   EXPECT_EQ(real.exitStatus(), kEditExitOk);
 
-  HostsImportReport no_view = importHosts(zone_, entries, "nosuch", false, follow_ups_);
+  HostsImportReport no_view = importHosts(zone_, entries, {"nosuch"}, false, follow_ups_);
   EXPECT_EQ(no_view.edit.file.status, FileEdit::Status::kRefused);
   EXPECT_EQ(no_view.edit.file.message, "no view named 'nosuch'");
   EXPECT_EQ(no_view.exitStatus(), kEditExitRefused);
 }
 
+// Several views: decisions per entry and view, one entry per name holding every view, and a view
+// the wildcard already answered keeps its answer through that entry.
+TEST_F(EditTransactionTest, ImportHostsIntoSeveralViewsWritesOneEntryPerName) {
+  const std::vector<HostsEntry> entries = {{1, "192.168.1.10", "nas.madhan.app"},
+                                           {2, "192.168.1.220", "printer.madhan.app"}};
+  HostsImportReport r = importHosts(zone_, entries, {"lan", "vpn"}, false, follow_ups_);
+  ASSERT_EQ(r.edit.file.status, FileEdit::Status::kWritten) << r.edit.file.message;
+  ASSERT_EQ(r.decisions.size(), 4u);
+  EXPECT_EQ(r.decisions[0].view, "lan");
+  EXPECT_EQ(r.decisions[0].kind, HostsDecision::Kind::kAdd);
+  EXPECT_EQ(r.decisions[1].view, "vpn");
+  EXPECT_EQ(r.decisions[1].kind, HostsDecision::Kind::kAdd);
+  EXPECT_EQ(r.decisions[2].kind, HostsDecision::Kind::kCovered);  // the wildcard, in both
+  EXPECT_EQ(r.decisions[3].kind, HostsDecision::Kind::kCovered);
+  const std::string text = slurp(zone_);
+  EXPECT_THAT(text, HasSubstr("\n  nas:       {lan: 192.168.1.10, vpn: 192.168.1.10}\n"));
+  EXPECT_EQ(text.find("printer"), std::string::npos);
+  EXPECT_EQ(r.exitStatus(), kEditExitOk);
+
+  // Covered in lan by the new entry of nas, missing in vpn: vpn is added, and lan keeps its
+  // answer because the entry names it too.
+  writeFile(zone_, seed_);
+  const std::vector<HostsEntry> gateway = {{1, "192.168.1.220", "media.madhan.app"}};
+  std::string edited = seed_;
+  const std::string both = R"("*":       {lan: gateway, vpn: gateway})";
+  edited.replace(edited.find(both), both.size(), R"("*":       {lan: gateway})");
+  writeFile(zone_, edited);
+  HostsImportReport mixed = importHosts(zone_, gateway, {"vpn", "lan"}, false, follow_ups_);
+  ASSERT_EQ(mixed.edit.file.status, FileEdit::Status::kWritten) << mixed.edit.file.message;
+  EXPECT_EQ(mixed.decisions[0].kind, HostsDecision::Kind::kAdd);
+  EXPECT_EQ(mixed.decisions[1].kind, HostsDecision::Kind::kCovered);
+  EXPECT_THAT(slurp(zone_), HasSubstr("media:     {vpn: 192.168.1.220, lan: 192.168.1.220}"));
+
+  HostsImportReport missing = importHosts(zone_, entries, {"lan", "nosuch"}, false, follow_ups_);
+  EXPECT_EQ(missing.edit.file.status, FileEdit::Status::kRefused);
+  EXPECT_EQ(missing.edit.file.message, "no view named 'nosuch'");
+}
+
 TEST_F(EditTransactionTest, ImportHostsConflictsAreLeftForAPersonAndSaySo) {
   const std::vector<HostsEntry> entries = {{1, "192.168.1.99", "auth.madhan.app"}};
-  HostsImportReport r = importHosts(zone_, entries, "lan", false, follow_ups_);
+  HostsImportReport r = importHosts(zone_, entries, {"lan"}, false, follow_ups_);
   EXPECT_TRUE(r.hasConflicts());
   EXPECT_EQ(r.edit.file.status, FileEdit::Status::kUnchanged);
   EXPECT_EQ(r.exitStatus(), kEditExitRefused);
