@@ -141,11 +141,11 @@ int watch(const Args& args) {
   spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file, interval.count());
   WatchEvents events;
   events.on_change = [&] { spdlog::info("{} changed", args.sync.zone_file); };
-  events.on_run = [&sync_metrics](const SyncReport& report) {
+  events.on_run = [&sync_metrics, verbose = args.sync.verbose](const SyncReport& report) {
     sync_metrics.recordRun(report);
     writeSyncErrors(report, "horizon-sync", std::cerr);
     std::ostringstream text;
-    writeSyncText(report, text);
+    writeSyncText(report, text, verbose);
     std::istringstream lines(text.str());
     for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
     if (report.exitStatus() == kSyncExitOk)
@@ -197,5 +197,5 @@ int main(int argc, char** argv) {
 
   if (command == "watch") return watch(args);
   return printSyncRun(runSync(args.sync, command == "apply"), args.json, "horizon-sync", std::cout,
-                      std::cerr);
+                      std::cerr, args.sync.verbose);
 }

@@ -22,6 +22,7 @@ struct SyncSettings {
   int deadline_seconds = 120;
   int page_size = 100;
   int batch_size = 200;
+  bool verbose = false;  // the printed plan lists records not ours unrelated to the public view
 };
 
 /// Fills what depends on the environment and the zone file: the API URL when none was given,
