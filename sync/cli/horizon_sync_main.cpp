@@ -34,7 +34,8 @@ const char* const kDescription =
 
 const char* const kExitStatus =
     "exit status: 0 in sync (plan) or everything in place (apply); 2 changes pending (plan)\n"
-    "or something left undone (apply), each item reported; 1 error; 64 bad command line.";
+    "or something left undone (apply), each item reported, a record not ours contradicting\n"
+    "the public view included (--replace NAME retires it); 1 error; 64 bad command line.";
 
 struct Args {
   SyncSettings sync;

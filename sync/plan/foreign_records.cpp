@@ -70,9 +70,13 @@ std::vector<CloudflareRecord> PublicViewAnswers::answering(const std::string& na
 }
 
 std::string PublicViewAnswers::answeredBelow(const std::string& parent) const {
-  for (const auto& [owner, records] : by_name_)
-    if (isBelow(owner, parent)) return owner;
-  return {};
+  std::string found;
+  for (const auto& [owner, records] : by_name_) {
+    if (!isBelow(owner, parent)) continue;
+    if (!isWildcard(owner)) return owner;  // a plain name makes the better example
+    if (found.empty()) found = owner;
+  }
+  return found;
 }
 
 bool publishesPrivateAddress(const CloudflareRecord& record) {
@@ -109,8 +113,8 @@ ForeignVerdict judgeForeignRecord(const CloudflareRecord& record, const PublicVi
     const std::string parent = record.name.substr(2);
     if (std::string below = view.answeredBelow(parent); !below.empty()) {
       verdict.contradicting = true;
-      verdict.reason = "the public view has no wildcard " + record.name + ": of the names below " +
-                       parent + " it answers only those it lists (" + below + ", ...)";
+      verdict.reason = "the public view has no wildcard " + record.name + " (below " + parent +
+                       " it answers only the names it lists, such as " + below + ")";
     }
   }
   if (!verdict.contradicting && verdict.private_address) {  // 3
