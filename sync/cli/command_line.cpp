@@ -97,8 +97,41 @@ void addSyncOptions(CLI::App& app, SyncSettings& settings, bool* token_file_give
          "Zone:DNS:Edit, and Zone:Zone:Read unless the zone file sets cloudflare.zone-id")
       ->type_name("FILE")
       ->group(group);
-  app.add_flag("--adopt", settings.plan.adopt,
-               "take over records that are not ours but hold desired names")
+  // Repeatable and appending, from before or after the command alike (both bind here). A bare
+  // --adopt keeps its meaning from before names were taken: every such record.
+  app.add_option_function<std::vector<std::string>>(
+         "--adopt",
+         [&settings](const std::vector<std::string>& names) {
+           bool named = false;
+           for (const std::string& name : names)
+             if (!name.empty()) {
+               settings.plan.adopt_names.push_back(name);
+               named = true;
+             }
+           if (!named) settings.plan.adopt = true;
+         },
+         "take over the records not ours at NAME (`grafana`, `*`, `@` or a full name; "
+         "repeatable) whose name and type the public view publishes, changing them in place and "
+         "keeping their comment after the marker; without NAME, every such record")
+      ->expected(0, 1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->trigger_on_parse()
+      ->type_name("[NAME]")
+      ->group(group);
+  app.add_option_function<std::vector<std::string>>(
+         "--replace",
+         [&settings](const std::vector<std::string>& names) {
+           for (const std::string& name : names) settings.plan.replace_names.push_back(name);
+         },
+         "retire the records not ours at NAME that contradict the public view (repeatable): "
+         "delete them where the public view has nothing of their name and type, else take them "
+         "over in place with the marker as their comment")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->trigger_on_parse()
+      ->type_name("NAME")
+      ->group(group);
+  app.add_flag("--verbose", settings.verbose,
+               "also list the records not ours that are unrelated to the public view")
       ->group(group);
   app.add_flag("--force", settings.plan.force,
                "allow changing or deleting more than --max-change-percent")

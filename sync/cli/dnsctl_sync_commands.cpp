@@ -11,7 +11,8 @@ namespace horizon::edit {
 int runSyncCommand(const DnsctlOptions& o, bool apply) {
   if (o.sync.skip_cloudflare && o.sync.traefik_out.empty())
     throw sync::UsageError("--no-cloudflare leaves nothing to do without --traefik-out");
-  return sync::printSyncRun(sync::runSync(o.sync, apply), o.json, "dnsctl", std::cout, std::cerr);
+  return sync::printSyncRun(sync::runSync(o.sync, apply), o.json, "dnsctl", std::cout, std::cerr,
+                            o.sync.verbose);
 }
 
 }  // namespace horizon::edit

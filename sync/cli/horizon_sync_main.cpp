@@ -35,7 +35,8 @@ const char* const kDescription =
 
 const char* const kExitStatus =
     "exit status: 0 in sync (plan) or everything in place (apply); 2 changes pending (plan)\n"
-    "or something left undone (apply), each item reported; 1 error; 64 bad command line.";
+    "or something left undone (apply), each item reported, a record not ours contradicting\n"
+    "the public view included (--replace NAME retires it); 1 error; 64 bad command line.";
 
 struct Args {
   SyncSettings sync;
@@ -142,11 +143,11 @@ int watch(const Args& args) {
   spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file, interval.count());
   WatchEvents events;
   events.on_change = [&] { spdlog::info("{} changed", args.sync.zone_file); };
-  events.on_run = [&sync_metrics](const SyncReport& report) {
+  events.on_run = [&sync_metrics, verbose = args.sync.verbose](const SyncReport& report) {
     sync_metrics.recordRun(report);
     writeSyncErrors(report, "horizon-sync", std::cerr);
     std::ostringstream text;
-    writeSyncText(report, text);
+    writeSyncText(report, text, verbose);
     std::istringstream lines(text.str());
     for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
     if (report.exitStatus() == kSyncExitOk)
@@ -202,5 +203,5 @@ int main(int argc, char** argv) {
   if (command == "watch") return watch(args);
   args.sync.on_retry = retryEventWriter("horizon-sync", args.json, std::cerr);
   return printSyncRun(runSync(args.sync, command == "apply"), args.json, "horizon-sync", std::cout,
-                      std::cerr);
+                      std::cerr, args.sync.verbose);
 }

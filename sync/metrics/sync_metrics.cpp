@@ -43,9 +43,11 @@ void SyncMetrics::recordRun(const SyncReport& report,
   }
   if (const auto& run = report.cloudflare.reconcile) {
     // After an apply, `final` is the plan against the listing after the last write: the drift
-    // that is left. A read-only record in the way is as much a conflict as an unowned one.
+    // that is left. A read-only record in the way is as much a conflict as an unowned one, and
+    // so is a record not ours left contradicting the public view.
     v.pending_changes = run->final.changes.size();
-    v.conflicts = countNotes(run->final, {PlanNote::Kind::kConflict, PlanNote::Kind::kReadOnly});
+    v.conflicts = countNotes(run->final, {PlanNote::Kind::kConflict, PlanNote::Kind::kReadOnly}) +
+                  run->final.contradictingLeft();
     v.refused_records = countNotes(run->final, {PlanNote::Kind::kRefused});
   }
   for (const auto& [status, count] : report.cloudflare.api.errors) v.api_errors[status] += count;
@@ -102,7 +104,8 @@ void SyncMetrics::appendFamilies(metrics::Families& families) const {
                                         MetricType::Counter),
                      {}, v.rate_limit_wait_seconds);
   gauge(families, "horizon_sync_conflicts",
-        "Records in the way that horizon does not own (unowned or read-only), last run.",
+        "Records horizon does not own that are in the way (unowned or read-only) or contradict "
+        "the public view, left as they are by the last run.",
         static_cast<double>(v.conflicts));
   gauge(families, "horizon_sync_refused_records",
         "Records of the public view the last run refused to publish.",

@@ -49,6 +49,11 @@ DesiredState desiredState(const zone::Zone& zone) {
   const zone::View& view = zone.views[static_cast<std::size_t>(view_index)];
 
   DesiredState state;
+  // The view answers a refused record all the same: kept for judging records that are not ours.
+  auto withhold = [&state](CloudflareRecord record, const zone::ResourceRecord& rr) {
+    record.content = normalizeContent(record.type, wire::rdataToText(rr.type, rr.rdata));
+    state.withheld.push_back(std::move(record));
+  };
   state.zone_name = stripDot(wire::lowercaseName(zone.origin_text));
   state.zone_id = zone.cloudflare.zone_id;
   for (const zone::ResourceRecord& rr : view.records) {
@@ -68,6 +73,7 @@ DesiredState desiredState(const zone::Zone& zone) {
           state.refused.push_back("refusing to publish " + where + " " +
                                   wire::rdataToText(rr.type, rr.rdata) +
                                   ": a private, CGNAT, loopback or link-local address");
+          withhold(record, rr);
           continue;
         }
         record.content = wire::rdataToText(rr.type, rr.rdata);
@@ -92,6 +98,7 @@ DesiredState desiredState(const zone::Zone& zone) {
       default:
         state.refused.push_back("not mirroring " + where +
                                 ": horizon-sync writes only A, AAAA, CNAME, TXT, MX, SRV and CAA");
+        withhold(record, rr);
         continue;
     }
     record.content = normalizeContent(record.type, record.content);

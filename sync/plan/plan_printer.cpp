@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "horizon/sync/foreign_records.hpp"
+
 namespace horizon::sync {
 namespace {
 
@@ -32,8 +34,73 @@ const char* noteName(PlanNote::Kind kind) {
       return "refused";
     case PlanNote::Kind::kReadOnly:
       return "read-only";
+    case PlanNote::Kind::kUnmatched:
+      return "unmatched";
   }
   return "?";
+}
+
+const char* fateName(ForeignRecord::Fate fate) {
+  switch (fate) {
+    case ForeignRecord::Fate::kLeftAlone:
+      return "left alone";
+    case ForeignRecord::Fate::kDeleted:
+      return "delete";
+    case ForeignRecord::Fate::kTakenOver:
+      return "take over";
+    case ForeignRecord::Fate::kAdopted:
+      return "adopt";
+  }
+  return "?";
+}
+
+// What happens to a contradicting record, and how the operator changes that.
+std::string describeFate(const ForeignRecord& f, const std::string& zone_name) {
+  const std::string name = relativeRecordName(f.record.name, zone_name);
+  switch (f.fate) {
+    case ForeignRecord::Fate::kLeftAlone:
+      return f.desired ? "left alone (--adopt " + name + " takes it over keeping its comment, " +
+                             "--replace " + name + " with the marker alone)"
+                       : "left alone (--replace " + name + " deletes it)";
+    case ForeignRecord::Fate::kDeleted:
+      return "deleted (--replace " + name + ")";
+    case ForeignRecord::Fate::kTakenOver:
+      return "taken over (--replace " + name + ")";
+    case ForeignRecord::Fate::kAdopted:
+      return "adopted, its comment kept after the marker (--adopt)";
+  }
+  return "?";
+}
+
+// The records that are not ours: the contradicting ones each on a line with why and what
+// happens to it; the unrelated ones counted, and listed when `verbose`.
+void writeForeignText(const Plan& plan, std::ostream& out, std::string_view indent, bool verbose) {
+  std::size_t contradicting = 0;
+  for (const ForeignRecord& f : plan.foreign) contradicting += f.contradicting ? 1 : 0;
+  const std::size_t unrelated = plan.foreign.size() - contradicting;
+  if (contradicting)
+    out << indent << "  contradicting the public view, not ours (" << contradicting << "):\n";
+  for (const ForeignRecord& f : plan.foreign) {
+    if (!f.contradicting) continue;
+    out << indent << "    ! " << describeRecord(f.record) << "  [id " << f.record.id << "]  ";
+    if (f.private_address) out << "private address; ";
+    out << f.reason << "; ";
+    if (!f.record.comment.empty()) out << "comment '" << f.record.comment << "'; ";
+    out << describeFate(f, plan.zone_name) << "\n";
+  }
+  if (!unrelated) return;
+  out << indent << "  unrelated to the public view, not ours, left alone (" << unrelated << ")";
+  if (!verbose) {
+    out << "; --verbose lists them\n";
+    return;
+  }
+  out << ":\n";
+  for (const ForeignRecord& f : plan.foreign) {
+    if (f.contradicting) continue;
+    out << indent << "    " << describeRecord(f.record) << "  [id " << f.record.id << "]";
+    if (!f.record.comment.empty()) out << "  comment '" << f.record.comment << "'";
+    out << "\n";
+  }
 }
 
 // One "field: before -> after" of an update or adoption.
@@ -60,7 +127,7 @@ nlohmann::json recordJson(const CloudflareRecord& r) {
 
 }  // namespace
 
-void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent) {
+void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent, bool verbose) {
   std::map<PlannedChange::Action, int> counts;
   for (const PlannedChange& c : plan.changes) ++counts[c.action];
   out << indent << "Cloudflare zone " << plan.zone_name << ": ";
@@ -73,8 +140,17 @@ void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent)
     if (counts[PlannedChange::Action::kAdopt])
       out << ", " << counts[PlannedChange::Action::kAdopt] << " to adopt";
   }
+  std::size_t contradicting = 0;
+  for (const ForeignRecord& f : plan.foreign) contradicting += f.contradicting ? 1 : 0;
   out << " (" << plan.unchanged << " unchanged, " << plan.owned << " owned, " << plan.unowned
-      << " not ours and left alone)\n";
+      << " not ours";
+  if (plan.unowned) {
+    out << ": " << contradicting << " contradicting the public view, "
+        << plan.foreign.size() - contradicting << " unrelated";
+    if (plan.unowned > plan.foreign.size())
+      out << ", " << plan.unowned - plan.foreign.size() << " identical to desired records";
+  }
+  out << ")\n";
   for (const PlannedChange& c : plan.changes) {
     switch (c.action) {
       case PlannedChange::Action::kCreate:
@@ -96,6 +172,7 @@ void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent)
   }
   for (const PlanNote& note : plan.notes)
     out << indent << "  ! " << noteName(note.kind) << ": " << note.message << "\n";
+  writeForeignText(plan, out, indent, verbose);
   if (plan.blocked) out << indent << "  BLOCKED: " << *plan.blocked << "\n";
 }
 
@@ -126,6 +203,18 @@ nlohmann::json planToJson(const Plan& plan) {
     if (note.desired) j["desired"] = recordJson(*note.desired);
     notes.push_back(std::move(j));
   }
+  nlohmann::json contradicting = nlohmann::json::array(), unrelated = nlohmann::json::array();
+  for (const ForeignRecord& f : plan.foreign) {
+    nlohmann::json j = recordJson(f.record);
+    if (f.contradicting) {
+      j["private"] = f.private_address;
+      j["reason"] = f.reason;
+      j["fate"] = fateName(f.fate);
+      if (f.desired) j["desired"] = recordJson(*f.desired);
+    }
+    (f.contradicting ? contradicting : unrelated).push_back(std::move(j));
+  }
+  const std::size_t contradicting_count = contradicting.size(), unrelated_count = unrelated.size();
   return {{"zone", plan.zone_name},
           {"in_sync", plan.inSync()},
           {"blocked", plan.blocked ? nlohmann::json(*plan.blocked) : nlohmann::json(nullptr)},
@@ -136,9 +225,13 @@ nlohmann::json planToJson(const Plan& plan) {
             {"adopt", counts["adopt"]},
             {"unchanged", plan.unchanged},
             {"owned", plan.owned},
-            {"unowned", plan.unowned}}},
+            {"unowned", plan.unowned},
+            {"contradicting", contradicting_count},
+            {"unrelated", unrelated_count}}},
           {"changes", std::move(changes)},
-          {"notes", std::move(notes)}};
+          {"notes", std::move(notes)},
+          {"contradicting", std::move(contradicting)},
+          {"unrelated", std::move(unrelated)}};
 }
 
 std::string renderPlanJson(const Plan& plan) {

@@ -22,10 +22,11 @@ nlohmann::json resultJson(const OperationResult& r) {
 
 }  // namespace
 
-void writeCloudflareText(const SyncReport& report, std::ostream& out, std::string_view indent) {
+void writeCloudflareText(const SyncReport& report, std::ostream& out, std::string_view indent,
+                         bool verbose) {
   if (!report.cloudflare.reconcile) return;
   const ReconcileReport& run = *report.cloudflare.reconcile;
-  writePlanText(run.initial, out, indent);
+  writePlanText(run.initial, out, indent, verbose);
   if (!report.apply) return;
   for (const OperationResult& r : run.results)
     if (!r.ok) out << indent << "  failed: " << r.name << ": " << r.error << "\n";
@@ -36,13 +37,13 @@ void writeCloudflareText(const SyncReport& report, std::ostream& out, std::strin
     out << indent << "Cloudflare is in sync\n";
   } else {
     out << indent << "left undone:\n";
-    writePlanText(run.final, out, indent);
+    writePlanText(run.final, out, indent, verbose);
   }
 }
 
-void writeSyncText(const SyncReport& report, std::ostream& out) {
+void writeSyncText(const SyncReport& report, std::ostream& out, bool verbose) {
   if (!report.zone_loaded) return;
-  writeCloudflareText(report, out);
+  writeCloudflareText(report, out, {}, verbose);
   if (report.traefik.state != TraefikOutcome::State::kNotRequested)
     out << "Traefik " << report.traefik.file << ": " << describeTraefikState(report.traefik.state)
         << "\n";
@@ -85,10 +86,10 @@ void writeSyncErrors(const SyncReport& report, std::string_view program, std::os
 }
 
 int printSyncRun(const SyncReport& report, bool json, std::string_view program, std::ostream& out,
-                 std::ostream& err) {
+                 std::ostream& err, bool verbose) {
   writeSyncErrors(report, program, err);
   if (!json)
-    writeSyncText(report, out);
+    writeSyncText(report, out, verbose);
   else if (report.zone_loaded)
     out << syncReportToJson(report).dump(2) << "\n";
   return report.exitStatus();

@@ -1,8 +1,9 @@
 // horizon-sync against the fake Cloudflare API (tests/system/fake_cloudflare): the real binary,
 // real HTTP over loopback, a fake that pages by 2 and checks every request body against
 // Cloudflare's OpenAPI extract. Covers create, idempotence, drift, deletes, ownership, adoption,
-// the safety threshold, refused addresses, faults (429, 5xx, dropped connections), a cut-off run,
-// the token's secrecy, the Traefik file and the watch daemon with its metrics endpoint.
+// records not ours that contradict the public view (--replace, --adopt NAME), the safety
+// threshold, refused addresses, faults (429, 5xx, dropped connections), a cut-off run, the
+// token's secrecy, the Traefik file and the watch daemon with its metrics endpoint.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -307,7 +308,7 @@ TEST_F(SyncTest, RecordsThatAreNotOursAreNeverTouchedWithoutAdopt) {
   const Json before = records();
   CommandResult apply = sync({"apply"});
   EXPECT_EQ(apply.exit_code, 2) << "the grafana conflict is left undone\n" << apply.all();
-  EXPECT_THAT(apply.out, HasSubstr("conflict at grafana.madhan.app A"));
+  EXPECT_THAT(apply.out, HasSubstr("! grafana.madhan.app A 203.0.113.7"));
   const Json after = records();
   for (const Json& old : before) {
     bool same = false;
@@ -316,18 +317,125 @@ TEST_F(SyncTest, RecordsThatAreNotOursAreNeverTouchedWithoutAdopt) {
   }
   EXPECT_EQ(after.size(), before.size() + 4) << "auth, netbird, proxy, *.proxy created";
 
+  // The private wildcard still contradicts the public view: pending until --replace '*'.
   CommandResult adopt = sync({"apply", "--adopt"});
-  ASSERT_EQ(adopt.exit_code, 0) << adopt.all();
+  EXPECT_EQ(adopt.exit_code, 2) << adopt.all();
+  EXPECT_THAT(adopt.out, HasSubstr("left undone:"));
   const std::string hand_id = before[4]["id"];
   auto have = aRecords();
   EXPECT_EQ(have["grafana.madhan.app"]["id"], hand_id) << "adopted in place";
   EXPECT_EQ(have["grafana.madhan.app"]["content"], kBifrost);
-  EXPECT_EQ(have["grafana.madhan.app"]["comment"], kMarker);
+  EXPECT_EQ(have["grafana.madhan.app"]["comment"], std::string(kMarker) + "; made by hand");
   for (std::size_t i = 0; i < 4; ++i) {
     bool same = false;
     for (const Json& now : records()) same |= now == before[i];
     EXPECT_TRUE(same) << "--adopt must only take over colliding records: " << before[i];
   }
+}
+
+// A zone a person has edited in the dashboard too: their wildcard to the LAN gateway, mail, DKIM
+// and their own A at grafana, none with the marker.
+Json editedByHand() {
+  return Json::array({
+      {{"type", "A"},
+       {"name", "*.madhan.app"},
+       {"content", "192.168.1.220"},
+       {"ttl", 1},
+       {"proxied", false}},
+      {{"type", "MX"},
+       {"name", "madhan.app"},
+       {"content", "mx.example.org"},
+       {"priority", 10},
+       {"ttl", 3600}},
+      {{"type", "TXT"},
+       {"name", "default._domainkey.madhan.app"},
+       {"content", "v=DKIM1; k=rsa; p=MIIBIjANBgkqh"},
+       {"ttl", 1}},
+      {{"type", "A"},
+       {"name", "grafana.madhan.app"},
+       {"content", "203.0.113.7"},
+       {"ttl", 1},
+       {"proxied", false},
+       {"comment", "temporary, until the VPS route works"}},
+  });
+}
+
+// The lines of `text` that contain `word`.
+std::vector<std::string> linesWith(const std::string& text, const std::string& word) {
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(word) != std::string::npos) out.push_back(line);
+  return out;
+}
+
+TEST_F(SyncTest, ForeignRecordsAreListedAndRetiredOnlyByName) {
+  resetFake(editedByHand());
+  const Json before = records();
+
+  CommandResult plan = sync({"plan"});
+  EXPECT_EQ(plan.exit_code, 2) << plan.all();
+  EXPECT_THAT(plan.out, HasSubstr("contradicting the public view, not ours (2):"));
+  const auto private_lines = linesWith(plan.out, "private");
+  ASSERT_EQ(private_lines.size(), 1u) << plan.out;
+  EXPECT_THAT(private_lines[0], HasSubstr("! *.madhan.app A 192.168.1.220"));
+  EXPECT_THAT(private_lines[0], HasSubstr("--replace '*' deletes it"));
+  const auto grafana_lines = linesWith(plan.out, "! grafana.madhan.app A 203.0.113.7");
+  ASSERT_EQ(grafana_lines.size(), 1u) << plan.out;
+  EXPECT_THAT(grafana_lines[0], HasSubstr("the public view answers A 178.156.199.250 here"));
+  EXPECT_THAT(plan.out, HasSubstr("unrelated to the public view, not ours, left alone (2); "
+                                  "--verbose lists them"));
+  EXPECT_THAT(plan.out, Not(HasSubstr("mx.example.org")));
+  EXPECT_THAT(plan.out, Not(HasSubstr("DKIM1")));
+
+  CommandResult verbose = sync({"plan", "--verbose"});
+  EXPECT_EQ(verbose.exit_code, 2) << verbose.all();
+  EXPECT_THAT(verbose.out, HasSubstr("    madhan.app MX 10 mx.example.org (ttl 3600)"));
+  EXPECT_THAT(verbose.out, HasSubstr("    default._domainkey.madhan.app TXT v=DKIM1"));
+  EXPECT_EQ(linesWith(verbose.out, "private").size(), 1u) << "unrelated records are not flagged";
+
+  CommandResult json = sync({"plan", "--json"});
+  EXPECT_EQ(json.exit_code, 2) << json.all();
+  const Json j = Json::parse(json.out)["plan"];
+  ASSERT_EQ(j["contradicting"].size(), 2u) << j.dump(2);
+  EXPECT_EQ(j["contradicting"][0]["name"], "*.madhan.app");
+  EXPECT_EQ(j["contradicting"][0]["private"], true);
+  EXPECT_EQ(j["contradicting"][0]["fate"], "left alone");
+  EXPECT_EQ(j["contradicting"][1]["private"], false);
+  EXPECT_EQ(j["unrelated"].size(), 2u);
+  EXPECT_EQ(writes(), 0) << "plan must not write";
+
+  // Without names the records not ours stay, and the run says changes are pending.
+  CommandResult alone = sync({"apply"});
+  EXPECT_EQ(alone.exit_code, 2) << alone.all();
+  for (const Json& old : before) {
+    bool same = false;
+    for (const Json& now : records()) same |= now == old;
+    EXPECT_TRUE(same) << "changed or deleted without a name: " << old;
+  }
+
+  CommandResult retire = sync({"apply", "--replace", "*", "--adopt", "grafana"});
+  ASSERT_EQ(retire.exit_code, 0) << retire.all();
+  EXPECT_THAT(retire.out, HasSubstr("- delete  *.madhan.app A 192.168.1.220"));
+  EXPECT_THAT(retire.out, HasSubstr("deleted (--replace '*')"));
+  auto have = aRecords();
+  EXPECT_EQ(have.count("*.madhan.app"), 0u);
+  EXPECT_EQ(have["grafana.madhan.app"]["id"], before[3]["id"]) << "adopted in place";
+  EXPECT_EQ(have["grafana.madhan.app"]["content"], kBifrost);
+  EXPECT_EQ(have["grafana.madhan.app"]["comment"],
+            std::string(kMarker) + "; temporary, until the VPS route works");
+
+  fake_.clearRequests();
+  CommandResult again = sync({"apply", "--replace", "*", "--adopt", "grafana"});
+  EXPECT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_EQ(writes(), 0) << again.all();
+  EXPECT_THAT(again.out, HasSubstr("in sync"));
+  for (std::size_t i : {1u, 2u}) {
+    bool same = false;
+    for (const Json& now : records()) same |= now == before[i];
+    EXPECT_TRUE(same) << "an unrelated record changed: " << before[i];
+  }
+  EXPECT_EQ(records().size(), 7u) << "MX, TXT and the five published names";
 }
 
 TEST_F(SyncTest, AnIdenticalUnownedRecordIsAdoptableNotAnError) {

@@ -10,14 +10,18 @@
 
 namespace horizon::sync {
 
-/// Writes the plan for people: a summary line, one line per change with before -> after, then
-/// the notes and the safety block; every line starts with `indent`.
-void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent = {});
+/// Writes the plan for people: a summary line, one line per change with before -> after, the
+/// notes, the records not ours that contradict the public view (each with "private address"
+/// when it publishes one), the count of unrelated ones (listed when `verbose`), and the safety
+/// block; every line starts with `indent`.
+void writePlanText(const Plan& plan, std::ostream& out, std::string_view indent = {},
+                   bool verbose = false);
 
 /// The text writePlanText writes, without indent.
 std::string renderPlanText(const Plan& plan);
 
-/// The plan as a JSON object: zone, in_sync, blocked, counts, changes, notes.
+/// The plan as a JSON object: zone, in_sync, blocked, counts, changes, notes, and the records
+/// not ours: contradicting (each with private, reason, fate, desired) and unrelated, always both.
 nlohmann::json planToJson(const Plan& plan);
 
 /// planToJson's object as indented text, ending in a newline.

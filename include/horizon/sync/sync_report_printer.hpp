@@ -13,12 +13,14 @@ namespace horizon::sync {
 
 /// Writes Cloudflare's part as text: the plan, and when applying the failed writes, the count
 /// line and what was left undone. Nothing when the part was skipped or failed. Every line
-/// starts with `indent`.
-void writeCloudflareText(const SyncReport& report, std::ostream& out, std::string_view indent = {});
+/// starts with `indent`; `verbose` lists the records not ours that are unrelated to the public
+/// view (otherwise counted).
+void writeCloudflareText(const SyncReport& report, std::ostream& out, std::string_view indent = {},
+                         bool verbose = false);
 
 /// Writes horizon-sync's text report: Cloudflare's part, then "Traefik FILE: STATE" when a file
 /// was asked for. Nothing when the zone did not load.
-void writeSyncText(const SyncReport& report, std::ostream& out);
+void writeSyncText(const SyncReport& report, std::ostream& out, bool verbose = false);
 
 /// horizon-sync's --json report: zone_id, plan and requests, plus results, final and complete
 /// when applying, and traefik when a file was asked for. Null when the zone did not load.
@@ -29,9 +31,9 @@ nlohmann::json syncReportToJson(const SyncReport& report);
 void writeSyncErrors(const SyncReport& report, std::string_view program, std::ostream& err);
 
 /// Prints a run as horizon-sync does: the errors on `err`, then the JSON report (with `json`) or
-/// the text report on `out`. Returns the run's exit status.
+/// the text report on `out` (`verbose`: see writeCloudflareText). Returns the run's exit status.
 int printSyncRun(const SyncReport& report, bool json, std::string_view program, std::ostream& out,
-                 std::ostream& err);
+                 std::ostream& err, bool verbose = false);
 
 /// The run in one line for logs: "cloudflare in sync (3 writes); traefik written".
 std::string summarizeSyncReport(const SyncReport& report);

@@ -25,6 +25,7 @@ struct SyncSettings {
   int page_size = 100;
   int batch_size = 200;
   std::function<void(const RetryEvent&)> on_retry;  // told of each wait for the API; may be empty
+  bool verbose = false;  // the printed plan lists records not ours unrelated to the public view
 };
 
 /// Fills what depends on the environment and the zone file: the API URL when none was given,

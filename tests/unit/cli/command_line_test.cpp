@@ -52,6 +52,26 @@ TEST_F(SyncCommandLine, SyncOptionsLandInTheSettings) {
   EXPECT_TRUE(token_file_given_);
 }
 
+TEST_F(SyncCommandLine, ReplaceAndAdoptTakeRepeatedNamesAndABareAdoptMeansEvery) {
+  const Parsed p = parse(app_, {"--replace", "*", "--adopt", "grafana", "--replace=old", "--adopt",
+                                "auth.madhan.app", "--verbose"});
+  EXPECT_FALSE(p.status) << p.err;
+  EXPECT_EQ(settings_.plan.replace_names, (std::vector<std::string>{"*", "old"}));
+  EXPECT_EQ(settings_.plan.adopt_names, (std::vector<std::string>{"grafana", "auth.madhan.app"}));
+  EXPECT_FALSE(settings_.plan.adopt);
+  EXPECT_TRUE(settings_.verbose);
+
+  CLI::App app{"test", "horizon-sync"};
+  SyncSettings settings;
+  setUpProgram(app);
+  addSyncOptions(app, settings, nullptr, "Sync options");
+  const Parsed bare = parse(app, {"--adopt", "--replace", "*"});
+  EXPECT_FALSE(bare.status) << bare.err;
+  EXPECT_TRUE(settings.plan.adopt);
+  EXPECT_TRUE(settings.plan.adopt_names.empty());
+  EXPECT_EQ(settings.plan.replace_names, (std::vector<std::string>{"*"}));
+}
+
 TEST_F(SyncCommandLine, VersionIsTheProjectsOneString) {
   const Parsed p = parse(app_, {"--version"});
   EXPECT_EQ(p.status, 0);

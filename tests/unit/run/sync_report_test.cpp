@@ -153,7 +153,7 @@ TEST(SyncReportPrinterTest, PlanTextIsThePlanThenTheTraefikLine) {
   report.traefik.file = "/srv/traefik/public.yml";
   const std::string text = syncText(report);
   EXPECT_THAT(text, StartsWith("Cloudflare zone madhan.app: 1 to create, 1 to update, 0 to delete"
-                               " (3 unchanged, 1 owned, 0 not ours and left alone)\n"));
+                               " (3 unchanged, 1 owned, 0 not ours)\n"));
   EXPECT_THAT(text, HasSubstr("  + create  jellyfin.madhan.app A 178.156.199.250 (ttl auto)\n"));
   EXPECT_THAT(text, HasSubstr("  ~ update  grafana.madhan.app A  [id id-grafana]  content: "
                               "203.0.113.66 -> 178.156.199.250\n"));
