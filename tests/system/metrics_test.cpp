@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -47,6 +48,21 @@ std::optional<HttpReply> get(std::uint16_t port, const std::string& path) {
     return std::nullopt;  // not listening (yet)
   }
 }
+
+// Asks for `path` until `done` holds for the reply (or kWait passes); the last reply, if any.
+std::optional<HttpReply> getUntil(std::uint16_t port, const std::string& path,
+                                  const std::function<bool(const HttpReply&)>& done) {
+  std::optional<HttpReply> reply;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    reply = get(port, path);
+    if (reply && done(*reply)) break;
+    std::this_thread::sleep_for(Millis(20));
+  }
+  return reply;
+}
+const auto kAnyReply = [](const HttpReply&) { return true; };
+const auto kOk = [](const HttpReply& r) { return r.status == 200; };
 
 // The samples of one scrape, keyed by the series as printed ("name{labels}").
 std::map<std::string, double> samples(const std::string& exposition) {
@@ -255,10 +271,7 @@ TEST_F(MetricsTest, NotReadyUntilTheZonesLoad) {
   auto server = ServerProcess::launch({"--zone", fifo, "--listen", listenArg(port_), "--metrics",
                                        "127.0.0.1:" + std::to_string(metrics_port_), "--root-hints",
                                        HORIZON_TEST_DATA "/loopback.hints"});
-  std::optional<HttpReply> health;
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (std::chrono::steady_clock::now() < deadline && !(health = get(metrics_port_, "/health")))
-    std::this_thread::sleep_for(Millis(20));
+  const auto health = getUntil(metrics_port_, "/health", kAnyReply);
   ASSERT_TRUE(health) << server->output();
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(get(metrics_port_, "/ready")->status, 503);
@@ -270,10 +283,7 @@ TEST_F(MetricsTest, NotReadyUntilTheZonesLoad) {
     std::ofstream out(fifo);  // unblocks the loader, which reads until this closes
     out << zoneText();
   }
-  std::optional<HttpReply> ready;
-  while (std::chrono::steady_clock::now() < deadline &&
-         (!(ready = get(metrics_port_, "/ready")) || ready->status != 200))
-    std::this_thread::sleep_for(Millis(20));
+  const auto ready = getUntil(metrics_port_, "/ready", kOk);
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << server->output();
   EXPECT_TRUE(query({port_, "127.0.0.1"}, "www.metrics.test", LDNS_RR_TYPE_A));
@@ -288,10 +298,7 @@ TEST_F(MetricsTest, WaitsForABrokenZoneToBeFixed) {
                                        "127.0.0.1:" + std::to_string(metrics_port_),
                                        "--wait-for-zones", "--zone-poll-interval-ms", "100",
                                        "--root-hints", HORIZON_TEST_DATA "/loopback.hints"});
-  std::optional<HttpReply> ready;
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (std::chrono::steady_clock::now() < deadline && !(ready = get(metrics_port_, "/ready")))
-    std::this_thread::sleep_for(Millis(20));
+  auto ready = getUntil(metrics_port_, "/ready", kAnyReply);
   ASSERT_TRUE(ready) << server->output();
   EXPECT_EQ(ready->status, 503);
   EXPECT_TRUE(server->running());
@@ -299,9 +306,7 @@ TEST_F(MetricsTest, WaitsForABrokenZoneToBeFixed) {
   EXPECT_EQ(value(before, R"(horizon_reloads_total{trigger="startup",result="failure"})"), 1);
 
   { std::ofstream(zone) << zoneText(); }
-  while (std::chrono::steady_clock::now() < deadline &&
-         (!(ready = get(metrics_port_, "/ready")) || ready->status != 200))
-    std::this_thread::sleep_for(Millis(50));
+  ready = getUntil(metrics_port_, "/ready", kOk);
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << server->output();
   EXPECT_TRUE(query({port_, "127.0.0.1"}, "www.metrics.test", LDNS_RR_TYPE_A));
@@ -315,10 +320,7 @@ TEST_F(MetricsTest, StopsCleanlyWhileWaitingForZones) {
       ServerProcess::launch({"--zone", zone, "--listen", listenArg(port_), "--metrics",
                              "127.0.0.1:" + std::to_string(metrics_port_), "--wait-for-zones",
                              "--root-hints", HORIZON_TEST_DATA "/loopback.hints"});
-  std::optional<HttpReply> ready;
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (std::chrono::steady_clock::now() < deadline && !(ready = get(metrics_port_, "/ready")))
-    std::this_thread::sleep_for(Millis(20));
+  auto ready = getUntil(metrics_port_, "/ready", kAnyReply);
   ASSERT_TRUE(ready) << server->output();
   EXPECT_EQ(ready->status, 503);
   server->signal(SIGHUP);  // a reload of the still broken file: still waiting
