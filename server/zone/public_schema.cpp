@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "horizon/wire/constants.hpp"
+#include "traefik_schema.hpp"
 
 namespace horizon::zone {
 namespace {
@@ -95,57 +96,12 @@ void parseCloudflareName(LoadContext& context, const Entry& entry, int view) {
   zone.cloudflare.names.push_back(std::move(options));
 }
 
-}  // namespace
-
-void parsePublic(LoadContext& context, const Entry& entry) {
+// The names of public.services: each gets the `via` target's addresses in the public view.
+void parseServices(LoadContext& context, const Entry& services, const Target* target, int view) {
   Zone& zone = context.zone();
-  if (!entry.value.isMap()) {
-    context.error(context.at(entry.value.isNull() ? entry.key : entry.value),
-                  "public must be a map with via and services");
-    return;
-  }
-  const Entry* via = nullptr;
-  const Entry* services = nullptr;
-  const std::vector<Entry> fields = context.entries(entry.value, "public");
-  for (const Entry& field : fields) {
-    if (field.name == "via")
-      via = &field;
-    else if (field.name == "services")
-      services = &field;
-    else
-      context.error(context.at(field.key),
-                    "unknown key '" + field.name + "' in public (allowed: via, services)");
-  }
-  int view = findView(zone, "public");
-  if (view < 0) {
-    context.error(context.at(entry.key),
-                  "public publishes services in the view named 'public', but there is "
-                  "no such view (views: " +
-                      context.viewNames() + ")");
-    return;
-  }
-  if (!via) {
-    context.error(context.at(entry.key),
-                  "public needs 'via', the target that publishes the services");
-    return;
-  }
-  const Target* target = nullptr;
-  const auto& targets = context.targets();
-  if (!via->value.isScalar()) {
-    context.error(context.at(via->value.isNull() ? via->key : via->value),
-                  "via must be a target name");
-  } else if (auto it = targets.find(via->value.text()); it == targets.end()) {
-    context.error(context.at(via->value), "undefined target '" + via->value.text() +
-                                              "' (targets: " + context.targetNames() + ")");
-  } else {
-    target = &it->second;
-    zone.public_via = via->value.text();
-  }
-  if (!services || services->value.isNull()) return;
-
   auto& records = zone.views[static_cast<std::size_t>(view)].records;
   std::map<std::string, int> listed;
-  for (const yaml::Node& item : context.scalarList(services->value, "public.services")) {
+  for (const yaml::Node& item : context.scalarList(services.value, "public.services")) {
     const std::string& text = item.text();
     if (text == "@" || (!text.empty() && text.back() == '.')) {
       context.error(context.at(item),
@@ -180,6 +136,59 @@ void parsePublic(LoadContext& context, const Entry& entry) {
       context.add(record, address.size() == 4 ? type::A : type::AAAA, address,
                   LoadContext::recordAt(item));
   }
+}
+
+}  // namespace
+
+void parsePublic(LoadContext& context, const Entry& entry) {
+  Zone& zone = context.zone();
+  if (!entry.value.isMap()) {
+    context.error(context.at(entry.value.isNull() ? entry.key : entry.value),
+                  "public must be a map with via and services");
+    return;
+  }
+  const Entry* via = nullptr;
+  const Entry* services = nullptr;
+  const Entry* traefik = nullptr;
+  const std::vector<Entry> fields = context.entries(entry.value, "public");
+  for (const Entry& field : fields) {
+    if (field.name == "via")
+      via = &field;
+    else if (field.name == "services")
+      services = &field;
+    else if (field.name == "traefik")
+      traefik = &field;
+    else
+      context.error(context.at(field.key),
+                    "unknown key '" + field.name + "' in public (allowed: via, services, traefik)");
+  }
+  int view = findView(zone, "public");
+  if (view < 0) {
+    context.error(context.at(entry.key),
+                  "public publishes services in the view named 'public', but there is "
+                  "no such view (views: " +
+                      context.viewNames() + ")");
+    return;
+  }
+  if (!via) {
+    context.error(context.at(entry.key),
+                  "public needs 'via', the target that publishes the services");
+    return;
+  }
+  const Target* target = nullptr;
+  const auto& targets = context.targets();
+  if (!via->value.isScalar()) {
+    context.error(context.at(via->value.isNull() ? via->key : via->value),
+                  "via must be a target name");
+  } else if (auto it = targets.find(via->value.text()); it == targets.end()) {
+    context.error(context.at(via->value), "undefined target '" + via->value.text() +
+                                              "' (targets: " + context.targetNames() + ")");
+  } else {
+    target = &it->second;
+    zone.public_via = via->value.text();
+  }
+  if (services && !services->value.isNull()) parseServices(context, *services, target, view);
+  if (traefik) parseTraefik(context, *traefik);
 }
 
 void parseCloudflare(LoadContext& context, const Entry& entry) {

@@ -9,4 +9,10 @@ int findView(const Zone& zone, const std::string& name) {
   return -1;
 }
 
+const TraefikRoute& TraefikSettings::routeOf(const std::string& service) const {
+  for (const TraefikServiceRoute& entry : services)
+    if (entry.service == service) return entry.route;
+  return defaults;
+}
+
 }  // namespace horizon::zone

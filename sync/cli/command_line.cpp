@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "horizon/version.hpp"
@@ -144,15 +145,26 @@ void addSyncOptions(CLI::App& app, SyncSettings& settings, bool* token_file_give
   add("--traefik-out", settings.traefik_out, "FILE",
       "write Traefik's dynamic configuration for public.services here (atomically, and only "
       "when its content changes)");
-  add("--traefik-entrypoint", settings.traefik.entry_point, "NAME", "(default websecure)");
-  add("--traefik-cert-resolver", settings.traefik.cert_resolver, "NAME", "(default letsencrypt)");
-  add("--traefik-middleware", settings.traefik.middleware_name, "NAME", "(default authentik)");
-  add("--forward-auth-address", settings.traefik.forward_auth_address, "URL",
-      "(default http://authentik-server:9000/outpost.goauthentik.io/auth/nginx)");
-  add("--traefik-backend-view", settings.traefik.backend_view, "VIEW",
-      "view whose answer is the backend address (default lan)");
-  add("--traefik-backend-port", settings.traefik.backend_port, "PORT", "(default 80)")
-      ->check(checkIntegerIn(1, 65535));
+  // Traefik's settings live in the zone file (public.traefik), so that every program renders
+  // the same file from it; the old flags say where their setting went instead of being unknown.
+  static const std::pair<const char*, const char*> kMovedToZoneFile[] = {
+      {"--traefik-entrypoint", "entrypoint"},
+      {"--traefik-cert-resolver", "cert-resolver"},
+      {"--traefik-middleware", "auth-middleware"},
+      {"--forward-auth-address", "forward-auth-address"},
+      {"--traefik-backend-view", "backend: {view: VIEW}"},
+      {"--traefik-backend-port", "backend: {port: PORT}"}};
+  for (const auto& [flag, key] : kMovedToZoneFile) {
+    app.add_option_function<std::vector<std::string>>(
+           flag,
+           [flag = std::string(flag), key = std::string(key)](const std::vector<std::string>&) {
+             throw UsageError(flag + " is now a setting of the zone file: public.traefik." + key +
+                              " (see zones/FORMAT.md), so that horizon-sync and dnsctl render "
+                              "the same Traefik file");
+           })
+        ->expected(0, 1)
+        ->group(kUnlistedGroup);
+  }
   add("--deadline", settings.deadline_seconds, "SECONDS",
       "give up on the API after this long per run, retries included (default 120)")
       ->check(checkIntegerIn(1, 86400));

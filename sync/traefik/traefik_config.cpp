@@ -1,7 +1,7 @@
-// Traefik file-provider configuration for the zone's public services. Each public service is
-// reached on the VPS through TLS and Authentik ForwardAuth, then proxied over the tunnel to the
-// address the backend view (LAN) gives for the name, with the original Host header: the same
-// answer a LAN client gets from horizond, so the two cannot drift apart.
+// Traefik's dynamic configuration for the zone's public services. Each public service is reached
+// on the VPS through TLS and (unless it opts out) Authentik forward auth, then proxied over the
+// tunnel to the address its backend view (LAN by default) gives for the name, with the original
+// Host header: the same answer a LAN client gets from horizond, so the two cannot drift apart.
 #include "horizon/sync/traefik_config.hpp"
 
 #include <arpa/inet.h>
@@ -20,60 +20,13 @@
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
+#include "yaml_writer.hpp"
 
 namespace horizon::sync {
 namespace {
 
 namespace type = wire::type;
-
-// ---- YAML scalars --------------------------------------------------------------------------
-
-// Plain scalars are kept to a conservative set so that no YAML 1.1 or 1.2 parser reads them as
-// anything but the same string (no booleans, nulls, numbers, indicators or comments).
-bool isPlainSafe(std::string_view s) {
-  if (s.empty()) return false;
-  auto first = static_cast<unsigned char>(s.front());
-  if (!std::isalpha(first) && first != '_') return false;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '_' && c != '-' && c != '.' && c != '/') return false;
-  }
-  std::string lower;
-  for (char c : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  static const std::set<std::string> kReserved = {"y",     "n",  "yes", "no",  "true",
-                                                  "false", "on", "off", "null"};
-  return kReserved.count(lower) == 0;
-}
-
-// A double-quoted YAML scalar: backslash, quote and control characters escaped, other bytes
-// (UTF-8 included) kept as they are.
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string scalar(std::string_view s) {
-  return isPlainSafe(s) ? std::string(s) : quoted(s);
-}
+using Json = nlohmann::ordered_json;
 
 // Comments cannot be escaped; a line break in a file name must not end the comment.
 std::string commentSafe(std::string_view s) {
@@ -200,124 +153,152 @@ std::string viewNames(const zone::Zone& zone) {
   return out;
 }
 
-// Option values that end up in the file; a bad one would make Traefik drop the routes (or, for
-// the middleware, publish them without authentication), so it is an error here instead.
-void checkOptions(const TraefikOptions& options, std::vector<std::string>& errors) {
-  if (options.entry_point.empty()) errors.push_back("the Traefik entry point is empty");
-  if (options.middleware_name.empty())
-    errors.push_back("the ForwardAuth middleware name is empty; public routes need authentication");
-  if (options.forward_auth_address.empty())
-    errors.push_back("the ForwardAuth address is empty; public routes need authentication");
-  bool scheme_ok = !options.backend_scheme.empty() &&
-                   std::isalpha(static_cast<unsigned char>(options.backend_scheme[0]));
-  for (char c : options.backend_scheme) {
-    auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '+' && c != '-' && c != '.') scheme_ok = false;
+// The backend URLs of one service: the addresses of its target, or its view's answer for it.
+Backend backendOf(const zone::Zone& zone, const zone::TraefikRoute& route,
+                  const std::string& owner) {
+  if (!route.target.empty()) {
+    Backend backend;
+    std::vector<std::string> v4, v6;
+    for (const std::string& a : route.target_addresses) (a.size() == 4 ? v4 : v6).push_back(a);
+    std::sort(v4.begin(), v4.end());
+    std::sort(v6.begin(), v6.end());
+    for (const auto& a : v4) backend.hosts.push_back(addressText(type::A, a));
+    for (const auto& a : v6) backend.hosts.push_back(addressText(type::AAAA, a));
+    if (backend.hosts.empty()) backend.problem = "target '" + route.target + "' has no addresses";
+    return backend;
   }
-  if (!scheme_ok) errors.push_back("bad backend scheme '" + options.backend_scheme + "'");
-  if (options.backend_port < 1 || options.backend_port > 65535)
-    errors.push_back("backend port " + std::to_string(options.backend_port) +
-                     " is outside 1 to 65535");
+  int view_index = zone::findView(zone, route.view);
+  if (view_index < 0) {
+    Backend backend;
+    backend.problem = "view '" + route.view + "' is not a view of " + zone.origin_text +
+                      " (views: " + viewNames(zone) + ")";
+    return backend;
+  }
+  return findBackend(zone.views[static_cast<std::size_t>(view_index)], owner, zone.origin);
 }
 
-struct Route {
-  std::string key;
-  std::string host;
-  std::vector<std::string> urls;
-};
+std::string backendWhere(const zone::TraefikRoute& route) {
+  return route.target.empty() ? "in view '" + route.view + "'" : "at target '" + route.target + "'";
+}
+
+Json tlsOf(const zone::TraefikSettings& settings) {
+  // Without a resolver: TLS with Traefik's default certificate store.
+  if (settings.cert_resolver.empty()) return Json::object();
+  return Json{{"certResolver", settings.cert_resolver}};
+}
+
+// The router, and for a protected service Authentik's callback router, of one service. Traefik
+// ranks routers without a priority by the length of their rule, and the callback rule extends
+// the host rule, so the callback always wins on its path, as Authentik's documented priorities
+// (10 and 15) arrange, without ranking these routers below the VPS's own.
+void addRouters(Json& routers, const zone::TraefikSettings& settings,
+                const zone::TraefikRoute& route, const std::string& key, const std::string& host,
+                const std::string& outpost_key) {
+  const std::string host_rule = "Host(`" + host + "`)";
+  Json router = Json::object();
+  router["rule"] = host_rule;
+  router["entryPoints"] = Json::array({settings.entrypoint});
+  Json middlewares = Json::array();
+  if (route.auth) middlewares.push_back(settings.auth_middleware);
+  for (const std::string& m : route.middlewares) middlewares.push_back(m);
+  if (!middlewares.empty()) router["middlewares"] = std::move(middlewares);
+  router["service"] = key;
+  router["tls"] = tlsOf(settings);
+  routers[key] = std::move(router);
+  if (!route.auth || !settings.outpost_routes) return;
+  Json callback = Json::object();
+  callback["rule"] =
+      host_rule + " && PathPrefix(`" + std::string(zone::kAuthentikOutpostPath) + "/`)";
+  callback["entryPoints"] = Json::array({settings.entrypoint});
+  callback["service"] = outpost_key;
+  callback["tls"] = tlsOf(settings);
+  routers[key + "-outpost"] = std::move(callback);
+}
+
+Json loadBalancer(const std::vector<std::string>& urls, bool pass_host_header,
+                  const std::string& servers_transport) {
+  Json servers = Json::array();
+  for (const std::string& url : urls) servers.push_back(Json{{"url", url}});
+  Json balancer = Json::object();
+  balancer["passHostHeader"] = pass_host_header;
+  balancer["servers"] = std::move(servers);
+  if (!servers_transport.empty()) balancer["serversTransport"] = servers_transport;
+  return Json{{"loadBalancer", std::move(balancer)}};
+}
 
 }  // namespace
 
 TraefikRender renderTraefikConfig(const zone::Zone& zone, const TraefikOptions& options) {
   TraefikRender render;
-  checkOptions(options, render.errors);
-  int view_index = zone::findView(zone, options.backend_view);
-  if (view_index < 0) {
-    render.errors.push_back("backend view '" + options.backend_view + "' is not a view of " +
-                            zone.origin_text + " (views: " + viewNames(zone) + ")");
-  }
+  const zone::TraefikSettings& settings = zone.traefik;
+  Json routers = Json::object(), services = Json::object();
+  // The callback service's name is taken first, so no service's route key can take it.
+  const std::string outpost_key = settings.auth_middleware + "-outpost";
+  std::set<std::string> keys = {outpost_key};
+  bool any_auth = false, any_callback = false;
 
-  std::vector<Route> routes;
-  std::set<std::string> keys;
-  if (view_index >= 0) {
-    const zone::View& view = zone.views[static_cast<std::size_t>(view_index)];
-    for (const std::string& service : zone.public_services) {
-      std::string error;
-      auto name = wire::nameFromText(service, zone.origin, &error);
-      if (!name || !wire::isSubdomainOf(wire::lowercaseName(*name), zone.origin)) {
-        render.errors.push_back("service '" + service + "' is not a name in " + zone.origin_text +
-                                (error.empty() ? "" : " (" + error + ")"));
-        continue;
-      }
-      const std::string owner = wire::lowercaseName(*name);
-      Backend backend = findBackend(view, owner, zone.origin);
-      if (!backend.problem.empty()) {
-        render.errors.push_back("service '" + service + "' has no address in view '" + view.name +
-                                "' (" + backend.problem + ")");
-        continue;
-      }
-      Route route;
-      // Services are unique as names, but "a.b" and "a-b" make the same key: number the later.
-      route.key = routeKey(service);
-      for (int n = 2; !keys.insert(route.key).second; ++n)
-        route.key = routeKey(service) + "-" + std::to_string(n);
-      route.host = withoutTrailingDot(wire::nameToText(owner));
-      for (const std::string& host : backend.hosts)
-        route.urls.push_back(options.backend_scheme + "://" + host + ":" +
-                             std::to_string(options.backend_port));
-      routes.push_back(std::move(route));
+  for (const std::string& service : zone.public_services) {
+    std::string error;
+    auto name = wire::nameFromText(service, zone.origin, &error);
+    if (!name || !wire::isSubdomainOf(wire::lowercaseName(*name), zone.origin)) {
+      render.errors.push_back("service '" + service + "' is not a name in " + zone.origin_text +
+                              (error.empty() ? "" : " (" + error + ")"));
+      continue;
     }
+    const std::string owner = wire::lowercaseName(*name);
+    const zone::TraefikRoute& route = settings.routeOf(service);
+    Backend backend = backendOf(zone, route, owner);
+    if (!backend.problem.empty()) {
+      render.errors.push_back("service '" + service + "' has no address " + backendWhere(route) +
+                              " (" + backend.problem + ")");
+      continue;
+    }
+    // Services are unique as names, but "a.b" and "a-b" make the same key: number the later.
+    std::string key = routeKey(service);
+    for (int n = 2; keys.count(key) || keys.count(key + "-outpost"); ++n)
+      key = routeKey(service) + "-" + std::to_string(n);
+    keys.insert(key);
+    keys.insert(key + "-outpost");
+    std::vector<std::string> urls;
+    for (const std::string& host : backend.hosts)
+      urls.push_back(route.scheme + "://" + host + ":" + std::to_string(route.port));
+    addRouters(routers, settings, route, key, withoutTrailingDot(wire::nameToText(owner)),
+               outpost_key);
+    services[key] = loadBalancer(urls, route.pass_host_header, route.servers_transport);
+    any_auth |= route.auth;
+    any_callback |= route.auth && settings.outpost_routes;
   }
   if (!render.errors.empty()) return render;
+
+  Json middlewares = Json::object();
+  // Defined only when a router uses it: Traefik would accept an unused one, but a reader of
+  // the file should not have to wonder which routes it guards.
+  if (any_auth) {
+    Json forward_auth = Json::object();
+    forward_auth["address"] = settings.forward_auth_address;
+    forward_auth["trustForwardHeader"] = settings.trust_forward_header;
+    if (!settings.auth_response_headers.empty())
+      forward_auth["authResponseHeaders"] = settings.auth_response_headers;
+    middlewares[settings.auth_middleware] = Json{{"forwardAuth", std::move(forward_auth)}};
+  }
+  if (any_callback)
+    services[outpost_key] = loadBalancer({settings.outpost_address}, true, std::string());
+
+  Json document = Json::object();
+  document["http"] = Json::object();
+  document["http"]["routers"] = std::move(routers);
+  document["http"]["middlewares"] = std::move(middlewares);
+  document["http"]["services"] = std::move(services);
 
   std::string source = options.source_name;
   if (source.empty()) source = zone.source_file;
   if (source.empty()) source = "the zone " + zone.origin_text;
-
-  std::string& y = render.yaml;
-  y += "# Generated by horizon-sync from " + commentSafe(source) +
-       ". Do not edit: changes are overwritten.\n";
-  y +=
-      "# Routes for the zone's public.services; VPS-native routes (auth, netbird, proxy) live in\n";
-  y += "# the static services.yml.\n";
-  y += "http:\n";
-  if (routes.empty()) {
-    // Nothing references the middleware, so nothing is defined; empty maps keep the file valid.
-    y += "  routers: {}\n  middlewares: {}\n  services: {}\n";
-    return render;
-  }
-
-  y += "  routers:\n";
-  for (const Route& r : routes) {
-    y += "    " + scalar(r.key) + ":\n";
-    y += "      rule: " + quoted("Host(`" + r.host + "`)") + "\n";
-    y += "      entryPoints:\n        - " + scalar(options.entry_point) + "\n";
-    y += "      middlewares:\n        - " + scalar(options.middleware_name) + "\n";
-    y += "      service: " + scalar(r.key) + "\n";
-    if (options.cert_resolver.empty())
-      y += "      tls: {}\n";  // TLS with Traefik's default certificate store
-    else
-      y += "      tls:\n        certResolver: " + scalar(options.cert_resolver) + "\n";
-  }
-
-  y += "  middlewares:\n";
-  y += "    " + scalar(options.middleware_name) + ":\n";
-  y += "      forwardAuth:\n";
-  y += "        address: " + quoted(options.forward_auth_address) + "\n";
-  y += "        trustForwardHeader: true\n";
-  y += "        authResponseHeaders:\n";
-  for (const char* header : {"X-authentik-username", "X-authentik-groups", "X-authentik-email",
-                             "X-authentik-name", "X-authentik-uid"})
-    y += std::string("          - ") + header + "\n";
-
-  y += "  services:\n";
-  for (const Route& r : routes) {
-    y += "    " + scalar(r.key) + ":\n";
-    y += "      loadBalancer:\n";
-    y += "        passHostHeader: true\n";
-    y += "        servers:\n";
-    for (const std::string& url : r.urls) y += "          - url: " + quoted(url) + "\n";
-  }
+  render.yaml = "# Generated by horizon-sync from " + commentSafe(source) +
+                ". Do not edit: changes are overwritten.\n"
+                "# Routes for the zone's public.services, from its public.traefik settings;\n"
+                "# VPS-native routes (auth, netbird, proxy) live in the static services.yml.\n" +
+                writeYaml(document);
+  render.json = document.dump(2) + "\n";
   return render;
 }
 

@@ -1,5 +1,8 @@
-// Renders Traefik's file-provider dynamic configuration for the zone's public services: one
-// router per service (TLS, Authentik ForwardAuth) to the service's address in the LAN view.
+// Renders Traefik's dynamic configuration for the zone's public services from the zone alone
+// (its public.services and public.traefik): one router per service (TLS, Authentik forward auth
+// unless the service opts out, Authentik's callback route beside it) to the service's backend.
+// The same document is written as a YAML file (file provider) and served as JSON (HTTP
+// provider), so the two cannot differ.
 #pragma once
 
 #include <string>
@@ -9,23 +12,16 @@
 
 namespace horizon::sync {
 
-/// What the rendered routes look like; the defaults match the seed's Bifrost.
+/// What the render needs besides the zone.
 struct TraefikOptions {
-  std::string entry_point = "websecure";
-  std::string cert_resolver = "letsencrypt";
-  std::string middleware_name = "authentik";
-  std::string forward_auth_address =
-      "http://authentik-server:9000/outpost.goauthentik.io/auth/nginx";
-  std::string backend_view = "lan";  // the view whose answer is the service's internal address
-  std::string backend_scheme = "http";
-  int backend_port = 80;
-  std::string source_name;  // shown in the header comment ("zones/madhan.app.yaml")
+  std::string source_name;  // shown in the YAML header comment ("zones/madhan.app.yaml")
 };
 
-/// The rendered file, or the reasons it could not be rendered.
+/// The rendered configuration in both forms, or the reasons it could not be rendered.
 struct TraefikRender {
-  std::string yaml;                 // empty when errors is not
-  std::vector<std::string> errors;  // e.g. a service without an address in the backend view
+  std::string yaml;                 // the file provider's file; empty when errors is not
+  std::string json;                 // the same document for the HTTP provider; empty likewise
+  std::vector<std::string> errors;  // e.g. a service without an address in its backend view
 };
 
 /// Renders the configuration for every name in zone.public_services, in the file's order.

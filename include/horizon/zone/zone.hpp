@@ -10,15 +10,10 @@
 #include <vector>
 
 #include "horizon/ip/prefix.hpp"
+#include "horizon/zone/source_location.hpp"
+#include "horizon/zone/traefik_settings.hpp"
 
 namespace horizon::zone {
-
-/// Where something came from in a source file; line and column are 1-based (0 = unknown).
-struct SourceLocation {
-  std::string file;
-  int line = 0;
-  int column = 0;
-};
 
 /// One resource record, class IN.
 struct ResourceRecord {
@@ -65,6 +60,7 @@ struct Zone {
   std::vector<View> views;
   std::string public_via;                    // target name used for public.services ("bifrost")
   std::vector<std::string> public_services;  // relative names as written ("grafana")
+  TraefikSettings traefik;                   // public.traefik, defaults filled in
   CloudflareOptions cloudflare;
   std::string source_file;
 };

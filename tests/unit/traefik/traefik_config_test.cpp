@@ -1,6 +1,8 @@
 // The Traefik dynamic configuration of horizon-sync (sync/traefik/traefik_config.cpp): the routes
-// rendered for the seed zone, read back with a YAML parser as Traefik would; backend addresses
-// from the LAN view including RFC 4592 wildcard matching; errors; and the atomic file write.
+// rendered for the seed zone, read back with a YAML parser as Traefik would; the public.traefik
+// settings (Authentik's defaults, the callback routes, per-service overrides); the JSON form;
+// backend addresses from the LAN view including RFC 4592 wildcard matching; errors; and the
+// atomic file write.
 #include "horizon/sync/traefik_config.hpp"
 
 #include <gmock/gmock.h>
@@ -98,6 +100,27 @@ zone::Zone lanZoneWith(const std::string& services) {
   return zoneFrom(yaml);
 }
 
+// True when `a` and `b` have the same maps (keys in the same order), lists and scalar texts.
+bool sameTree(const YAML::Node& a, const YAML::Node& b) {
+  if (a.Type() != b.Type() || a.size() != b.size()) return false;
+  if (a.IsScalar()) return a.Scalar() == b.Scalar();
+  if (a.IsSequence()) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!sameTree(a[i], b[i])) return false;
+    return true;
+  }
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+    if (i->first.Scalar() != j->first.Scalar() || !sameTree(i->second, j->second)) return false;
+  return true;
+}
+
+// kLanZone with a public.traefik key appended under public.
+zone::Zone lanZoneWithTraefik(const std::string& services, const std::string& traefik) {
+  std::string yaml(kLanZone);
+  yaml.replace(yaml.find("[photos, grafana]"), std::string("[photos, grafana]").size(), services);
+  return zoneFrom(yaml + "  traefik:\n" + traefik);
+}
+
 TEST(TraefikConfig, SeedRendersGrafanaRoute) {
   TraefikRender render = renderTraefikConfig(seedZone(), seedOptions());
   ASSERT_THAT(render.errors, IsEmpty());
@@ -113,24 +136,50 @@ TEST(TraefikConfig, SeedRendersGrafanaRoute) {
   EXPECT_THAT(router["middlewares"].as<std::vector<std::string>>(), ElementsAre("authentik"));
   EXPECT_EQ(router["service"].as<std::string>(), "grafana");
   EXPECT_EQ(router["tls"]["certResolver"].as<std::string>(), "letsencrypt");
+  EXPECT_FALSE(router["priority"]);  // Traefik ranks by rule length; see the callback below
 
+  // Authentik's callback on the same host goes to the outpost, without forward auth.
+  YAML::Node callback = root["http"]["routers"]["grafana-outpost"];
+  ASSERT_TRUE(callback.IsMap());
+  EXPECT_EQ(callback["rule"].as<std::string>(),
+            "Host(`grafana.madhan.app`) && PathPrefix(`/outpost.goauthentik.io/`)");
+  EXPECT_FALSE(callback["middlewares"]);
+  EXPECT_EQ(callback["service"].as<std::string>(), "authentik-outpost");
+  EXPECT_EQ(callback["tls"]["certResolver"].as<std::string>(), "letsencrypt");
+  EXPECT_THAT(serverUrls(root, "authentik-outpost"),
+              ElementsAre("http://authentik-server:9000/outpost.goauthentik.io"));
+
+  // The seed zone states its nginx endpoint explicitly.
   YAML::Node auth = root["http"]["middlewares"]["authentik"]["forwardAuth"];
   ASSERT_TRUE(auth.IsMap());
   EXPECT_THAT(auth["address"].as<std::string>(), EndsWith("/outpost.goauthentik.io/auth/nginx"));
   EXPECT_TRUE(auth["trustForwardHeader"].as<bool>());
-  EXPECT_THAT(auth["authResponseHeaders"].as<std::vector<std::string>>(),
-              ElementsAre("X-authentik-username", "X-authentik-groups", "X-authentik-email",
-                          "X-authentik-name", "X-authentik-uid"));
+  EXPECT_THAT(
+      auth["authResponseHeaders"].as<std::vector<std::string>>(),
+      ElementsAre("X-authentik-username", "X-authentik-groups", "X-authentik-entitlements",
+                  "X-authentik-email", "X-authentik-name", "X-authentik-uid", "X-authentik-jwt",
+                  "X-authentik-meta-jwks", "X-authentik-meta-outpost", "X-authentik-meta-provider",
+                  "X-authentik-meta-app", "X-authentik-meta-version"));
 
   YAML::Node lb = root["http"]["services"]["grafana"]["loadBalancer"];
   EXPECT_TRUE(lb["passHostHeader"].as<bool>());
   EXPECT_THAT(serverUrls(root, "grafana"), ElementsAre("http://192.168.1.220:80"));
 }
 
+TEST(TraefikConfig, DefaultsAreAuthentiksTraefikIntegration) {
+  YAML::Node root = renderOk(zoneFrom(kLanZone), TraefikOptions{});
+  EXPECT_EQ(root["http"]["middlewares"]["authentik"]["forwardAuth"]["address"].as<std::string>(),
+            "http://authentik-server:9000/outpost.goauthentik.io/auth/traefik");
+  EXPECT_THAT(keysOf(root["http"]["routers"]),
+              ElementsAre("photos", "photos-outpost", "grafana", "grafana-outpost"));
+  EXPECT_THAT(keysOf(root["http"]["services"]),
+              ElementsAre("photos", "grafana", "authentik-outpost"));
+}
+
 TEST(TraefikConfig, SeedHasNoVpsNativeRoutes) {
   YAML::Node root = renderOk(seedZone(), seedOptions());
-  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("grafana"));
-  EXPECT_THAT(keysOf(root["http"]["services"]), ElementsAre("grafana"));
+  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("grafana", "grafana-outpost"));
+  EXPECT_THAT(keysOf(root["http"]["services"]), ElementsAre("grafana", "authentik-outpost"));
   for (const char* name : {"auth", "netbird", "proxy"}) {
     EXPECT_FALSE(root["http"]["routers"][name]) << name;
     EXPECT_FALSE(root["http"]["services"][name]) << name;
@@ -150,6 +199,13 @@ TEST(TraefikConfig, SeedMatchesTheDocumentedFile) {
       service: grafana
       tls:
         certResolver: letsencrypt
+    grafana-outpost:
+      rule: "Host(`grafana.madhan.app`) && PathPrefix(`/outpost.goauthentik.io/`)"
+      entryPoints:
+        - websecure
+      service: authentik-outpost
+      tls:
+        certResolver: letsencrypt
   middlewares:
     authentik:
       forwardAuth:
@@ -158,81 +214,131 @@ TEST(TraefikConfig, SeedMatchesTheDocumentedFile) {
         authResponseHeaders:
           - X-authentik-username
           - X-authentik-groups
+          - X-authentik-entitlements
           - X-authentik-email
           - X-authentik-name
           - X-authentik-uid
+          - X-authentik-jwt
+          - X-authentik-meta-jwks
+          - X-authentik-meta-outpost
+          - X-authentik-meta-provider
+          - X-authentik-meta-app
+          - X-authentik-meta-version
   services:
     grafana:
       loadBalancer:
         passHostHeader: true
         servers:
           - url: "http://192.168.1.220:80"
+    authentik-outpost:
+      loadBalancer:
+        passHostHeader: true
+        servers:
+          - url: "http://authentik-server:9000/outpost.goauthentik.io"
 )yaml";
   EXPECT_THAT(render.yaml, EndsWith(body));
   // Deterministic: the same input gives the same bytes, so the file is not rewritten needlessly.
   EXPECT_EQ(renderTraefikConfig(seedZone(), seedOptions()).yaml, render.yaml);
 }
 
-TEST(TraefikConfig, OptionsAreRespected) {
-  TraefikOptions options = seedOptions();
-  options.entry_point = "https";
-  options.cert_resolver = "cloudflare-dns";
-  options.middleware_name = "sso";
-  options.forward_auth_address = "http://10.0.0.5:9000/outpost.goauthentik.io/auth/nginx";
-  options.backend_view = "vpn";
-  options.backend_scheme = "https";
-  options.backend_port = 8443;
-  YAML::Node root = renderOk(seedZone(), options);
+TEST(TraefikConfig, JsonIsTheSameDocumentAsTheYaml) {
+  zone::Zone zone = lanZoneWithTraefik("[photos, grafana, dual]",
+                                       "    services: {grafana: {auth: false, port: 3000}}\n");
+  TraefikRender render = renderTraefikConfig(zone, TraefikOptions{});
+  ASSERT_THAT(render.errors, IsEmpty());
+  // yaml-cpp reads JSON too: the two must be the same tree, key order included.
+  EXPECT_TRUE(sameTree(YAML::Load(render.yaml), YAML::Load(render.json)));
+  EXPECT_FALSE(sameTree(YAML::Load(render.yaml),
+                        YAML::Load(renderTraefikConfig(seedZone(), seedOptions()).json)));
+  EXPECT_THAT(render.json, StartsWith("{\n  \"http\": {\n    \"routers\": {"));
+}
+
+TEST(TraefikConfig, SettingsFromTheZoneFileAreRespected) {
+  zone::Zone zone = lanZoneWithTraefik("[photos, grafana]", R"(    entrypoint: https
+    cert-resolver: cloudflare-dns
+    auth-middleware: sso
+    forward-auth-address: http://10.0.0.5:9000/outpost.goauthentik.io/auth/nginx
+    trust-forward-header: false
+    auth-response-headers: [X-authentik-username]
+    backend: {view: public, scheme: https, port: 8443, pass-host-header: false}
+)");
+  YAML::Node root = renderOk(zone, TraefikOptions{});
   YAML::Node router = root["http"]["routers"]["grafana"];
   EXPECT_THAT(router["entryPoints"].as<std::vector<std::string>>(), ElementsAre("https"));
   EXPECT_THAT(router["middlewares"].as<std::vector<std::string>>(), ElementsAre("sso"));
   EXPECT_EQ(router["tls"]["certResolver"].as<std::string>(), "cloudflare-dns");
   EXPECT_FALSE(root["http"]["middlewares"]["authentik"]);
-  EXPECT_EQ(root["http"]["middlewares"]["sso"]["forwardAuth"]["address"].as<std::string>(),
-            options.forward_auth_address);
-  EXPECT_THAT(serverUrls(root, "grafana"), ElementsAre("https://192.168.1.220:8443"));
+  YAML::Node auth = root["http"]["middlewares"]["sso"]["forwardAuth"];
+  EXPECT_EQ(auth["address"].as<std::string>(),
+            "http://10.0.0.5:9000/outpost.goauthentik.io/auth/nginx");
+  EXPECT_FALSE(auth["trustForwardHeader"].as<bool>());
+  EXPECT_THAT(auth["authResponseHeaders"].as<std::vector<std::string>>(),
+              ElementsAre("X-authentik-username"));
+  // The callback follows the forward-auth address's host.
+  EXPECT_THAT(serverUrls(root, "sso-outpost"),
+              ElementsAre("http://10.0.0.5:9000/outpost.goauthentik.io"));
+  // The public view answers the VPS for grafana: it shows the view really chooses the address.
+  EXPECT_THAT(serverUrls(root, "grafana"), ElementsAre("https://203.0.113.10:8443"));
+  EXPECT_FALSE(root["http"]["services"]["grafana"]["loadBalancer"]["passHostHeader"].as<bool>());
+}
+
+TEST(TraefikConfig, AServiceCanOptOutOfAuthAndHaveItsOwnBackend) {
+  zone::Zone zone = lanZoneWithTraefik("[photos, grafana, dual]", R"(    middlewares: [headers@file]
+    services:
+      photos: {auth: false}
+      grafana: {target: vps, scheme: h2c, port: 3000, servers-transport: lan-tls@file}
+      dual: {middlewares: []}
+)");
+  YAML::Node root = renderOk(zone, TraefikOptions{});
+  YAML::Node routers = root["http"]["routers"];
+  // photos: no forward auth and so no callback route; the file-wide middleware stays.
+  EXPECT_THAT(routers["photos"]["middlewares"].as<std::vector<std::string>>(),
+              ElementsAre("headers@file"));
+  EXPECT_FALSE(routers["photos-outpost"]);
+  EXPECT_THAT(serverUrls(root, "photos"), ElementsAre("http://192.168.1.50:80"));
+  // grafana: the target's address, the scheme, port and transport of its own.
+  EXPECT_THAT(routers["grafana"]["middlewares"].as<std::vector<std::string>>(),
+              ElementsAre("authentik", "headers@file"));
+  EXPECT_TRUE(routers["grafana-outpost"]);
+  EXPECT_THAT(serverUrls(root, "grafana"), ElementsAre("h2c://203.0.113.10:3000"));
+  EXPECT_EQ(
+      root["http"]["services"]["grafana"]["loadBalancer"]["serversTransport"].as<std::string>(),
+      "lan-tls@file");
+  // dual: its own empty list replaces the file-wide one.
+  EXPECT_THAT(routers["dual"]["middlewares"].as<std::vector<std::string>>(),
+              ElementsAre("authentik"));
+}
+
+TEST(TraefikConfig, NoProtectedServiceMeansNoAuthMiddlewareOrOutpost) {
+  zone::Zone zone = lanZoneWithTraefik(
+      "[photos, grafana]", "    services: {photos: {auth: false}, grafana: {auth: false}}\n");
+  YAML::Node root = renderOk(zone, TraefikOptions{});
+  EXPECT_EQ(root["http"]["middlewares"].size(), 0u);
+  EXPECT_FALSE(root["http"]["services"]["authentik-outpost"]);
+  EXPECT_FALSE(root["http"]["routers"]["photos"]["middlewares"]);
+}
+
+TEST(TraefikConfig, OutpostRoutesCanBeTurnedOff) {
+  zone::Zone zone = lanZoneWithTraefik("[photos]", "    outpost-routes: false\n");
+  YAML::Node root = renderOk(zone, TraefikOptions{});
+  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("photos"));
+  EXPECT_THAT(keysOf(root["http"]["services"]), ElementsAre("photos"));
+  EXPECT_TRUE(root["http"]["middlewares"]["authentik"]);
 }
 
 TEST(TraefikConfig, EmptyCertResolverUsesDefaultTls) {
-  TraefikOptions options = seedOptions();
-  options.cert_resolver.clear();
-  YAML::Node root = renderOk(seedZone(), options);
-  YAML::Node tls = root["http"]["routers"]["grafana"]["tls"];
+  YAML::Node root =
+      renderOk(lanZoneWithTraefik("[photos]", "    cert-resolver: \"\"\n"), TraefikOptions{});
+  YAML::Node tls = root["http"]["routers"]["photos"]["tls"];
   ASSERT_TRUE(tls.IsMap());
   EXPECT_EQ(tls.size(), 0u);
-}
-
-TEST(TraefikConfig, PublicViewAsBackendIsTheVps) {
-  // Not a sensible setting, but it shows the view really chooses the address.
-  TraefikOptions options = seedOptions();
-  options.backend_view = "public";
-  YAML::Node root = renderOk(seedZone(), options);
-  EXPECT_THAT(serverUrls(root, "grafana"), ElementsAre("http://178.156.199.250:80"));
-}
-
-TEST(TraefikConfig, MissingBackendViewIsAnError) {
-  TraefikOptions options = seedOptions();
-  options.backend_view = "office";
-  TraefikRender render = renderTraefikConfig(seedZone(), options);
-  EXPECT_TRUE(render.yaml.empty());
-  ASSERT_THAT(render.errors, SizeIs(1));
-  EXPECT_THAT(render.errors[0], HasSubstr("'office'"));
-  EXPECT_THAT(render.errors[0], HasSubstr("lan, vpn, public"));
-}
-
-TEST(TraefikConfig, BadOptionsAreErrors) {
-  TraefikOptions options = seedOptions();
-  options.backend_port = 0;
-  options.middleware_name.clear();
-  TraefikRender render = renderTraefikConfig(seedZone(), options);
-  EXPECT_TRUE(render.yaml.empty());
-  EXPECT_THAT(render.errors, SizeIs(2));
 }
 
 TEST(TraefikConfig, ExplicitRecordAndWildcard) {
   YAML::Node root = renderOk(zoneFrom(kLanZone), TraefikOptions{});
   // File order of public.services.
-  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("photos", "grafana"));
+  EXPECT_THAT(keysOf(root["http"]["services"]),
+              ElementsAre("photos", "grafana", "authentik-outpost"));
   EXPECT_EQ(root["http"]["routers"]["photos"]["rule"].as<std::string>(),
             "Host(`photos.example.org`)");
   EXPECT_THAT(serverUrls(root, "photos"), ElementsAre("http://192.168.1.50:80"));
@@ -249,7 +355,8 @@ TEST(TraefikConfig, IPv6AddressesFollowIPv4InBrackets) {
 TEST(TraefikConfig, WildcardAtTheClosestEncloser) {
   // b exists, so a.b is matched by *.b and not by the apex *.
   YAML::Node root = renderOk(lanZoneWith("[a.b, x.y]"), TraefikOptions{});
-  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("a-b", "x-y"));
+  EXPECT_THAT(keysOf(root["http"]["routers"]),
+              ElementsAre("a-b", "a-b-outpost", "x-y", "x-y-outpost"));
   EXPECT_EQ(root["http"]["routers"]["a-b"]["rule"].as<std::string>(), "Host(`a.b.example.org`)");
   EXPECT_EQ(root["http"]["routers"]["a-b"]["service"].as<std::string>(), "a-b");
   EXPECT_THAT(serverUrls(root, "a-b"), ElementsAre("http://192.168.1.3:80"));
@@ -310,14 +417,15 @@ TEST(TraefikConfig, CnameAndNonAddressRecordsAreErrors) {
 
 TEST(TraefikConfig, ServiceNamesAreLowercasedInHostAndKey) {
   YAML::Node root = renderOk(lanZoneWith("[Photos]"), TraefikOptions{});
-  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("photos"));
+  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("photos", "photos-outpost"));
   EXPECT_EQ(root["http"]["routers"]["photos"]["rule"].as<std::string>(),
             "Host(`photos.example.org`)");
 }
 
 TEST(TraefikConfig, CollidingKeysAreNumbered) {
   YAML::Node root = renderOk(lanZoneWith("[a.b, a-b]"), TraefikOptions{});
-  EXPECT_THAT(keysOf(root["http"]["routers"]), ElementsAre("a-b", "a-b-2"));
+  EXPECT_THAT(keysOf(root["http"]["routers"]),
+              ElementsAre("a-b", "a-b-outpost", "a-b-2", "a-b-2-outpost"));
   EXPECT_EQ(root["http"]["routers"]["a-b-2"]["rule"].as<std::string>(), "Host(`a-b.example.org`)");
   EXPECT_EQ(root["http"]["routers"]["a-b-2"]["service"].as<std::string>(), "a-b-2");
 }
@@ -335,20 +443,20 @@ TEST(TraefikConfig, NoServicesRendersEmptyMaps) {
 }
 
 TEST(TraefikConfig, UserTextIsEscaped) {
-  TraefikOptions options = seedOptions();
-  options.forward_auth_address = "http://auth/\"quoted\"\\path\ttab";
-  options.middleware_name = "auth: #x";
-  options.entry_point = "true";  // would be a boolean unquoted
+  zone::Zone zone = lanZoneWithTraefik(
+      "[photos]",
+      "    entrypoint: \"true\"\n"  // a boolean if written unquoted
+      "    forward-auth-address: \"http://auth:9000/outpost.goauthentik.io/a?b=#c:d\"\n");
+  TraefikOptions options;
   options.source_name = "evil\nhttp: {}";
-  YAML::Node root = renderOk(seedZone(), options);
-  EXPECT_EQ(root["http"]["middlewares"]["auth: #x"]["forwardAuth"]["address"].as<std::string>(),
-            options.forward_auth_address);
-  EXPECT_THAT(root["http"]["routers"]["grafana"]["middlewares"].as<std::vector<std::string>>(),
-              ElementsAre("auth: #x"));
-  EXPECT_TRUE(root["http"]["routers"]["grafana"]["entryPoints"][0].IsScalar());
-  EXPECT_EQ(root["http"]["routers"]["grafana"]["entryPoints"][0].Tag(), "!");  // quoted
-  EXPECT_EQ(root["http"]["routers"]["grafana"]["entryPoints"][0].as<std::string>(), "true");
-  EXPECT_TRUE(root["http"]["routers"]["grafana"].IsMap());  // the comment did not end early
+  YAML::Node root = renderOk(zone, options);
+  EXPECT_EQ(root["http"]["middlewares"]["authentik"]["forwardAuth"]["address"].as<std::string>(),
+            "http://auth:9000/outpost.goauthentik.io/a?b=#c:d");
+  YAML::Node entry_point = root["http"]["routers"]["photos"]["entryPoints"][0];
+  EXPECT_TRUE(entry_point.IsScalar());
+  EXPECT_EQ(entry_point.Tag(), "!");  // quoted
+  EXPECT_EQ(entry_point.as<std::string>(), "true");
+  EXPECT_TRUE(root["http"]["routers"]["photos"].IsMap());  // the comment did not end early
 }
 
 // ---- writeFileIfChanged --------------------------------------------------------------------

@@ -199,7 +199,7 @@ public:
   via: bifrost
   service: [grafana]
 )");
-  expectOneError(in_public, 8, "unknown key 'service' in public (allowed: via, services)");
+  expectOneError(in_public, 8, "unknown key 'service' in public (allowed: via, services, traefik)");
 }
 
 TEST(ZoneLoaderErrors, UnsupportedTypeInRecords) {
