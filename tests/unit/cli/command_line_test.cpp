@@ -96,6 +96,22 @@ TEST_F(SyncCommandLine, BadFlagsAndValuesExit64NamingTheFlag) {
   }
 }
 
+TEST(SyncCommandLineMoved, TraefikFlagsPointToTheirZoneFileKey) {
+  for (const auto& [args, key] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--forward-auth-address", "http://a/x"}, "public.traefik.forward-auth-address"},
+           {{"--traefik-entrypoint=web"}, "public.traefik.entrypoint"},
+           {{"--traefik-backend-port", "8080"}, "public.traefik.backend: {port: PORT}"},
+           {{"--traefik-middleware"}, "public.traefik.auth-middleware"}}) {
+    CLI::App app{"test", "horizon-sync"};
+    SyncSettings settings;
+    setUpProgram(app);
+    addSyncOptions(app, settings, nullptr, "Sync options");
+    const Parsed p = parse(app, args);
+    EXPECT_EQ(p.status, 64) << args[0];
+    EXPECT_NE(p.err.find(key), std::string::npos) << p.err;
+  }
+}
+
 TEST(CheckIntegerIn, BoundsAndDigits) {
   const CLI::Validator check = checkIntegerIn(1, 200);
   EXPECT_EQ(check("1"), "");
