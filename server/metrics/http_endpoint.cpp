@@ -1,7 +1,8 @@
 // The endpoint's thread, listener and connection budget. Everything after start() runs on the
-// endpoint's own io_context and thread; start(), stop() and shuttingDown() are the only entries
-// from other threads. stop() closes everything on that thread and lets run() return by itself,
-// so no handler (and no connection) outlives the join.
+// endpoint's own io_context and thread; serve() (before start()), start(), stop() and
+// shuttingDown() are the only entries from other threads, besides the documents' slots. stop()
+// closes everything on that thread and lets run() return by itself, so no handler (and no
+// connection) outlives the join.
 #include "horizon/metrics/http_endpoint.hpp"
 
 #include <pthread.h>
@@ -55,7 +56,7 @@ class HttpEndpoint::Impl {
   Impl(EndpointOptions options, std::function<Families()> collect, std::function<bool()> ready)
       : options_(std::move(options)),
         limits_{options_.request_timeout, options_.max_header_bytes},
-        routes_{std::move(collect), std::move(ready), &shutting_down_} {}
+        routes_{std::move(collect), std::move(ready), &shutting_down_, {}} {}
 
   ~Impl() { stop(); }
 
@@ -92,6 +93,18 @@ class HttpEndpoint::Impl {
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     started_ = true;
+  }
+
+  // The routes are read by the endpoint's thread without a lock, so they are fixed before it
+  // starts; the slots' contents are what changes while serving.
+  void serve(std::string path, std::shared_ptr<DocumentSlot> slot) {
+    std::lock_guard lock(lifecycle_);
+    if (started_) throw std::logic_error("metrics: documents are added before the endpoint starts");
+    if (!path.starts_with('/') || path.find('?') != std::string::npos || path == "/metrics" ||
+        path == "/health" || path == "/ready")
+      throw std::invalid_argument("metrics: cannot serve a document at \"" + path + "\"");
+    if (slot == nullptr) throw std::invalid_argument("metrics: no slot for " + path);
+    routes_.documents.insert_or_assign(std::move(path), std::move(slot));
   }
 
   void stop() {
@@ -191,6 +204,10 @@ HttpEndpoint::~HttpEndpoint() = default;
 
 void HttpEndpoint::start() {
   impl_->start();
+}
+
+void HttpEndpoint::serve(std::string path, std::shared_ptr<DocumentSlot> slot) {
+  impl_->serve(std::move(path), std::move(slot));
 }
 
 void HttpEndpoint::stop() {

@@ -1,11 +1,13 @@
-// The routes are the endpoint's whole contract with Prometheus, load balancers and probes; the
-// connection code only moves bytes.
+// The routes are the endpoint's whole contract with Prometheus, load balancers, probes and the
+// pollers of its documents; the connection code only moves bytes.
 #include "http_routes.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <exception>
 #include <string>
+
+#include "entity_tag.hpp"
 
 namespace horizon::metrics {
 namespace {
@@ -37,13 +39,46 @@ bool isReady(const Routes& routes) {
   }
 }
 
+bool namedByIfNoneMatch(const HttpRequest& request, std::string_view etag) {
+  // Several If-None-Match fields mean their comma-joined list: a hit in any one is a hit.
+  const auto [first, last] = request.equal_range(http::field::if_none_match);
+  for (auto field = first; field != last; ++field) {
+    if (noneMatchNames(std::string_view(field->value().data(), field->value().size()), etag))
+      return true;
+  }
+  return false;
+}
+
+// no-cache rather than a lifetime: a poller (Traefik) must ask again each time, and the ETag
+// makes asking cheap.
+HttpResponse document(const HttpRequest& request, const DocumentSlot& slot, unsigned version) {
+  const std::shared_ptr<const HttpDocument> current = slot.current();
+  if (current == nullptr)
+    return text(http::status::service_unavailable, "not rendered yet\n", version);
+  HttpResponse response;
+  if (namedByIfNoneMatch(request, current->etag)) {
+    // No body and no Content-Length: a 304 never has a body, so the client reads none and the
+    // next response on the connection follows the head directly.
+    response = HttpResponse(http::status::not_modified, version);
+  } else {
+    response = text(http::status::ok, current->body, version, current->content_type);
+  }
+  response.set(http::field::etag, current->etag);
+  response.set(http::field::cache_control, "no-cache");
+  return response;
+}
+
 }  // namespace
 
 HttpResponse respond(const HttpRequest& request, const Routes& routes) {
   const unsigned version = request.version();
   std::string_view path(request.target().data(), request.target().size());
   path = path.substr(0, path.find('?'));
-  const bool known = path == "/metrics" || path == "/health" || path == "/ready";
+  const auto served = routes.documents.find(path);
+  const DocumentSlot* slot = served == routes.documents.end() ? nullptr : served->second.get();
+  // An endpoint may serve documents only, e.g. on an address where metrics are not wanted.
+  const bool serves_metrics = path == "/metrics" && routes.collect;
+  const bool known = serves_metrics || path == "/health" || path == "/ready" || slot != nullptr;
   const bool head = request.method() == http::verb::head;
 
   HttpResponse response;
@@ -59,7 +94,7 @@ HttpResponse respond(const HttpRequest& request, const Routes& routes) {
     response.keep_alive(false);
     return response;
   }
-  if (path == "/metrics") {
+  if (serves_metrics) {
     try {
       response = text(http::status::ok, render(routes.collect()), version, kExpositionContentType);
     } catch (const std::exception& e) {
@@ -71,6 +106,8 @@ HttpResponse respond(const HttpRequest& request, const Routes& routes) {
   } else if (path == "/ready") {
     response = isReady(routes) ? text(http::status::ok, "ready", version)
                                : text(http::status::service_unavailable, "not ready", version);
+  } else if (slot != nullptr) {
+    response = document(request, *slot, version);
   } else {
     response = text(http::status::not_found, "not found\n", version);
   }

@@ -1,7 +1,8 @@
 // The metrics HTTP endpoint (server/metrics/) over real sockets on 127.0.0.1: the routes as a
-// scraper sees them, and the limits that keep hostile clients from stalling it (slowloris,
-// oversized headers, more connections than the budget). Every wait has a generous deadline, so
-// a broken endpoint fails these tests instead of hanging them.
+// scraper sees them, published documents as a poller (Traefik's HTTP provider) sees them, and
+// the limits that keep hostile clients from stalling it (slowloris, oversized headers, more
+// connections than the budget). Every wait has a generous deadline, so a broken endpoint fails
+// these tests instead of hanging them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -11,8 +12,10 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -23,9 +26,11 @@
 namespace horizon::test {
 namespace {
 
+using metrics::DocumentSlot;
 using metrics::EndpointOptions;
 using metrics::Families;
 using metrics::HttpEndpoint;
+using metrics::makeDocument;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
@@ -62,9 +67,30 @@ class MetricsEndpointTest : public ::testing::Test {
     return endpoint;
   }
 
+  // An endpoint without /metrics that serves `slot` at /traefik, as `horizon-sync watch
+  // --traefik-http` would on an address where metrics are not wanted.
+  std::unique_ptr<HttpEndpoint> startDocumentEndpoint(std::shared_ptr<DocumentSlot> slot) {
+    EndpointOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.request_timeout = 5s;  // the keep-alive connections must outlast the slowest step
+    auto endpoint =
+        std::make_unique<HttpEndpoint>(options, std::function<Families()>(), [] { return true; });
+    endpoint->serve("/traefik", std::move(slot));
+    endpoint->start();
+    EXPECT_NE(endpoint->port(), 0);
+    return endpoint;
+  }
+
   std::atomic<int> scrapes_{0};
   std::atomic<bool> ready_{false}, fail_{false};
 };
+
+// What a request for the document on a kept-alive connection looks like.
+std::string documentRequest(const std::string& if_none_match = "") {
+  return "GET /traefik HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+         (if_none_match.empty() ? "" : "If-None-Match: " + if_none_match + "\r\n") + "\r\n";
+}
 
 TEST_F(MetricsEndpointTest, MetricsAnswersWithTheExposition) {
   auto endpoint = startEndpoint();
@@ -288,6 +314,133 @@ TEST_F(MetricsEndpointTest, APortInUseIsAnErrorNamingIt) {
   HttpEndpoint bad(
       {.address = "not-an-address"}, [] { return Families{}; }, [] { return true; });
   EXPECT_THROW(bad.start(), std::runtime_error);
+}
+
+// Traefik's poll cycle on one connection: the body once, then 304s without a body for as long
+// as the document is unchanged, and the new body and tag after a publish.
+TEST_F(MetricsEndpointTest, ADocumentIsRevalidatedOnOneKeepAliveConnection) {
+  auto slot = std::make_shared<DocumentSlot>();
+  auto endpoint = startDocumentEndpoint(slot);
+  HttpProbe probe(endpoint->port());
+  ASSERT_TRUE(probe.send(documentRequest()));
+  auto early = probe.read(kPatience);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 503);
+  EXPECT_EQ(early->body, "not rendered yet\n");
+
+  const std::string first = R"json({"http":{"routers":{"a":{"rule":"Host(`a.example`)"}}}})json";
+  slot->publish(makeDocument(first, "application/json"));
+  ASSERT_TRUE(probe.send(documentRequest()));
+  auto full = probe.read(kPatience);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->status, 200);
+  EXPECT_EQ(full->body, first);
+  EXPECT_EQ(full->header("content-type"), "application/json");
+  EXPECT_EQ(full->header("cache-control"), "no-cache");
+  const std::string tag = full->header("etag");
+  EXPECT_EQ(tag, makeDocument(first, "")->etag);
+
+  ASSERT_TRUE(probe.send(documentRequest(tag)));
+  auto unchanged = probe.read(kPatience);
+  ASSERT_TRUE(unchanged);
+  EXPECT_EQ(unchanged->status, 304);
+  EXPECT_EQ(unchanged->header("etag"), tag);
+  EXPECT_EQ(unchanged->header("content-length"), "");
+  EXPECT_EQ(unchanged->header("transfer-encoding"), "");
+  // The next answer must start right after the 304's head: a stray body byte would turn its
+  // status line into garbage, and a body the client was told to wait for would never come.
+  ASSERT_TRUE(probe.send(documentRequest("W/" + tag)));
+  unchanged = probe.read(kPatience);
+  ASSERT_TRUE(unchanged);
+  EXPECT_EQ(unchanged->status, 304);
+  ASSERT_TRUE(probe.send(documentRequest()));
+  auto again = probe.read(kPatience);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(again->body, first);
+
+  const std::string second = R"json({"http":{"routers":{"b":{"rule":"Host(`b.example`)"}}}})json";
+  slot->publish(makeDocument(second, "application/json"));
+  ASSERT_TRUE(probe.send(documentRequest(tag)));
+  auto changed = probe.read(kPatience);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 200);
+  EXPECT_EQ(changed->body, second);
+  EXPECT_NE(changed->header("etag"), tag);
+  EXPECT_EQ(changed->header("etag"), makeDocument(second, "")->etag);
+
+  ASSERT_TRUE(probe.send("HEAD /traefik HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  auto head = probe.read(kPatience, /*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), std::to_string(second.size()));
+  ASSERT_TRUE(probe.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  auto metrics = probe.read(kPatience);
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 404);  // this endpoint has no collector
+  EXPECT_EQ(scrapes_, 0);
+}
+
+// A reload publishes while Traefik polls: every answer is one whole document with its own tag.
+TEST_F(MetricsEndpointTest, PublishesDuringRequestsServeWholeDocuments) {
+  // Bodies of different lengths and contents, long enough to span several socket writes.
+  const std::string a = "{\"a\":\"" + std::string(48 * 1024, 'a') + "\"}";
+  const std::string b = "{\"b\":\"" + std::string(20 * 1024, 'b') + "\"}";
+  const std::string tag_a = makeDocument(a, "")->etag, tag_b = makeDocument(b, "")->etag;
+  auto slot = std::make_shared<DocumentSlot>();
+  slot->publish(makeDocument(a, "application/json"));
+  auto endpoint = startDocumentEndpoint(slot);
+
+  constexpr int kPublishes = 2000;
+  std::atomic<bool> reading{false}, done{false};
+  std::thread publisher([&] {
+    while (!reading) std::this_thread::yield();  // so the publishes overlap the requests
+    for (int i = 0; i < kPublishes; ++i)
+      slot->publish(makeDocument(i % 2 == 0 ? b : a, "application/json"));
+    done = true;
+  });
+  struct Join {  // also when an assertion returns early, before the first reply
+    std::atomic<bool>& reading;
+    std::thread& thread;
+    ~Join() {
+      reading = true;
+      thread.join();
+    }
+  } join{reading, publisher};
+
+  HttpProbe probe(endpoint->port());
+  int replies = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while ((!done || replies < 50) && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(probe.send(documentRequest()));
+    auto reply = probe.read(kPatience);
+    ASSERT_TRUE(reply) << "no answer after " << replies << " replies";
+    ASSERT_EQ(reply->status, 200);
+    ++replies;
+    reading = true;
+    if (reply->body == a) {
+      EXPECT_EQ(reply->header("etag"), tag_a);
+    } else if (reply->body == b) {
+      EXPECT_EQ(reply->header("etag"), tag_b);
+    } else {
+      FAIL() << "a body that is neither document, " << reply->body.size() << " bytes";
+    }
+  }
+  EXPECT_TRUE(done);
+  EXPECT_GE(replies, 50);
+}
+
+TEST_F(MetricsEndpointTest, DocumentsAreAddedBeforeStartAtPathsOfTheirOwn) {
+  auto slot = std::make_shared<DocumentSlot>();
+  HttpEndpoint endpoint({.address = "127.0.0.1", .port = 0}, std::function<Families()>(),
+                        [] { return true; });
+  EXPECT_THROW(endpoint.serve("/metrics", slot), std::invalid_argument);
+  EXPECT_THROW(endpoint.serve("/health", slot), std::invalid_argument);
+  EXPECT_THROW(endpoint.serve("traefik", slot), std::invalid_argument);
+  EXPECT_THROW(endpoint.serve("/traefik", nullptr), std::invalid_argument);
+  endpoint.serve("/traefik", slot);
+  endpoint.start();
+  EXPECT_THROW(endpoint.serve("/other", slot), std::logic_error);
 }
 
 // What the endpoint serves, as Prometheus's own checker reads it.

@@ -1,6 +1,7 @@
 // The metrics HTTP endpoint of horizond and `horizon-sync watch`: GET /metrics, /health and
-// /ready on a thread of its own, so a slow scraper or a hostile client can cost the process one
-// thread and a bounded number of descriptors, and never stall the DNS workers.
+// /ready, and published documents such as Traefik's routes, on a thread of its own, so a slow
+// scraper or a hostile client can cost the process one thread and a bounded number of
+// descriptors, and never stall the DNS workers.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "horizon/metrics/exposition.hpp"
+#include "horizon/metrics/http_document.hpp"
 
 namespace horizon::metrics {
 
@@ -24,14 +26,15 @@ struct EndpointOptions {
   std::size_t max_header_bytes = 8192;              // beyond: 431
 };
 
-/// Serves GET and HEAD of /metrics (text/plain; version=0.0.4, built by `collect` per scrape),
-/// /health (200 "ok" while the process serves) and /ready (200 "ready" while `ready()` is true
-/// and shuttingDown() was not called, else 503 "not ready"); other paths 404, other methods 405
-/// with Allow, request bodies refused (413); keep-alive allowed. `collect` and `ready` run on
-/// the endpoint's thread; an exception from `collect` becomes a 500.
+/// Serves GET and HEAD of /metrics (text/plain; version=0.0.4, built by `collect` per scrape;
+/// 404 when `collect` is empty), /health (200 "ok" while the process serves), /ready (200
+/// "ready" while `ready()` is true and shuttingDown() was not called, else 503 "not ready") and
+/// the documents given to serve() (ETag, 304 for a matching If-None-Match); other paths 404,
+/// other methods 405 with Allow, request bodies refused (413); keep-alive allowed. `collect`
+/// and `ready` run on the endpoint's thread; an exception from `collect` becomes a 500.
 class HttpEndpoint {
  public:
-  /// Nothing is opened until start().
+  /// Nothing is opened until start(); an empty `collect` leaves /metrics out.
   HttpEndpoint(EndpointOptions options, std::function<Families()> collect,
                std::function<bool()> ready);
   /// Stops.
@@ -42,6 +45,10 @@ class HttpEndpoint {
   /// Binds and listens, then starts the thread. Throws std::runtime_error
   /// "metrics: cannot listen on ADDR:PORT: reason". Called once.
   void start();
+  /// Serves the slot's current document at `path` (exact match, query ignored) for GET and HEAD;
+  /// called before start(). Throws std::logic_error after start(), std::invalid_argument for a
+  /// path without a leading '/' or one the endpoint answers itself, or a null slot.
+  void serve(std::string path, std::shared_ptr<DocumentSlot> slot);
   /// Closes the listener and every connection and joins the thread; idempotent. Not to be
   /// called from `collect` or `ready`.
   void stop();
