@@ -2,19 +2,23 @@
 //   plan   dry run: prints what would change, writes nothing
 //   apply  makes the changes, then checks them against a fresh listing
 //   watch  applies at start, whenever the zone file changes, and every --interval; with
-//          --metrics, serves Prometheus metrics and /health on a thread of its own
+//          --metrics, serves Prometheus metrics and /health on a thread of its own; with
+//          --traefik-http, serves Traefik's routes as JSON for its HTTP provider
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "command_line.hpp"
 #include "horizon/metrics/http_endpoint.hpp"
@@ -42,7 +46,8 @@ struct Args {
   SyncSettings sync;
   bool json = false;
   std::chrono::seconds::rep interval_seconds = 600;
-  std::string metrics;  // watch: ADDR:PORT of the metrics endpoint; empty: none
+  std::string metrics;       // watch: ADDR:PORT of the metrics endpoint; empty: none
+  std::string traefik_http;  // watch: ADDR:PORT serving GET /traefik; empty: none
 };
 
 // "10m", "30s", "1h"; a bare number is minutes, as the interval is usually said. Rewrites the
@@ -91,6 +96,12 @@ void addOptions(CLI::App& app, Args& args) {
                  "127.0.0.1 (default: off)")
       ->type_name("ADDR:PORT")
       ->check(checkMetricsAddress());
+  app.add_option("--traefik-http", args.traefik_http,
+                 "watch: serve Traefik's routes for public.services as JSON at "
+                 "http://ADDR:PORT/traefik, for Traefik's HTTP provider (providers.http), with "
+                 "/health and /ready; the same address as --metrics serves both (default: off)")
+      ->type_name("ADDR:PORT")
+      ->check(checkMetricsAddress());
 }
 
 std::atomic<bool> g_stop{false};
@@ -98,29 +109,86 @@ extern "C" void onSignal(int) {
   g_stop = true;
 }
 
-// The endpoint of --metrics: build info, the runs' numbers and the process, read per scrape on
-// the endpoint's thread. Throws std::runtime_error when it cannot listen.
-std::unique_ptr<horizon::metrics::HttpEndpoint> startMetrics(const std::string& address,
-                                                             const SyncMetrics& sync_metrics) {
-  namespace metrics = horizon::metrics;
+std::string describe(const horizon::metrics::EndpointOptions& options, std::uint16_t port) {
+  const bool v6 = options.address.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + options.address + "]" : options.address) + ":" +
+         std::to_string(port);
+}
+
+horizon::metrics::EndpointOptions endpointOptions(const std::string& flag,
+                                                  const std::string& address) {
   std::string error;
-  std::optional<metrics::EndpointOptions> options = metrics::parseMetricsAddress(address, &error);
-  if (!options) throw std::runtime_error("--metrics: " + error);  // CLI11 checked it already
-  auto endpoint = std::make_unique<metrics::HttpEndpoint>(
-      *options,
-      [&sync_metrics] {
-        metrics::Families families;
-        metrics::appendBuildInfo(families);
-        sync_metrics.appendFamilies(families);
-        metrics::appendProcessMetrics(families);
-        return families;
-      },
-      [&sync_metrics] { return sync_metrics.anyRunFinished(); });
-  endpoint->start();
-  const bool v6 = options->address.find(':') != std::string::npos;
-  spdlog::info("metrics at http://{}:{}/metrics",
-               v6 ? "[" + options->address + "]" : options->address, endpoint->port());
-  return endpoint;
+  auto options = horizon::metrics::parseMetricsAddress(address, &error);
+  if (!options) throw std::runtime_error(flag + ": " + error);  // CLI11 checked it already
+  return *options;
+}
+
+// The endpoints of --metrics and --traefik-http (one endpoint when both name the same address):
+// /metrics is built per scrape from the runs' numbers on the endpoint's thread; /traefik is the
+// last routes that rendered. Throws std::runtime_error when one cannot listen.
+class Endpoints {
+ public:
+  Endpoints(const Args& args, const SyncMetrics& sync_metrics,
+            std::shared_ptr<horizon::metrics::DocumentSlot> routes) {
+    namespace metrics = horizon::metrics;
+    std::optional<metrics::EndpointOptions> metrics_at, traefik_at;
+    if (!args.metrics.empty()) metrics_at = endpointOptions("--metrics", args.metrics);
+    if (!args.traefik_http.empty())
+      traefik_at = endpointOptions("--traefik-http", args.traefik_http);
+    const bool shared = metrics_at && traefik_at && metrics_at->address == traefik_at->address &&
+                        metrics_at->port == traefik_at->port;
+    auto ready = [&sync_metrics] { return sync_metrics.anyRunFinished(); };
+    if (metrics_at) {
+      auto& endpoint = endpoints_.emplace_back(std::make_unique<metrics::HttpEndpoint>(
+          *metrics_at,
+          [&sync_metrics] {
+            metrics::Families families;
+            metrics::appendBuildInfo(families);
+            sync_metrics.appendFamilies(families);
+            metrics::appendProcessMetrics(families);
+            return families;
+          },
+          ready));
+      if (shared) endpoint->serve("/traefik", routes);
+      endpoint->start();
+      spdlog::info("metrics at {}/metrics", describe(*metrics_at, endpoint->port()));
+    }
+    if (traefik_at) {
+      if (!shared) {
+        // Without a collector: the mesh address Traefik polls need not show the metrics.
+        auto& endpoint = endpoints_.emplace_back(std::make_unique<metrics::HttpEndpoint>(
+            *traefik_at, std::function<metrics::Families()>(),
+            [routes] { return routes->current() != nullptr; }));
+        endpoint->serve("/traefik", routes);
+        endpoint->start();
+        traefik_port_ = endpoint->port();
+      } else {
+        traefik_port_ = endpoints_.front()->port();
+      }
+      spdlog::info("Traefik's routes at {}/traefik", describe(*traefik_at, traefik_port_));
+    }
+  }
+
+  /// /ready answers 503 from now on, then every endpoint closes.
+  void stop() {
+    for (auto& endpoint : endpoints_) endpoint->shuttingDown();
+    for (auto& endpoint : endpoints_) endpoint->stop();
+  }
+
+ private:
+  std::vector<std::unique_ptr<horizon::metrics::HttpEndpoint>> endpoints_;
+  std::uint16_t traefik_port_ = 0;
+};
+
+// What /traefik serves after a run: the routes it rendered. A run whose zone or routes did not
+// render leaves the last good routes in place, so Traefik keeps serving while the file is fixed.
+void publishRoutes(const SyncReport& report, horizon::metrics::DocumentSlot& routes) {
+  if (report.traefik.json.empty()) {
+    if (routes.current())
+      spdlog::warn("Traefik's routes did not render; /traefik keeps the last ones that did");
+    return;
+  }
+  routes.publish(horizon::metrics::makeDocument(report.traefik.json, "application/json"));
 }
 
 int watch(const Args& args) {
@@ -129,21 +197,22 @@ int watch(const Args& args) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
-  SyncMetrics sync_metrics;  // outlives the endpoint that reads it
-  std::unique_ptr<horizon::metrics::HttpEndpoint> endpoint;
-  if (!args.metrics.empty()) {
-    try {
-      endpoint = startMetrics(args.metrics, sync_metrics);
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      return kSyncExitError;
-    }
+  SyncMetrics sync_metrics;  // outlives the endpoints that read it
+  auto routes = std::make_shared<horizon::metrics::DocumentSlot>();
+  std::optional<Endpoints> endpoints;
+  try {
+    endpoints.emplace(args, sync_metrics, routes);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kSyncExitError;
   }
   const std::chrono::seconds interval(args.interval_seconds);
   spdlog::info("watching {} (and reconciling every {} s)", args.sync.zone_file, interval.count());
   WatchEvents events;
   events.on_change = [&] { spdlog::info("{} changed", args.sync.zone_file); };
-  events.on_run = [&sync_metrics, verbose = args.sync.verbose](const SyncReport& report) {
+  events.on_run = [&sync_metrics, &routes, verbose = args.sync.verbose,
+                   serve = !args.traefik_http.empty()](const SyncReport& report) {
+    if (serve) publishRoutes(report, *routes);
     sync_metrics.recordRun(report);
     writeSyncErrors(report, "horizon-sync", std::cerr);
     std::ostringstream text;
@@ -157,13 +226,11 @@ int watch(const Args& args) {
   };
   // The log says what a run waits for, as it says everything else.
   SyncSettings settings = args.sync;
+  settings.render_traefik = !args.traefik_http.empty();
   settings.on_retry = [](const RetryEvent& event) { spdlog::warn("{}", retryEventText(event)); };
   watchZone(settings, interval, g_stop, events);
   spdlog::info("stopping");
-  if (endpoint) {
-    endpoint->shuttingDown();
-    endpoint->stop();
-  }
+  endpoints->stop();
   return kSyncExitOk;
 }
 
@@ -193,11 +260,17 @@ int main(int argc, char** argv) {
   const auto chosen = app.get_subcommands();
   if (chosen.empty()) return reportUsageError(app, "expected one command: plan, apply or watch");
   if (args.sync.zone_file.empty()) return reportUsageError(app, "--zone FILE is required");
-  if (args.sync.skip_cloudflare && args.sync.traefik_out.empty())
-    return reportUsageError(app, "--no-cloudflare leaves nothing to do without --traefik-out");
+  if (args.sync.skip_cloudflare && args.sync.traefik_out.empty() && args.traefik_http.empty())
+    return reportUsageError(app,
+                            "--no-cloudflare leaves nothing to do without --traefik-out or "
+                            "--traefik-http");
   const std::string command = chosen.front()->get_name();
   if (!args.metrics.empty() && command != "watch")
     return reportUsageError(app, "--metrics is for watch: plan and apply end after one run");
+  if (!args.traefik_http.empty() && command != "watch")
+    return reportUsageError(app,
+                            "--traefik-http is for watch: plan and apply end after one run "
+                            "(--traefik-out writes the file)");
   finishSyncSettings(args.sync);
 
   if (command == "watch") return watch(args);

@@ -45,8 +45,8 @@ void writeSyncText(const SyncReport& report, std::ostream& out, bool verbose) {
   if (!report.zone_loaded) return;
   writeCloudflareText(report, out, {}, verbose);
   if (report.traefik.state != TraefikOutcome::State::kNotRequested)
-    out << "Traefik " << report.traefik.file << ": " << describeTraefikState(report.traefik.state)
-        << "\n";
+    out << "Traefik " << (report.traefik.file.empty() ? "routes" : report.traefik.file) << ": "
+        << describeTraefikState(report.traefik.state) << "\n";
 }
 
 nlohmann::json syncReportToJson(const SyncReport& report) {
@@ -112,6 +112,8 @@ std::string summarizeSyncReport(const SyncReport& report) {
   }
   if (report.traefik.state != TraefikOutcome::State::kNotRequested)
     parts.push_back("traefik " + describeTraefikState(report.traefik.state));
+  else if (!report.traefik.json.empty())
+    parts.push_back("traefik routes rendered");  // to be served, without a file
   std::string summary;
   for (std::size_t i = 0; i < parts.size(); ++i) summary += (i ? "; " : "") + parts[i];
   return summary;

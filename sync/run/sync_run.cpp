@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -67,6 +68,8 @@ TraefikOutcome runTraefik(const SyncSettings& settings, const zone::Zone& zone, 
     outcome.errors = std::move(render.errors);
     return outcome;
   }
+  outcome.json = std::move(render.json);
+  if (settings.traefik_out.empty()) return outcome;  // rendered to be served, no file
   if (!apply) {
     const bool differs = readIfPresent(settings.traefik_out) != render.yaml;
     outcome.state =
@@ -91,7 +94,9 @@ void finishSyncSettings(SyncSettings& settings) {
     const char* env = std::getenv("CLOUDFLARE_API_URL");
     settings.api_url = env && *env ? env : kDefaultApiUrl;
   }
-  settings.traefik.source_name = settings.zone_file;
+  // The file's name only: dnsctl and horizon-sync given the same file by different paths must
+  // write the same bytes, or each would rewrite the other's output.
+  settings.traefik.source_name = std::filesystem::path(settings.zone_file).filename().string();
 }
 
 SyncReport runSync(const SyncSettings& settings, bool apply) {
@@ -104,7 +109,8 @@ SyncReport runSync(const SyncSettings& settings, bool apply) {
   }
   report.zone_loaded = true;
   if (!settings.skip_cloudflare) report.cloudflare = runCloudflare(settings, *loaded.zone, apply);
-  if (!settings.traefik_out.empty()) report.traefik = runTraefik(settings, *loaded.zone, apply);
+  if (!settings.traefik_out.empty() || settings.render_traefik)
+    report.traefik = runTraefik(settings, *loaded.zone, apply);
   return report;
 }
 

@@ -1,7 +1,7 @@
 // Documents the HTTP endpoint serves besides the metrics. `horizon-sync watch --traefik-http`
 // serves Traefik's dynamic configuration as JSON at GET /traefik for Traefik's HTTP provider
-// (providers.http), which polls it: each poll sends the last ETag, so an unchanged document
-// costs a 304 without a body, and a zone reload replaces the document whole.
+// (providers.http), which polls it every few seconds: a poll that sends the last ETag in
+// If-None-Match gets a 304 without a body, and a zone reload replaces the document whole.
 #pragma once
 
 #include <memory>

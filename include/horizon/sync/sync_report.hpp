@@ -30,11 +30,12 @@ struct CloudflareOutcome {
   ApiStats api;  // failed exchanges and rate-limit waits, also when the part failed
 };
 
-/// The Traefik file's part of a run.
+/// The Traefik part of a run: the routes rendered, and the file written from them.
 struct TraefikOutcome {
   enum class State { kNotRequested, kWritten, kUnchanged, kWouldChange, kNotRendered, kNotWritten };
   State state = State::kNotRequested;
-  std::string file;                 // --traefik-out
+  std::string file;                 // --traefik-out; empty when the routes are only served
+  std::string json;                 // the rendered routes as JSON, when they rendered
   std::vector<std::string> errors;  // kNotRendered: the render errors; kNotWritten: the write error
 };
 

@@ -19,7 +19,8 @@ struct SyncSettings {
   std::string token_file;  // empty: the token comes from $CLOUDFLARE_API_TOKEN
   bool skip_cloudflare = false;
   PlanOptions plan;
-  std::string traefik_out;  // empty: no Traefik file
+  std::string traefik_out;      // empty: no Traefik file
+  bool render_traefik = false;  // render Traefik's routes even without a file (to serve them)
   TraefikOptions traefik;
   int deadline_seconds = 120;
   int page_size = 100;
@@ -33,8 +34,9 @@ struct SyncSettings {
 void finishSyncSettings(SyncSettings& settings);
 
 /// Plans (apply=false) or applies: loads the zone, brings Cloudflare to its public view unless
-/// skipped, then renders the Traefik file (written only when applying, and only when it
-/// changes). Never throws for failures of a part; they are in the report.
+/// skipped, then renders Traefik's routes when a file or render_traefik asks for them (the file
+/// written only when applying, and only when it changes; the JSON form kept in the report).
+/// Never throws for failures of a part; they are in the report.
 SyncReport runSync(const SyncSettings& settings, bool apply);
 
 }  // namespace horizon::sync

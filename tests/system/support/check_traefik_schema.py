@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Validates a Traefik dynamic-configuration file (YAML) against JSON schemas of Traefik's file
-provider (tests/data/traefik). Usage: check_traefik_schema.py FILE SCHEMA [SCHEMA...].
+"""Validates a Traefik dynamic-configuration file (YAML, or JSON as the HTTP provider serves it)
+against JSON schemas of Traefik's file provider (tests/data/traefik).
+Usage: check_traefik_schema.py [--same-as OTHER] FILE SCHEMA [SCHEMA...].
+With --same-as, FILE must also hold the same document as OTHER (read the same way).
 Prints every violation, one per line, and exits 1 when there is one; 0 when the file is valid
 against every schema given; 2 when the file or a schema cannot be read."""
 
@@ -11,17 +13,30 @@ import jsonschema
 import yaml
 
 
+def load(path):
+    """The document in `path`; YAML is a superset of JSON, so one reader takes both."""
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
 def main(argv):
+    other = None
+    if len(argv) > 2 and argv[1] == "--same-as":
+        other = argv[2]
+        argv = argv[:1] + argv[3:]
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        with open(argv[1], encoding="utf-8") as f:
-            document = yaml.safe_load(f)
+        document = load(argv[1])
+        expected = load(other) if other else None
     except (OSError, yaml.YAMLError) as e:
-        print(f"{argv[1]}: {e}", file=sys.stderr)
+        print(f"{e}", file=sys.stderr)
         return 2
     failures = 0
+    if other and document != expected:
+        print(f"{argv[1]}: differs from {other}")
+        failures += 1
     for schema_path in argv[2:]:
         try:
             with open(schema_path, encoding="utf-8") as f:
