@@ -291,7 +291,7 @@ TEST_F(MigrationTest, TheSeedNetworkMovesToHorizonInOneStep) {
   const std::string dnsctl_file = dir_.path() + "/dnsctl-services.yml";
   CommandResult rendered =
       run(DNSCTL_PATH, {"sync", "--no-cloudflare", "--traefik-out", dnsctl_file},
-          "dnsctl sync --no-cloudflare --traefik-out public-services.yml");
+          "dnsctl sync --no-cloudflare --traefik-out dnsctl-services.yml");
   ASSERT_EQ(rendered.exit_code, 0) << rendered.all();
   EXPECT_EQ(slurp(dnsctl_file), slurp(traefik_file));
   EXPECT_THAT(slurp(traefik_file), HasSubstr("/outpost.goauthentik.io/auth/nginx"));
