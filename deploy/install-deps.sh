@@ -6,7 +6,8 @@
 #                                  # and prometheus-cpp's runtime library, named for run-only hosts
 #   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
 #                                  # promtool from prometheus, and fstrm_capture and dnstap-ldns,
-#                                  # which read dnstap back)
+#                                  # which read dnstap back; systemd-analyze and docker-compose,
+#                                  # which check the deployment files without running them)
 # On a machine that has just booted, unattended upgrades may hold the package manager's lock for
 # minutes: apt-get waits for it (up to LOCK_WAIT seconds, default 900) instead of failing.
 set -euo pipefail
@@ -17,7 +18,7 @@ build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-syst
   prometheus-cpp-dev)
 run_packages=(dnsutils libfstrm0 libprotobuf-c1 libprometheus-cpp-core1.0)
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
-  prometheus fstrm-bin dnstap-ldns)
+  prometheus fstrm-bin dnstap-ldns systemd docker-compose)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
