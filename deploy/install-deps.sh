@@ -5,9 +5,8 @@
 #                                  # the libraries of horizond's dnstap output (fstrm, protobuf-c)
 #                                  # and prometheus-cpp's runtime library, named for run-only hosts
 #   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
-#                                  # promtool from prometheus, fstrm_capture and dnstap-ldns,
-#                                  # which read dnstap back, and for the Kubernetes manifests
-#                                  # Debian's kubectl 1.20 and Node.js with npm)
+#                                  # promtool from prometheus, and fstrm_capture and dnstap-ldns,
+#                                  # which read dnstap back)
 # On a machine that has just booted, unattended upgrades may hold the package manager's lock for
 # minutes: apt-get waits for it (up to LOCK_WAIT seconds, default 900) instead of failing.
 set -euo pipefail
@@ -29,8 +28,8 @@ case "${1:-build}" in
 esac
 lock_wait="${LOCK_WAIT:-900}"
 
-# The Kubernetes manifests test (tests/kubernetes) renders them with Debian 12's kubectl, whose
-# kustomize v2 is what the oldest supported client understands, and checks them with npm packages.
+# test also brings what the Kubernetes manifests test (tests/kubernetes) uses: Debian 12's kubectl,
+# whose kustomize v2 is the oldest the manifests support, and Node.js with npm for the schema check.
 debian_kubectl_beside=/opt/kubernetes-client-debian
 unpack_kubectl=""
 if [ "${1:-build}" = test ]; then
