@@ -29,15 +29,35 @@ case "${1:-build}" in
 esac
 lock_wait="${LOCK_WAIT:-900}"
 
+# test also brings what the Kubernetes manifests test (tests/kubernetes) uses: Debian 12's kubectl,
+# whose kustomize v2 is the oldest the manifests support, and Node.js with npm for the schema check.
+debian_kubectl_beside=/opt/kubernetes-client-debian
+unpack_kubectl=""
+if [ "${1:-build}" = test ]; then
+  # A Node.js from elsewhere (NodeSource's bundles npm and conflicts with Debian's npm package)
+  # is used as it is; Debian's only where there is none.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
+  # dpkg lets one package own a file: where another kubectl (Google Cloud SDK's package, say)
+  # holds /usr/bin/kubectl, Debian's is unpacked beside it, where the test also looks.
+  owner="$(dpkg-query -S /usr/bin/kubectl 2>/dev/null | cut -d: -f1 || true)"
+  if [ ! -e /usr/bin/kubectl ] || [ "$owner" = kubernetes-client ]; then
+    packages+=(kubernetes-client)
+  elif [ ! -x "$debian_kubectl_beside/usr/bin/kubectl" ]; then
+    unpack_kubectl=yes
+  fi
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && [ -z "$unpack_kubectl" ] && exit 0
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing: ${missing[*]}" >&2
+[ ${#missing[@]} -eq 0 ] || echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # apt-get waits for dpkg's lock by itself (DPkg::Lock::Timeout); `update` fails at once when the
 # lists lock is taken, so both are retried while another apt or dpkg holds a lock.
@@ -66,4 +86,15 @@ if [ ! -e "$policy" ]; then
   $sudo chmod +x "$policy"
   trap '$sudo rm -f "$policy"' EXIT
 fi
-apt_get install -y -q --no-install-recommends "${missing[@]}"
+[ ${#missing[@]} -eq 0 ] || apt_get install -y -q --no-install-recommends "${missing[@]}"
+
+if [ -n "$unpack_kubectl" ]; then
+  echo "unpacking Debian's kubernetes-client into $debian_kubectl_beside" >&2
+  # A private folder (apt warns that it downloads unsandboxed, since its own user cannot write
+  # there): nobody else can slip a package into it before it is unpacked.
+  download="$(mktemp -d)"
+  (cd "$download" && apt_get download kubernetes-client)
+  $sudo mkdir -p "$debian_kubectl_beside"
+  $sudo dpkg-deb -x "$download"/kubernetes-client_*.deb "$debian_kubectl_beside"
+  rm -rf "$download"
+fi
