@@ -5,7 +5,7 @@
 #                                  # the runtime set below, named for run-only hosts
 #   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
 #                                  # promtool from prometheus, and fstrm_capture and dnstap-ldns,
-#                                  # which read dnstap back)
+#                                  # which read dnstap back), and what the image test uses
 #   deploy/install-deps.sh runtime # only what the three programs load, and the CA bundle
 #                                  # horizon-sync trusts, without any build tool: for a host or an
 #                                  # image (deploy/image/Containerfile) that runs programs built
@@ -18,13 +18,15 @@ build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-syst
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   prometheus-cpp-dev)
-# The packages of the libraries horizond, horizon-sync and dnsctl are linked against, and the CA
-# certificates.
+# The packages of the libraries horizond, horizon-sync and dnsctl are linked against (the image
+# test checks this list against the programs), and the CA certificates.
 runtime_packages=(libldns3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 libfstrm0 libprotobuf-c1
   libprometheus-cpp-core1.0 ca-certificates)
 run_packages=(dnsutils "${runtime_packages[@]}")
+# ca-certificates: deploy/image/build.sh copies its bundle into the image the tests build; mount:
+# the image test mounts /proc and /dev inside the unpacked image, as a container runtime would.
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
-  prometheus fstrm-bin dnstap-ldns)
+  prometheus fstrm-bin dnstap-ldns ca-certificates mount)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
