@@ -93,8 +93,9 @@ def write_layer(root, layer_path, owners, epoch):
 
 def compress(source, target):
     # filename="" and mtime=0 keep the gzip header free of the temporary name and the clock.
+    # Level 6: level 9 takes three times as long for half a percent less.
     with open(source, "rb") as raw, open(target, "wb") as out:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
             shutil.copyfileobj(raw, gz, 1 << 20)
 
 
