@@ -24,9 +24,10 @@ runtime_packages=(libldns3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 libfstr
   libprometheus-cpp-core1.0 ca-certificates)
 run_packages=(dnsutils "${runtime_packages[@]}")
 # ca-certificates: deploy/image/build.sh copies its bundle into the image the tests build; mount:
-# the image test mounts /proc and /dev inside the unpacked image, as a container runtime would.
+# the image test mounts /proc and /dev inside the unpacked image, as a container runtime would;
+# skopeo reads the image archive as Podman and Docker would load it.
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
-  prometheus fstrm-bin dnstap-ldns ca-certificates mount)
+  prometheus fstrm-bin dnstap-ldns ca-certificates mount skopeo)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
