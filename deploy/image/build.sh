@@ -35,7 +35,8 @@ done
 [ -s "${ca_bundle}" ] ||
   { echo "$0: ${ca_bundle} is missing; install Debian's ca-certificates package" >&2; exit 1; }
 
-programs=("${build_dir}/server/horizond" "${build_dir}/sync/horizon-sync" "${build_dir}/sync/dnsctl")
+programs=("${build_dir}/server/horizond" "${build_dir}/sync/horizon-sync"
+  "${build_dir}/sync/dnsctl")
 have_programs=true
 for program in "${programs[@]}"; do [ -x "${program}" ] || have_programs=false; done
 if [ -z "${2:-}" ] || ! ${have_programs}; then
@@ -45,7 +46,8 @@ if [ -z "${2:-}" ] || ! ${have_programs}; then
   fi
   cmake --build "${build_dir}" -j"${JOBS:-2}" --target horizond horizon-sync dnsctl
 fi
-build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "${build_dir}/CMakeCache.txt" 2>/dev/null || true)"
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "${build_dir}/CMakeCache.txt" 2>/dev/null ||
+  true)"
 echo "packing the programs of ${build_dir} (build type ${build_type:-unknown})" >&2
 
 version="$(sed -n 's/^project(horizon VERSION \([0-9.]*\).*/\1/p' "${repo}/CMakeLists.txt")"
@@ -55,6 +57,7 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 fi
 export SOURCE_DATE_EPOCH
 created="$(date -u -d "@${SOURCE_DATE_EPOCH}" +%Y-%m-%dT%H:%M:%SZ)"
+description="Split-horizon DNS server horizond, with horizon-sync and dnsctl"
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
@@ -100,7 +103,7 @@ cat >"${work}/config.json" <<EOF
   "ExposedPorts": {"5353/udp": {}, "5353/tcp": {}, "9153/tcp": {}},
   "Labels": {
     "org.opencontainers.image.title": "horizon",
-    "org.opencontainers.image.description": "Split-horizon DNS server horizond, with horizon-sync and dnsctl",
+    "org.opencontainers.image.description": "${description}",
     "org.opencontainers.image.version": "${version}",
     "org.opencontainers.image.revision": "${revision}",
     "org.opencontainers.image.created": "${created}"

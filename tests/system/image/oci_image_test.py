@@ -27,7 +27,6 @@ import re
 import shutil
 import signal
 import socket
-import stat
 import struct
 import subprocess
 import sys
@@ -180,6 +179,13 @@ def interpreter(path):
     raise AssertionError(f"{path}: no program interpreter")
 
 
+def remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.remove(path)
+
+
 def apply_layer(layer, root, members):
     """Unpacks one layer tar into root as a runtime does (whiteouts included); records each
     member in `members` by its path."""
@@ -197,19 +203,14 @@ def apply_layer(layer, root, members):
                 raise AssertionError(f"layer entry {member.name} goes through a symlink")
         if base == ".wh..wh..opq":
             for entry in os.listdir(os.path.join(root, parent)):
-                path = os.path.join(root, parent, entry)
-                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) \
-                    else os.remove(path)
+                remove(os.path.join(root, parent, entry))
             continue
         if base.startswith(".wh."):
-            path = os.path.join(root, parent, base[4:])
-            shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) \
-                else os.remove(path)
+            remove(os.path.join(root, parent, base[4:]))
             continue
         target = os.path.join(root, name)
         if os.path.lexists(target) and not (member.isdir() and os.path.isdir(target)):
-            shutil.rmtree(target) if os.path.isdir(target) and not os.path.islink(target) \
-                else os.remove(target)
+            remove(target)
         if member.isdir():
             os.makedirs(target, exist_ok=True)
         elif member.issym():
@@ -233,7 +234,8 @@ class Image:
     root = None      # the unpacked image
     blobs = {}       # archive member name -> bytes
     index = manifest = config = None
-    layer_size = 0
+    layer_size = 0   # compressed, all layers
+    archive_size = 0
     members = {}     # layer entry path -> TarInfo
     uid = gid = None
     version = None
@@ -314,12 +316,13 @@ def loader_listing(program):
 
 
 def children(pid):
+    """The processes whose parent is pid."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    # The command name in parentheses may hold spaces: the fields follow the last ')'.
+                    # The command name in parentheses may hold spaces: fields follow the last ')'.
                     if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
                         found.append(int(entry))
             except (OSError, IndexError, ValueError):
@@ -471,9 +474,10 @@ class RunTest(unittest.TestCase):
             self.assertIsNotNone(server, "horizond did not start:\n" + output())
 
             if os.geteuid() == 0:
-                with open(f"/proc/{server}/status") as f:
-                    uids = re.search(r"^Uid:\s+(.*)$", f.read(), re.M).group(1).split()
-                self.assertEqual(set(uids), {str(Image.uid)}, "horizond runs as the image's user")
+                status_text = read_text(f"/proc/{server}/status")
+                for field, expected in (("Uid", Image.uid), ("Gid", Image.gid)):
+                    ids = re.search(rf"^{field}:\s+(.*)$", status_text, re.M).group(1).split()
+                    self.assertEqual(set(ids), {str(expected)}, f"horizond's {field}")
 
             for tcp in (False, True):
                 answer = dns_query(port, "grafana.madhan.app", tcp=tcp)
@@ -509,7 +513,7 @@ class ContainerfileTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         text = read_text(CONTAINERFILE)
-        text = re.sub(r"\\\n", " ", text)
+        text = re.sub(r"\\\n", "", text)  # a line continuation joins the lines as they are
         lines = [line.strip() for line in text.splitlines()
                  if line.strip() and not line.strip().startswith("#")]
         stages = [i for i, line in enumerate(lines) if line.upper().startswith("FROM ")]
@@ -519,7 +523,7 @@ class ContainerfileTest(unittest.TestCase):
     def values(self, keyword):
         return [rest for word, rest in self.instructions if word.upper() == keyword]
 
-    def test_user_entrypoint_cmd_ports_env(self):
+    def test_user_entrypoint_cmd_ports_env_labels(self):
         config = Image.config["config"]
         self.assertEqual(self.values("USER"), [config["User"]])
         self.assertEqual([json.loads(v) for v in self.values("ENTRYPOINT")], [config["Entrypoint"]])
@@ -529,6 +533,9 @@ class ContainerfileTest(unittest.TestCase):
         for value in self.values("ENV"):
             for assignment in value.split():
                 self.assertIn(assignment, config["Env"])
+        for value in self.values("LABEL"):
+            for key, label in re.findall(r'([\w.-]+)="([^"]*)"', value):
+                self.assertEqual(config["Labels"].get(key), label, key)
 
     def test_files_user_and_directories(self):
         run = " ".join(self.values("RUN"))
