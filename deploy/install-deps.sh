@@ -2,12 +2,16 @@
 # Installs the Debian packages horizon needs, and only those that are missing.
 #   deploy/install-deps.sh build   # what building horizond, horizon-sync and dnsctl needs
 #   deploy/install-deps.sh run     # plus dig, to ask the running server (the quick start), and
-#                                  # the libraries of horizond's dnstap output (fstrm, protobuf-c)
-#                                  # and prometheus-cpp's runtime library, named for run-only hosts
+#                                  # the runtime set below, named for run-only hosts
 #   deploy/install-deps.sh test    # plus the test suite's peers and tools (NSD, Unbound, dig,
 #                                  # promtool from prometheus, and fstrm_capture and dnstap-ldns,
 #                                  # which read dnstap back; systemd-analyze and docker-compose,
-#                                  # which check the deployment files without running them)
+#                                  # which check the deployment files without running them), and
+#                                  # what the image test uses
+#   deploy/install-deps.sh runtime # only what the three programs load, and the CA bundle
+#                                  # horizon-sync trusts, without any build tool: for a host or an
+#                                  # image (deploy/image/Containerfile) that runs programs built
+#                                  # elsewhere
 # On a machine that has just booted, unattended upgrades may hold the package manager's lock for
 # minutes: apt-get waits for it (up to LOCK_WAIT seconds, default 900) instead of failing.
 set -euo pipefail
@@ -16,16 +20,24 @@ build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-syst
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   prometheus-cpp-dev)
-run_packages=(dnsutils libfstrm0 libprotobuf-c1 libprometheus-cpp-core1.0)
+# The packages of the libraries horizond, horizon-sync and dnsctl are linked against (the image
+# test checks this list against the programs), and the CA certificates.
+runtime_packages=(libldns3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 libfstrm0 libprotobuf-c1
+  libprometheus-cpp-core1.0 ca-certificates)
+run_packages=(dnsutils "${runtime_packages[@]}")
+# ca-certificates: deploy/image/build.sh copies its bundle into the image the tests build; mount:
+# the image test mounts /proc and /dev inside the unpacked image, as a container runtime would;
+# skopeo reads the image archive as Podman and Docker would load it.
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
-  prometheus fstrm-bin dnstap-ldns systemd docker-compose)
+  prometheus fstrm-bin dnstap-ldns ca-certificates mount skopeo systemd docker-compose)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
   run) packages+=("${run_packages[@]}") ;;
   test) packages+=("${test_packages[@]}") ;;
-  *) echo "usage: $0 build|run|test" >&2; exit 2 ;;
+  runtime) packages=("${runtime_packages[@]}") ;;
+  *) echo "usage: $0 build|run|test|runtime" >&2; exit 2 ;;
 esac
 lock_wait="${LOCK_WAIT:-900}"
 
