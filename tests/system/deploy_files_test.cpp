@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "horizon/version.hpp"
 #include "sync_support.hpp"
 #include "test_support.hpp"
 
@@ -120,7 +121,8 @@ class BifrostComposeTest : public ::testing::Test {
 };
 
 TEST_F(BifrostComposeTest, NamesTheWatchCommandAndItsVolumes) {
-  EXPECT_EQ(service_["image"].as<std::string>(), "horizon:latest");
+  // The tag deploy/image/build.sh gives the image: the project's version.
+  EXPECT_EQ(service_["image"].as<std::string>(), std::string("horizon:") + kVersionNumber);
   EXPECT_EQ(service_["entrypoint"][0].as<std::string>(), "/usr/bin/horizon-sync");
   ASSERT_FALSE(command_.empty());
   EXPECT_EQ(command_[0], "watch");
