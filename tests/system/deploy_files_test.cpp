@@ -170,31 +170,13 @@ TEST_F(BifrostComposeTest, TheCommandRunsWithItsPathsMapped) {
   const std::string routes = root + valueOf(command_, "--traefik-out");
   const std::string log = root + "/watch.log";
   // The fake's address through the environment, as CLOUDFLARE_API_URL is read.
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setenv("CLOUDFLARE_API_URL", fake.apiUrl().c_str(), 1);
-    unsetenv("CLOUDFLARE_API_TOKEN");
-    for (const char* proxy : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
-      unsetenv(proxy);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  ChildProcess watch(argv, log, {{"CLOUDFLARE_API_URL", fake.apiUrl()}});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline &&
          (fake.records("5e1f0c2b3a4d5e6f708192a3b4c5d6e7").size() < 5 ||
           !std::filesystem::exists(routes)))
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  kill(pid, SIGTERM);
-  int raw = 0;
-  waitpid(pid, &raw, 0);
-  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << slurp(log);
+  EXPECT_EQ(watch.stop(), 0) << slurp(log);
   EXPECT_EQ(fake.records("5e1f0c2b3a4d5e6f708192a3b4c5d6e7").size(), 5u) << slurp(log);
   EXPECT_THAT(slurp(routes), HasSubstr("Host(`grafana.madhan.app`)")) << slurp(log);
 }

@@ -130,54 +130,6 @@ class MigrationTest : public ::testing::Test {
   std::string zone_path_, token_file_, transcript_;
 };
 
-// A long-running program (horizon-sync watch) writing to a log, stopped with SIGTERM; killed
-// with the test process if that dies first.
-class ChildProcess {
- public:
-  ChildProcess(std::vector<std::string> argv, const std::string& log_path) {
-    std::vector<std::string> env_storage;
-    for (char** e = environ; *e; ++e) {
-      const std::string entry = *e;
-      const std::string name = entry.substr(0, entry.find('='));
-      if (name.find("proxy") == std::string::npos && name.find("PROXY") == std::string::npos &&
-          name.rfind("CLOUDFLARE_", 0) != 0)
-        env_storage.push_back(entry);
-    }
-    std::vector<char*> args, envp;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    for (auto& e : env_storage) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      execve(args[0], args.data(), envp.data());
-      _exit(127);
-    }
-  }
-  ~ChildProcess() { stop(); }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  /// SIGTERM and wait; returns the exit status (-1 when it did not exit by itself).
-  int stop() {
-    if (pid_ <= 0) return status_;
-    kill(pid_, SIGTERM);
-    int raw = 0;
-    waitpid(pid_, &raw, 0);
-    pid_ = -1;
-    status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return status_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = -1;
-};
-
 // The lines of `text` that contain `word`.
 std::vector<std::string> linesWith(const std::string& text, const std::string& word) {
   std::vector<std::string> out;

@@ -615,19 +615,8 @@ TEST_F(SyncTest, WatchReconcilesOnFileChangesAndCorrectsDashboardEdits) {
   std::vector<std::string> argv = {HORIZON_SYNC_PATH, "watch",     "--zone",        zone_path_,
                                    "--token-file",    token_file_, "--api-url",     fake_.apiUrl(),
                                    "--interval",      "2s",        "--traefik-out", out};
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
   const std::string log_path = dir_.path() + "/watch.log";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  ChildProcess watch(argv, log_path);
   auto waitFor = [&](auto condition) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
@@ -655,10 +644,7 @@ TEST_F(SyncTest, WatchReconcilesOnFileChangesAndCorrectsDashboardEdits) {
   EXPECT_TRUE(waitFor([&] { return aRecords()["auth.madhan.app"]["content"] == kBifrost; }))
       << slurp(log_path);
 
-  kill(pid, SIGTERM);
-  int raw = 0;
-  waitpid(pid, &raw, 0);
-  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0);
+  EXPECT_EQ(watch.stop(), 0);
   const std::string log = slurp(log_path);
   outputs_.push_back(log);
   EXPECT_THAT(log, HasSubstr("changed"));
@@ -709,31 +695,9 @@ TEST_F(SyncTest, WatchServesMetricsOfItsRuns) {
       HORIZON_SYNC_PATH, "watch",     "--zone",    zone_path_,
       "--token-file",    token_file_, "--api-url", fake_.apiUrl(),
       "--interval",      "1h",        "--metrics", "127.0.0.1:" + std::to_string(port)};
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
   // Loopback only, whatever the machine's environment says about proxies or tokens.
-  std::vector<std::string> env_storage;
-  for (char** e = environ; *e; ++e) {
-    const std::string entry = *e;
-    const std::string name = entry.substr(0, entry.find('='));
-    if (name.find("proxy") == std::string::npos && name.find("PROXY") == std::string::npos &&
-        name != "CLOUDFLARE_API_TOKEN" && name != "CLOUDFLARE_API_URL")
-      env_storage.push_back(entry);
-  }
-  std::vector<char*> envp;
-  for (auto& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
   const std::string log_path = dir_.path() + "/watch.log";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    execve(args[0], args.data(), envp.data());
-    _exit(127);
-  }
+  ChildProcess watch(argv, log_path);
   // Ready once the first run has finished; healthy as soon as the endpoint serves.
   std::optional<HttpReply> ready;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -785,10 +749,7 @@ TEST_F(SyncTest, WatchServesMetricsOfItsRuns) {
     std::cerr << "promtool is not installed (Debian package prometheus): format not checked\n";
   }
 
-  kill(pid, SIGTERM);
-  int raw = 0;
-  waitpid(pid, &raw, 0);
-  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0);
+  EXPECT_EQ(watch.stop(), 0);
   const std::string log = slurp(log_path);
   outputs_.push_back(log);
   EXPECT_THAT(log, HasSubstr("metrics at http://127.0.0.1:" + std::to_string(port) + "/metrics"));
