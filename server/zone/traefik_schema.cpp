@@ -80,6 +80,7 @@ class TraefikReader {
     const Entry* forward_auth = nullptr;
     const Entry* outpost = nullptr;
     const Entry* services = nullptr;
+    const Entry* middleware_list = nullptr;  // read after auth-middleware, which it must not name
     // Kept for the whole read: the pointers above point into it.
     const std::vector<Entry> fields = context_.entries(entry.value, "public.traefik");
     for (const Entry& field : fields) {
@@ -123,13 +124,14 @@ class TraefikReader {
       } else if (k == "backend") {
         readBackend(field, settings.defaults);
       } else if (k == "middlewares") {
-        settings.defaults.middlewares = middlewares(field);
+        middleware_list = &field;
       } else {
         context_.error(context_.at(field.key),
                        "unknown key '" + k + "' in public.traefik (allowed: " + kTraefikKeys + ")");
       }
     }
     if (forward_auth && !outpost) deriveOutpost(*forward_auth);
+    if (middleware_list) settings.defaults.middlewares = middlewares(*middleware_list);
     if (services) readServices(*services);
   }
 

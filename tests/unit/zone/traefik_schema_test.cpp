@@ -138,6 +138,7 @@ TEST(ZoneLoaderTraefik, EachMistakeIsAnErrorAtItsLine) {
       {"    trust-forward-header: sometimes\n", 15, "must be true or false"},
       {"    auth-response-headers: [\"X y\"]\n", 15, "is not an HTTP header name"},
       {"    middlewares: [authentik]\n", 15, "is the forward-auth middleware"},
+      {"    middlewares: [sso]\n    auth-middleware: sso\n", 15, "is the forward-auth middleware"},
       {"    middlewares: [\"a@b@c\"]\n", 15, "is not a Traefik name"},
       {"    backend: {scheme: ftp}\n", 15, "scheme must be http, https or h2c"},
       {"    backend: {port: 0}\n", 15, "port must be from 1 to 65535"},
