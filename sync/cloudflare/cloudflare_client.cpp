@@ -6,6 +6,8 @@
 //  - The token is secret: every message built here is scrubbed of it before it leaves.
 #include "horizon/sync/cloudflare_client.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -42,6 +44,54 @@ std::string replaceAll(std::string text, const std::string& from, const std::str
     text.replace(at, from.size(), to);
   }
   return text;
+}
+
+// The shortest run of the token that counts as echoing it: an API error that quotes only part
+// of the token (a prefix, or the tail after a cut) still gives most of it away.
+constexpr std::size_t kMinEchoedTokenChars = 8;
+
+// `text` with the token, and every run of kMinEchoedTokenChars or more of its characters in
+// order, replaced by "<token>".
+std::string scrubSecret(std::string text, const std::string& secret) {
+  text = replaceAll(std::move(text), secret, "<token>");
+  if (secret.size() < kMinEchoedTokenChars) return text;
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t longest = 0;
+    for (std::size_t j = 0; j < secret.size(); ++j) {
+      std::size_t k = 0;
+      while (i + k < text.size() && j + k < secret.size() && text[i + k] == secret[j + k]) ++k;
+      longest = std::max(longest, k);
+    }
+    if (longest >= kMinEchoedTokenChars) {
+      out += "<token>";
+      i += longest;
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  return out;
+}
+
+// The host of an http(s) URL, without brackets, port or user information.
+std::string urlHost(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  std::string authority = url.substr(scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  if (!authority.empty() && authority.front() == '[')
+    return authority.substr(1, authority.find(']') - 1);
+  return authority.substr(0, authority.find(':'));
+}
+
+bool isLoopbackHost(const std::string& host) {
+  std::string lower = host;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "localhost" || lower == "::1") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, lower.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 std::string trim(const std::string& text) {
@@ -455,9 +505,7 @@ class Session {
         sleep_(sleep),
         slept_(slept) {}
 
-  std::string scrub(std::string text) const {
-    return replaceAll(std::move(text), options_.token, "<token>");
-  }
+  std::string scrub(std::string text) const { return scrubSecret(std::move(text), options_.token); }
 
   // The message for a failed response. The excerpt is cut from the scrubbed body, so that the
   // cut cannot leave part of the token behind.
@@ -674,6 +722,18 @@ CloudflareClient::CloudflareClient(ClientOptions options, HttpTransport& transpo
                   [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
     throw std::invalid_argument("the API token contains control characters");
   }
+  // The token travels in a header: over plain HTTP anyone on the path reads it. Loopback is
+  // allowed for test doubles and local proxies, which never leave the machine.
+  const std::string lower_url = [&] {
+    std::string u = options_.api_url.substr(0, 8);
+    std::transform(u.begin(), u.end(), u.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return u;
+  }();
+  if (lower_url.rfind("http://", 0) == 0 && !isLoopbackHost(urlHost(options_.api_url)))
+    throw std::invalid_argument("refusing to send the API token over plain http to " +
+                                urlHost(options_.api_url) +
+                                ": use an https:// API URL (http:// is accepted only on loopback)");
   setSleeper(nullptr);
 }
 

@@ -755,6 +755,32 @@ TEST_F(SyncTest, WatchServesMetricsOfItsRuns) {
   EXPECT_THAT(log, HasSubstr("metrics at http://127.0.0.1:" + std::to_string(port) + "/metrics"));
 }
 
+TEST_F(SyncTest, PlainHttpOutsideLoopbackIsRefusedBeforeAnyRequest) {
+  // 0.0.0.0 is not loopback by name, and a connection to it would still stay on this machine.
+  CommandResult r = runCommand({HORIZON_SYNC_PATH, "plan", "--zone", zone_path_, "--token-file",
+                                token_file_, "--api-url", "http://0.0.0.0:9/client/v4"},
+                               {{"CLOUDFLARE_API_TOKEN", ""}, {"CLOUDFLARE_API_URL", ""}});
+  outputs_.push_back(r.all());
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_THAT(r.err, HasSubstr("refusing to send the API token over plain http to 0.0.0.0"));
+  // The fake on loopback is http:// too, and is used.
+  CommandResult fake = sync({"plan"});
+  EXPECT_EQ(fake.exit_code, 2) << fake.all();
+}
+
+TEST_F(SyncTest, APartOfTheTokenInAnApiErrorIsScrubbed) {
+  const std::string token = FakeCloudflare::kToken;
+  fake_.addFaults({{{"method", "GET"},
+                    {"path_contains", "/dns_records"},
+                    {"status", 400},
+                    {"message", "invalid token prefix " + token.substr(0, 10)},
+                    {"count", 1}}});
+  CommandResult r = sync({"plan"});
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_THAT(r.all(), HasSubstr("invalid token prefix <token>"));
+  EXPECT_THAT(r.all(), ::testing::Not(HasSubstr(token.substr(0, 8))));
+}
+
 TEST_F(SyncTest, MetricsAreOnlyForWatch) {
   CommandResult apply = sync({"apply", "--metrics", "127.0.0.1:9"});
   EXPECT_EQ(apply.exit_code, 64) << apply.all();

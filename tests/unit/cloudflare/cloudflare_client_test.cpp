@@ -947,6 +947,48 @@ TEST_F(CloudflareClientTest, SinglePatchBodyIsThePatchItemWithoutId) {
 
 // --- the token -------------------------------------------------------------------------------
 
+TEST_F(CloudflareClientTest, PartOfTheTokenEchoedIsScrubbedToo) {
+  const std::string token = kToken;
+  // A prefix, and a tail after a cut: each a run of the token's characters, not the whole.
+  transport_.responses.push_back(failure(
+      400, 6003,
+      "bad token '" + token.substr(0, 12) + "...' and '" + token.substr(token.size() - 9) + "'"));
+  try {
+    client().listRecords(kZone);
+    FAIL() << "expected ApiError";
+  } catch (const ApiError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find(token.substr(0, 8)), std::string::npos) << what;
+    EXPECT_EQ(what.find(token.substr(token.size() - 8)), std::string::npos) << what;
+    EXPECT_NE(what.find("bad token '<token>...' and '<token>'"), std::string::npos) << what;
+  }
+}
+
+TEST(CloudflareClientUrl, PlainHttpIsRefusedOutsideLoopback) {
+  ScriptedTransport transport;
+  ClientOptions options;
+  options.token = "a-token";
+  for (const char* url :
+       {"http://api.example.org/client/v4", "HTTP://203.0.113.9:80/", "http://user@10.0.0.1/",
+        "http://[2001:db8::1]:8080/", "http://127.0.0.1.example.org/"}) {
+    options.api_url = url;
+    try {
+      CloudflareClient client(options, transport);
+      ADD_FAILURE() << url << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("refusing to send the API token over plain http"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  for (const char* url : {"https://api.example.org/client/v4", "http://127.0.0.1:9/client/v4",
+                          "http://127.8.9.10/", "http://[::1]:8080/", "http://localhost:1/"}) {
+    options.api_url = url;
+    EXPECT_NO_THROW(CloudflareClient(options, transport)) << url;
+  }
+  EXPECT_TRUE(transport.requests.empty()) << "refused before any request";
+}
+
 class CloudflareTokenTest : public ::testing::Test {
  protected:
   void SetUp() override {
