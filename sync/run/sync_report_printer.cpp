@@ -3,6 +3,7 @@
 // on purpose.
 #include "horizon/sync/sync_report_printer.hpp"
 
+#include <sstream>
 #include <vector>
 
 #include "horizon/sync/plan_printer.hpp"
@@ -85,13 +86,35 @@ void writeSyncErrors(const SyncReport& report, std::string_view program, std::os
   }
 }
 
+nlohmann::json syncErrorsToJson(const SyncReport& report) {
+  nlohmann::json errors = nlohmann::json::array();
+  auto add = [&errors](const char* part, const std::string& message) {
+    errors.push_back({{"part", part}, {"message", message}});
+  };
+  if (!report.zone_loaded) {
+    std::istringstream lines(report.zone_errors);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) add("zone", line);
+    return errors;
+  }
+  if (report.cloudflare.state == CloudflareOutcome::State::kFailed)
+    add("cloudflare", report.cloudflare.error);
+  for (const std::string& e : report.traefik.errors) add("traefik", e);
+  return errors;
+}
+
 int printSyncRun(const SyncReport& report, bool json, std::string_view program, std::ostream& out,
                  std::ostream& err, bool verbose) {
-  writeSyncErrors(report, program, err);
-  if (!json)
+  if (!json) {
+    writeSyncErrors(report, program, err);
     writeSyncText(report, out, verbose);
-  else if (report.zone_loaded)
-    out << syncReportToJson(report).dump(2) << "\n";
+    return report.exitStatus();
+  }
+  // One object whatever happened, so that a script reads one document and finds the errors in it.
+  nlohmann::json document =
+      report.zone_loaded ? syncReportToJson(report) : nlohmann::json::object();
+  document["errors"] = syncErrorsToJson(report);
+  out << document.dump(2) << "\n";
   return report.exitStatus();
 }
 

@@ -763,6 +763,17 @@ TEST_F(SyncTest, PlainHttpOutsideLoopbackIsRefusedBeforeAnyRequest) {
   outputs_.push_back(r.all());
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_THAT(r.err, HasSubstr("refusing to send the API token over plain http to 0.0.0.0"));
+  // With --json the refusal is in the one JSON object on stdout.
+  CommandResult json =
+      runCommand({HORIZON_SYNC_PATH, "plan", "--json", "--zone", zone_path_, "--token-file",
+                  token_file_, "--api-url", "http://0.0.0.0:9/client/v4"},
+                 {{"CLOUDFLARE_API_TOKEN", ""}, {"CLOUDFLARE_API_URL", ""}});
+  EXPECT_EQ(json.exit_code, 1) << json.all();
+  EXPECT_EQ(json.err, "");
+  const Json document = Json::parse(json.out);
+  ASSERT_EQ(document["errors"].size(), 1u) << json.out;
+  EXPECT_EQ(document["errors"][0]["part"], "cloudflare");
+  EXPECT_THAT(document["errors"][0]["message"].get<std::string>(), HasSubstr("plain http"));
   // The fake on loopback is http:// too, and is used.
   CommandResult fake = sync({"plan"});
   EXPECT_EQ(fake.exit_code, 2) << fake.all();

@@ -30,8 +30,14 @@ nlohmann::json syncReportToJson(const SyncReport& report);
 /// "PROGRAM: message" ("PROGRAM: traefik: message" for a file that could not be rendered).
 void writeSyncErrors(const SyncReport& report, std::string_view program, std::ostream& err);
 
-/// Prints a run as horizon-sync does: the errors on `err`, then the JSON report (with `json`) or
-/// the text report on `out` (`verbose`: see writeCloudflareText). Returns the run's exit status.
+/// The run's errors as a JSON array of {"part": "zone"|"cloudflare"|"traefik", "message"}, one
+/// per loader diagnostic line or failed part; empty when nothing failed.
+nlohmann::json syncErrorsToJson(const SyncReport& report);
+
+/// Prints a run as horizon-sync does: the errors on `err`, then the text report on `out`
+/// (`verbose`: see writeCloudflareText); with `json`, one JSON object on `out` instead (the
+/// report, or {} when the zone did not load, with "errors" from syncErrorsToJson) and nothing
+/// on `err`. Returns the run's exit status.
 int printSyncRun(const SyncReport& report, bool json, std::string_view program, std::ostream& out,
                  std::ostream& err, bool verbose = false);
 

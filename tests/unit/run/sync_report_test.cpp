@@ -191,6 +191,36 @@ TEST(SyncReportPrinterTest, NothingIsPrintedForASkippedOrFailedPartOrABadZone) {
   EXPECT_EQ(syncErrors(bad), "zone.yaml:2:10: error: bad prefix\n");
 }
 
+TEST(SyncReportPrinterTest, JsonIsOneObjectWithTheErrorsAndNothingOnStderr) {
+  SyncReport bad;
+  bad.zone_errors = "zone.yaml:2:10: error: bad prefix\nzone.yaml:3:1: error: unknown key\n";
+  std::ostringstream out, err;
+  EXPECT_EQ(printSyncRun(bad, /*json=*/true, "horizon-sync", out, err), kSyncExitError);
+  EXPECT_EQ(err.str(), "");
+  const nlohmann::json zone = nlohmann::json::parse(out.str());
+  ASSERT_EQ(zone["errors"].size(), 2u) << zone.dump();
+  EXPECT_EQ(zone["errors"][0]["part"], "zone");
+  EXPECT_EQ(zone["errors"][1]["message"], "zone.yaml:3:1: error: unknown key");
+
+  SyncReport failed = planReport();
+  failed.cloudflare.state = CloudflareOutcome::State::kFailed;
+  failed.cloudflare.error = "GET /zones: gave up";
+  failed.traefik.state = TraefikOutcome::State::kNotRendered;
+  failed.traefik.errors = {"service 'x' has no address"};
+  std::ostringstream out2, err2;
+  printSyncRun(failed, /*json=*/true, "horizon-sync", out2, err2);
+  EXPECT_EQ(err2.str(), "");
+  const nlohmann::json both = nlohmann::json::parse(out2.str());
+  EXPECT_EQ(both["errors"],
+            nlohmann::json::parse(R"([{"part":"cloudflare","message":"GET /zones: gave up"},
+      {"part":"traefik","message":"service 'x' has no address"}])"));
+  EXPECT_EQ(both["zone_id"], "zone-1") << "the report is still there";
+
+  std::ostringstream out3, err3;
+  printSyncRun(planReport(), /*json=*/true, "horizon-sync", out3, err3);
+  EXPECT_EQ(nlohmann::json::parse(out3.str())["errors"], nlohmann::json::array());
+}
+
 TEST(SyncReportPrinterTest, JsonHoldsThePlanAndForApplyTheResults) {
   nlohmann::json plan = syncReportToJson(planReport());
   EXPECT_EQ(plan["zone_id"], "zone-1");
