@@ -78,7 +78,8 @@ void replaceFileAtomically(const std::string& path, const std::string& content) 
   const std::string dir = directoryOf(target);
   mode_t mode = 0644;
   struct stat st {};
-  if (::stat(target.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  const bool exists = ::stat(target.c_str(), &st) == 0;
+  if (exists) mode = st.st_mode & 07777;
   // Hidden and unlike any zone file name, so a directory watcher ignores it.
   std::string temp =
       dir + "/." + target.substr(dir.size() + (dir == "/" ? 0 : 1)) + ".dnsctl-XXXXXX";
@@ -98,6 +99,13 @@ void replaceFileAtomically(const std::string& path, const std::string& content) 
     if (n < 0) cleanup("cannot write");
     done += static_cast<std::size_t>(n);
   }
+  // The new file is created as whoever runs dnsctl: an edit run as root would otherwise hand
+  // a file the server reads (nobody:nogroup 0640, say) to root, and the next reload would
+  // fail. Owner first: chown may clear set-id bits, which the mode then restores.
+  if (exists && (st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
+      ::fchown(fd, st.st_uid, st.st_gid) != 0)
+    cleanup("cannot keep the owner and group of " + target + " (uid " + std::to_string(st.st_uid) +
+            ", gid " + std::to_string(st.st_gid) + ") on");
   if (::fchmod(fd, mode) != 0) cleanup("cannot set the mode of");
   if (::fsync(fd) != 0) cleanup("cannot fsync");
   if (::close(fd) != 0) {

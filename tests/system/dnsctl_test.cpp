@@ -6,7 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <atomic>
@@ -103,6 +105,21 @@ TEST_F(DnsctlTest, ExposeChangesOnlyTheServicesLineAndKeepsEveryComment) {
   ASSERT_EQ(pub["answer"].size(), 1u) << pub.dump();
   EXPECT_EQ(pub["answer"][0]["data"], kBifrost);
   EXPECT_EQ(queryJson({"jellyfin.madhan.app", "--view", "lan"})["answer"][0]["data"], kGateway);
+}
+
+TEST_F(DnsctlTest, AnEditAsRootKeepsTheFilesOwnerGroupAndMode) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to hand the file to another owner";
+  // The server's file, readable by the server's user only (nobody:nogroup 0640).
+  ASSERT_EQ(::chown(zone_.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(zone_.c_str(), 0640), 0);
+  CommandResult r = dnsctl({"expose", "jellyfin"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_THAT(slurp(zone_), HasSubstr("services: [grafana, jellyfin]"));
+  struct stat st {};
+  ASSERT_EQ(::stat(zone_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
 }
 
 TEST_F(DnsctlTest, ExposeOfAPublishedNameIsANoOp) {

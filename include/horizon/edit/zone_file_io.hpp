@@ -25,7 +25,8 @@ class ZoneFileLock {
 /// The whole file; throws std::runtime_error naming the path and the system error.
 std::string readTextFile(const std::string& path);
 
-/// Replaces `path` with `content` atomically, keeping the file's permission bits. Follows a
+/// Replaces `path` with `content` atomically, keeping the file's owner, group and permission
+/// bits (refusing, unchanged, when the owner cannot be kept). Follows a
 /// symlink at `path` and replaces its target, so a link (e.g. into a config repository) stays a
 /// link. Throws std::runtime_error naming the path and the system error.
 void replaceFileAtomically(const std::string& path, const std::string& content);
