@@ -277,7 +277,12 @@ TEST_F(RobustnessTest, OtherOpcodesGetNotImp) {
   for (unsigned opcode : {1u /* IQUERY */, 2u /* STATUS */, 4u /* NOTIFY */, 5u /* UPDATE */}) {
     Bytes packet = buildQuery("example.test", LDNS_RR_TYPE_SOA, {.id = 0x2000});
     packet[2] = static_cast<std::uint8_t>((packet[2] & 0x87) | (opcode << 3));
+    packet[3] |= 0x10;  // CD, which a NOTIMP answer does not echo
     expectRcode(packet, LDNS_RCODE_NOTIMPL, "opcode " + std::to_string(opcode));
+    const auto response = sendOnce(packet);
+    ASSERT_TRUE(response) << "opcode " << opcode;
+    ASSERT_GE(response->size(), 12u);
+    EXPECT_EQ((*response)[3] & 0x10, 0) << "CD echoed for opcode " << opcode;
   }
   expectHealthy();
 }

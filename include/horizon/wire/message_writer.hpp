@@ -147,14 +147,17 @@ class MessageWriter {
   }
 
   /// Writes a header-only reply to `query` (FORMERR, NOTIMP): no question, since it may be the
-  /// very thing that was malformed; id, opcode, RD and CD as the query had them. Returns the
-  /// size, or 0 when `out` cannot hold a header.
+  /// very thing that was malformed; id, opcode and RD as the query had them, and CD too except
+  /// for NOTIMP. Returns the size, or 0 when `out` cannot hold a header.
   static std::size_t writeBareReply(const ParsedQuery& query, std::uint8_t rcode,
                                     std::span<std::uint8_t> out) {
     if (out.size() < kHeaderSize) return 0;
+    // CD asks a resolver not to validate (RFC 4035 3.2.2); an opcode we do not implement was
+    // never going to be validated, and the peer servers answer NOTIMP without it.
+    const std::uint16_t copied =
+        kOpcodeMask | kFlagRD | (rcode == rcode::NOTIMP ? std::uint16_t{0} : kFlagCD);
     writeU16(&out[0], query.id);
-    writeU16(&out[2], static_cast<std::uint16_t>(
-                          kFlagQR | (query.flags & (kOpcodeMask | kFlagRD | kFlagCD)) | rcode));
+    writeU16(&out[2], static_cast<std::uint16_t>(kFlagQR | (query.flags & copied) | rcode));
     std::memset(&out[4], 0, 8);
     return kHeaderSize;
   }

@@ -177,13 +177,15 @@ TEST(MessageWriter, AQueryForTheResolver) {
   EXPECT_EQ(out[size - kEdnsOptSize + 7], 0);
 }
 
-TEST(MessageWriter, BareRepliesKeepOpcodeRdAndCd) {
+TEST(MessageWriter, BareRepliesKeepOpcodeRdAndCdExceptCdForNotImp) {
   ParsedQuery q = query(true);
   q.flags = static_cast<std::uint16_t>((5 << 11) | kFlagRD | kFlagCD | kFlagAA);
   Bytes out(12);
   ASSERT_EQ(MessageWriter::writeBareReply(q, rcode::NOTIMP, out), 12u);
   EXPECT_EQ(u16(out, 0), 0x1234);
-  EXPECT_EQ(u16(out, 2), kFlagQR | (5 << 11) | kFlagRD | kFlagCD | rcode::NOTIMP);
+  EXPECT_EQ(u16(out, 2), kFlagQR | (5 << 11) | kFlagRD | rcode::NOTIMP);
+  ASSERT_EQ(MessageWriter::writeBareReply(q, rcode::FORMERR, out), 12u);
+  EXPECT_EQ(u16(out, 2), kFlagQR | (5 << 11) | kFlagRD | kFlagCD | rcode::FORMERR);
   for (std::size_t i = 4; i < 12; ++i) EXPECT_EQ(out[i], 0);
   Bytes tiny(11);
   EXPECT_EQ(MessageWriter::writeBareReply(q, rcode::FORMERR, tiny), 0u);
