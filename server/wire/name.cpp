@@ -1,6 +1,8 @@
 // Wire-format names: decompression from a message, case folding and comparisons.
 #include "horizon/wire/name.hpp"
 
+#include "horizon/wire/constants.hpp"
+
 namespace horizon::wire {
 
 namespace {
@@ -23,6 +25,9 @@ std::size_t decompress(const std::uint8_t* message, std::size_t size, std::size_
       // Each jump lands strictly before the previous one, so the walk cannot loop. A compressor
       // only ever points at names written earlier, which all start before the current one.
       if (target >= limit) return 0;
+      // The first 12 octets are the header, never a name (RFC 1035 4.1.4 points at names); the
+      // peers answer such a query FORMERR rather than read a header byte as a label.
+      if (target < kHeaderSize) return 0;
       limit = target;
       pos = target;
       continue;

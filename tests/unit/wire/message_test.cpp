@@ -76,6 +76,8 @@ TEST(MessageTest, MalformedQuestions) {
   EXPECT_EQ(parse(header(1) + kName + Bytes{0, 1}, q), ParseStatus::kFormErr);           // no class
   EXPECT_EQ(parse(header(1) + Bytes{0xc0, 12} + kTypeClass, q), ParseStatus::kFormErr);  // self
   EXPECT_EQ(parse(header(1) + Bytes{0xc0, 40} + kTypeClass, q), ParseStatus::kFormErr);  // forward
+  // Into the header: a zeroed count byte would otherwise read as the root name.
+  EXPECT_EQ(parse(header(1) + Bytes{0xc0, 4} + kTypeClass, q), ParseStatus::kFormErr);
   EXPECT_EQ(parse(header(1) + Bytes{0x40, 'a', 0} + kTypeClass, q), ParseStatus::kFormErr);
   Bytes long_label = {64};
   long_label.resize(66, 'a');

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
+
+#include "horizon/wire/constants.hpp"
 
 namespace horizon::wire {
 namespace {
@@ -38,23 +41,39 @@ TEST(ReadName, UncompressedKeepsCaseAndFoldsTheCopy) {
 }
 
 TEST(ReadName, FollowsPointersBackwardsAndEndsAfterTheFirst) {
-  // 0: www.example.  13: "mail" + pointer to 4 (example.)  20: pointer to 13
-  Bytes m(kWwwExample.begin(), kWwwExample.end());
-  m.insert(m.end(), {4, 'm', 'a', 'i', 'l', 0xC0, 4, 0xC0, 13});
-  const Read mail = read(m, 13);
-  EXPECT_EQ(mail.end, 20u);
+  // 0: a header  12: www.example.  25: "mail" + pointer to 16 (example.)  32: pointer to 25
+  Bytes m(kHeaderSize, 0);
+  m.insert(m.end(), kWwwExample.begin(), kWwwExample.end());
+  m.insert(m.end(), {4, 'm', 'a', 'i', 'l', 0xC0, 16, 0xC0, 25});
+  const Read mail = read(m, 25);
+  EXPECT_EQ(mail.end, 32u);
   EXPECT_EQ(mail.name, std::string("\4mail\7example\0", 14));
-  const Read again = read(m, 20);
-  EXPECT_EQ(again.end, 22u);
+  const Read again = read(m, 32);
+  EXPECT_EQ(again.end, 34u);
   EXPECT_EQ(again.name, mail.name);
 }
 
+// A message with a zeroed header and then `body`; names in the body start at offset 12.
+Bytes afterHeader(std::initializer_list<std::uint8_t> body) {
+  Bytes m(kHeaderSize, 0);
+  m.insert(m.end(), body);
+  return m;
+}
+
 TEST(ReadName, RefusesLoopsAndForwardPointers) {
-  EXPECT_EQ(read({0xC0, 0}, 0).end, 0u);                 // a pointer to itself
-  EXPECT_EQ(read({0xC0, 2, 0}, 0).end, 0u);              // forward
-  EXPECT_EQ(read({1, 'a', 0xC0, 0}, 0).end, 0u);         // back into its own labels
-  EXPECT_EQ(read({0, 1, 'a', 0xC0, 3}, 1).end, 0u);      // at the pointer itself
-  EXPECT_EQ(read({0, 1, 'a', 0xC0, 0}, 1).end, 4u + 1);  // to an earlier name: fine
+  EXPECT_EQ(read(afterHeader({0xC0, 12}), 12).end, 0u);              // a pointer to itself
+  EXPECT_EQ(read(afterHeader({0xC0, 14, 0}), 12).end, 0u);           // forward
+  EXPECT_EQ(read(afterHeader({1, 'a', 0xC0, 12}), 12).end, 0u);      // back into its own labels
+  EXPECT_EQ(read(afterHeader({0, 1, 'a', 0xC0, 15}), 13).end, 0u);   // at the pointer itself
+  EXPECT_EQ(read(afterHeader({0, 1, 'a', 0xC0, 12}), 13).end, 17u);  // to an earlier name: fine
+}
+
+TEST(ReadName, RefusesPointersIntoTheHeader) {
+  // The header's octets are counts and flags; read as a name, zeroed ones would look like the
+  // root and others like labels. Each offset below 12 is refused.
+  for (std::uint8_t target = 0; target < kHeaderSize; ++target)
+    EXPECT_EQ(read(afterHeader({1, 'a', 0xC0, target}), 12).end, 0u) << int(target);
+  EXPECT_EQ(read(afterHeader({0xC0, 11}), 12).end, 0u);
 }
 
 TEST(ReadName, RefusesTruncationReservedLabelsAndLongNames) {
