@@ -151,6 +151,17 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   std::vector<Record> stripRebinding(const std::string& qname, std::vector<Record> records) const;
 };
 
+namespace {
+
+// True when `name` already owns a CNAME of `chain`: following it again would loop.
+bool onChain(const std::vector<Record>& chain, const std::string& name) {
+  for (const Record& rec : chain)
+    if (rec.type == type::CNAME && rec.owner == name) return true;
+  return false;
+}
+
+}  // namespace
+
 // One resolution of (name, type): forward or iterate, following CNAMEs.
 class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
  public:
@@ -225,7 +236,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     Outcome out;
     out.rcode = static_cast<std::uint8_t>(m.rcode);
     std::string name = name_;
-    for (int hops = 0; hops <= impl_->config->max_cname_chain; ++hops) {
+    for (int hops = 0;; ++hops) {
       bool found = false;
       for (const auto& rec : m.answer)
         if (rec.owner == name && (rec.type == qtype_ || qtype_ == type::ANY)) {
@@ -237,8 +248,12 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
       for (const auto& rec : m.answer)
         if (rec.owner == name && rec.type == type::CNAME) cname = &rec;
       if (!cname) break;
+      // A chain that comes back to a name on it, or never ends, is an answer no client can use:
+      // SERVFAIL, and nothing of it cached (a failure is not).
+      if (hops >= impl_->config->max_cname_chain) return fail("CNAME chain too long");
       out.answer.push_back(*cname);
       name = rdataName(*cname);
+      if (onChain(out.answer, name)) return fail("CNAME loop");
     }
     if (out.answer.empty() || out.answer.back().type == type::CNAME) {
       for (const auto& rec : m.authority)
@@ -429,6 +444,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
       chained = true;
       if (++cnames_ > impl_->config->max_cname_chain) return fail("CNAME chain too long");
       name = rdataName(*cname);
+      if (onChain(answer_, name)) return fail("CNAME loop");
       if (qtype_ == type::CNAME) {
         Outcome out;
         out.answer = answer_;

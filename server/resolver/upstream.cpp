@@ -208,8 +208,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     query_ = encodeQuery(id_, sent_qname_, qtype_,
                          options_.recursion_desired ? wire::kFlagRD : std::uint16_t{0},
                          options_.edns_udp_size);
-    // Room for what we advertised; a larger datagram is cut by the kernel and then fails to decode.
-    buffer_.resize(std::max<std::size_t>(options_.edns_udp_size, wire::kMinUdpPayload));
+    // Room for what we advertised and one octet more: a datagram that fills it was larger than
+    // we allowed, and the kernel cut it.
+    advertised_ = std::max<std::size_t>(options_.edns_udp_size, wire::kMinUdpPayload);
+    buffer_.resize(advertised_ + 1);
     sent_at_ = SteadyClock::now();
     tapQuery(false);
     udp_.async_send(asio::buffer(query_), [self = shared_from_this(), gen = generation_](
@@ -234,10 +236,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void onDatagram(std::size_t n) {
     std::span<const std::uint8_t> bytes(buffer_.data(), n);
-    std::optional<Message> msg = decodeMessage(bytes);
+    // An answer bigger than we advertised, without TC, is as incomplete as a truncated one: it is
+    // asked again over TCP (the whole answer) rather than decoded from what the kernel kept.
+    const bool oversize = n > advertised_;
+    std::optional<Message> msg = oversize ? std::nullopt : decodeMessage(bytes);
     if (!msg) {
       std::optional<Message> head = decodeHeaderAndQuestion(bytes);
-      if (head && head->truncated() && match(*head) == Match::kYes) {
+      if (head && (head->truncated() || oversize) && match(*head) == Match::kYes) {
         tapResponse(bytes, false);
         result_.rtt =
             std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - sent_at_);
@@ -400,6 +405,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::uint16_t id_ = 0;
   std::vector<std::uint8_t> query_;
   std::vector<std::uint8_t> buffer_;
+  std::size_t advertised_ = 0;  // the EDNS payload size the UDP query offered
   std::vector<std::uint8_t> frame_;
   std::uint8_t length_[2] = {0, 0};
   unsigned generation_ = 0;
