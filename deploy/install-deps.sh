@@ -19,17 +19,19 @@ set -euo pipefail
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
-  prometheus-cpp-dev)
+  prometheus-cpp-dev libssl-dev)
 # The packages of the libraries horizond, horizon-sync and dnsctl are linked against (the image
 # test checks this list against the programs), and the CA certificates.
-runtime_packages=(libldns3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 libfstrm0 libprotobuf-c1
-  libprometheus-cpp-core1.0 ca-certificates)
+runtime_packages=(libldns3 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 libfstrm0
+  libprotobuf-c1 libprometheus-cpp-core1.0 ca-certificates)
 run_packages=(dnsutils "${runtime_packages[@]}")
 # ca-certificates: deploy/image/build.sh copies its bundle into the image the tests build; mount:
 # the image test mounts /proc and /dev inside the unpacked image, as a container runtime would;
-# skopeo reads the image archive as Podman and Docker would load it.
+# skopeo reads the image archive as Podman and Docker would load it; knot, bind9 and dig (dnsutils)
+# are the peers the protocol comparison asks (TSIG, NSID, cookies), with NSD and Unbound.
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
-  prometheus fstrm-bin dnstap-ldns ca-certificates mount skopeo systemd docker-compose)
+  prometheus fstrm-bin dnstap-ldns ca-certificates mount skopeo systemd docker-compose knot
+  knot-dnsutils bind9)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in

@@ -22,6 +22,7 @@ constexpr std::string_view kRecursion =
     "views of private, CGNAT and loopback space), for names outside every zone";
 constexpr std::string_view kLogging = "Logging";
 constexpr std::string_view kObservability = "Metrics, health and dnstap";
+constexpr std::string_view kIdentity = "Identity (NSID) and DNS cookies";
 
 // Upper bounds keep typos (an extra zero or two) from turning into absurd resource use.
 const std::array kTable = {
@@ -276,6 +277,64 @@ const std::array kTable = {
                     "of upstream queries and responses to a collector's socket or a file. A "
                     "slow collector never holds up answers: messages are dropped and counted.",
             .example = "\"unix:/run/horizon/dnstap.sock\"",
+            .example_commented = true},
+    Setting{.key = "nsid",
+            .flag = "--nsid",
+            .kind = K::kText,
+            .target = &ServerConfig::nsid,
+            .value_name = "TEXT",
+            .default_text = "none",
+            .section = kIdentity,
+            .help = "This server's identity (at most 128 octets), sent in the NSID option to "
+                    "queries that ask for it (RFC 5001; dig +nsid), so replicas behind one "
+                    "address can be told apart.",
+            .example = "\"horizond-1\"",
+            .example_commented = true},
+    Setting{.key = "identity-chaos",
+            .flag = "--identity-chaos",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::identity_chaos,
+            .default_text = "false",
+            .section = kIdentity,
+            .help = "Also answer the CH TXT questions hostname.bind and id.server with the nsid "
+                    "text (anyone may ask them, so it is off unless set).",
+            .example = "false",
+            .switch_value = true},
+    Setting{.key = "cookies",
+            .flag = "--no-cookies",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::cookies,
+            .default_text = "true",
+            .section = kIdentity,
+            .help = "Answer a client cookie with a server cookie (RFC 7873, RFC 9018 version 1), "
+                    "and a UDP query whose server cookie is not ours or is over an hour old with "
+                    "BADCOOKIE and a fresh one. The flag turns cookies off.",
+            .example = "true",
+            .switch_value = false},
+    Setting{.key = "cookie-secret",
+            .flag = "--cookie-secret",
+            .kind = K::kText,
+            .target = &ServerConfig::cookie_secret,
+            .value_name = "HEX",
+            .default_text = "random, replaced hourly",
+            .section = kIdentity,
+            .help = "The server cookie secret, 32 hex digits (16 octets). Replicas behind one "
+                    "address need the same one, or a client's cookie from one is BADCOOKIE at "
+                    "the other.",
+            .example = "\"0123456789abcdef0123456789abcdef\"",
+            .example_commented = true},
+    Setting{.key = "tsig-keys",
+            .flag = "--tsig-key",
+            .kind = K::kTextList,
+            .target = &ServerConfig::tsig_keys,
+            .value_name = "[ALG:]NAME:BASE64",
+            .default_text = "none",
+            .section = kIdentity,
+            .help = "A TSIG key (RFC 8945) as dig -y writes it; the algorithm defaults to "
+                    "hmac-sha256. A query signed with it is answered from the zones and the "
+                    "answer signed; a query signed with an unknown key or a wrong MAC gets "
+                    "NOTAUTH with BADKEY or BADSIG. Repeatable.",
+            .example = "[\"hmac-sha256:transfer:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"]",
             .example_commented = true},
 };
 

@@ -44,13 +44,13 @@ void RecursiveAnswerer::resolveHere(const query::RecursionRequest& request, Deli
   auto query = std::make_shared<wire::ParsedQuery>(request.query);
   resolver_.resolve(
       request.policy, qname, request.query.qtype,
-      [this, query, limit = request.limit, deliver = std::move(deliver)](
+      [this, query, limit = request.limit, options = request.options, deliver = std::move(deliver)](
           std::shared_ptr<const resolver::CacheEntry> entry, resolver::Resolver::Origin origin) {
         const bool stale = origin == resolver::Resolver::Origin::kStale;
         const std::size_t size = resolver::renderFromCache(
             *entry, *query, stale ? 0 : elapsedSeconds(*entry, resolver::Clock::now()), stale,
             cache_->limits().stale_answer_ttl,
-            std::span(resolved_response_.get(), query::kMaxResponseSize), limit);
+            std::span(resolved_response_.get(), query::kMaxResponseSize), limit, options.view());
         const stats::Source source = stale ? stats::Source::kStale
                                      : origin == resolver::Resolver::Origin::kCache
                                          ? stats::Source::kCache

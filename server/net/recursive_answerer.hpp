@@ -15,6 +15,7 @@
 #include "horizon/resolver/cache.hpp"
 #include "horizon/resolver/resolver.hpp"
 #include "horizon/stats/query_counters.hpp"
+#include "horizon/wire/constants.hpp"
 
 namespace horizon::net {
 
@@ -39,11 +40,14 @@ class RecursiveAnswerer {
   RecursiveAnswerer& operator=(const RecursiveAnswerer&) = delete;
 
   /// From any thread, with that thread's own `front`: renders a fresh cached answer into `out`
-  /// and returns its size; otherwise returns 0 after calling `make_deliver` once for the callable
-  /// (convertible to Deliver) that gets the answer when the resolution on the io thread ends.
+  /// and returns its size, with `source` kCache; refuses a question without RD that the cache
+  /// cannot answer (`source` kRefused); otherwise returns 0 after calling `make_deliver` once for
+  /// the callable (convertible to Deliver) that gets the answer when the resolution on the io
+  /// thread ends.
   template <typename MakeDeliver>
   std::size_t answer(resolver::CacheFront& front, const query::RecursionRequest& request,
-                     std::span<std::uint8_t> out, MakeDeliver&& make_deliver) {
+                     std::span<std::uint8_t> out, MakeDeliver&& make_deliver,
+                     stats::Source& source) {
     const auto now = resolver::Clock::now();
     const std::string_view qname(reinterpret_cast<const char*>(request.query.qname_lower),
                                  request.query.qname_len);
@@ -51,8 +55,15 @@ class RecursiveAnswerer {
     if (const resolver::CacheEntry* entry =
             front.lookupFresh(request.policy, qname, request.query.qtype, now, prefetch)) {
       if (prefetch) refreshLater(request.policy, qname, request.query.qtype);
+      source = stats::Source::kCache;
       return resolver::renderFromCache(*entry, request.query, elapsedSeconds(*entry, now), false, 0,
-                                       out, request.limit);
+                                       out, request.limit, request.options.view());
+    }
+    // RD=0 asks for what the server already knows: the cache answers it, and the resolver is
+    // not started for it (the peers answer REFUSED too), so such queries cannot make it work.
+    if (!(request.query.flags & wire::kFlagRD)) {
+      source = stats::Source::kRefused;
+      return query::refuseWithoutRecursion(request, out);
     }
     resolveLater(request, Deliver(make_deliver()));
     return 0;

@@ -17,7 +17,9 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -27,6 +29,7 @@
 #include <utility>
 
 #include "cpu_steering.hpp"
+#include "horizon/edns/edns_responder.hpp"
 #include "horizon/resolver/resolver.hpp"
 #include "horizon/version.hpp"
 #include "tcp_listener.hpp"
@@ -58,7 +61,10 @@ struct Server::Impl {
   std::shared_ptr<resolver::ServerSelection> selection;
   std::shared_ptr<const resolver::ResolverConfig> resolver_config;
   std::shared_ptr<query::SnapshotHolder> snapshots;
-  std::unique_ptr<dnstap::Writer> dnstap;  // outlives the workers that write to it
+  std::unique_ptr<dnstap::Writer> dnstap;               // outlives the workers that write to it
+  std::unique_ptr<edns::EdnsResponder> edns;            // outlives the workers that read it
+  std::unique_ptr<tsig::Keyring> tsig_keys;             // likewise
+  std::unique_ptr<asio::steady_timer> cookie_rotation;  // on the first worker's io thread
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::uint16_t> ports;
   std::vector<int> cpus;  // the CPUs this process may use
@@ -86,6 +92,17 @@ struct Server::Impl {
     for (auto& w : workers) w->cpu = -1;
   }
 };
+
+// A random cookie secret is replaced every hour, the time a server cookie stays valid (RFC 9018
+// 4.3), and the one before kept: a cookie made just before a rotation stays good until it expires.
+static void rotateCookieSecretLater(asio::steady_timer& timer, edns::EdnsResponder& edns) {
+  timer.expires_after(std::chrono::hours(1));
+  timer.async_wait([&timer, &edns](const error_code& ec) {
+    if (ec) return;
+    edns.rotateCookieSecret();
+    rotateCookieSecretLater(timer, edns);
+  });
+}
 
 Server::Server(config::ServerConfig config, std::shared_ptr<query::SnapshotHolder> snapshots)
     : impl_(std::make_unique<Impl>()) {
@@ -131,7 +148,10 @@ void Server::bind() {
   limits.max_bytes = s.config.cache_max_bytes;
   s.cache = std::make_shared<resolver::ResolverCache>(limits);
   s.selection = std::make_shared<resolver::ServerSelection>();
+  s.edns = std::make_unique<edns::EdnsResponder>(config::buildEdnsSettings(s.config));
+  s.tsig_keys = std::make_unique<tsig::Keyring>(config::buildTsigKeys(s.config));
   for (auto& w : s.workers) {
+    w->protocol = {s.edns.get(), s.tsig_keys.get()};
     w->recursion =
         std::make_unique<RecursiveAnswerer>(w->io, s.resolver_config, s.cache, s.selection);
     if (s.dnstap) {
@@ -212,6 +232,8 @@ void Server::start() {
     w->thread = std::thread([w] { w->run(); });
     for (auto& listener : w->udp) listener->start();
   }
+  s.cookie_rotation = std::make_unique<asio::steady_timer>(s.workers.front()->io);
+  rotateCookieSecretLater(*s.cookie_rotation, *s.edns);
 }
 
 void Server::stop() {
@@ -226,6 +248,7 @@ void Server::stop() {
     for (auto& listener : worker->udp) listener->join();
     if (worker->thread.joinable()) worker->thread.join();
   }
+  s.cookie_rotation.reset();  // before the io_context it was made on
   // Closing the sockets now (rather than at destruction) frees the ports as stop() promises.
   const std::lock_guard lock(s.workers_mutex);
   s.workers.clear();

@@ -140,14 +140,16 @@ void TcpConnection::processInput() {
     worker_.observer.arrived(peer, local_address_, stats::Transport::kTcp, request);
     query::RecursionRequest recursion;
     query::AnswerSummary summary;
-    std::size_t size = query::answerQuery(guard.snapshot(), client_, request, out,
-                                          query::Transport::kTcp, &recursion, &summary);
+    std::size_t size =
+        query::answerQuery(guard.snapshot(), client_, request, out, query::Transport::kTcp,
+                           &recursion, &summary, &worker_.protocol);
     if (summary.answered)
       worker_.observer.request(summary, stats::Transport::kTcp, peer->sa_family == AF_INET6);
     const wire::ParsedQuery* parsed = nullptr;
     if (recursion.needed) {
       size = worker_.recursion->answer(
-          worker_.recursion->ioThreadFront(), recursion, out, [this, summary, arrived] {
+          worker_.recursion->ioThreadFront(), recursion, out,
+          [this, summary, arrived] {
             ++outstanding_;
             return [self = shared_from_this(), summary, arrived](
                        std::span<const std::uint8_t> bytes, stats::Source from,
@@ -159,13 +161,13 @@ void TcpConnection::processInput() {
                                               arrived, self->local_address_);
               self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
             };
-          });
+          },
+          summary.source);
       if (size == 0) {
         touch();
         ++queries_;
         continue;
       }
-      summary.source = stats::Source::kCache;
       parsed = &recursion.query;
     }
     if (size == 0) {

@@ -93,32 +93,35 @@ void UdpListener::run() {
 std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
                                          std::span<std::uint8_t> out, const msghdr& in,
                                          const query::AnswerSummary& summary,
-                                         SteadyClock::time_point started) {
-  return worker_.recursion->answer(front_, request, out, [&] {
-    auto source = std::make_shared<ControlBuffer>();
-    msghdr probe{};
-    if (wildcard_) setReplySource(in, probe, *source);
-    return [fd = socket_.fd(), peer = *static_cast<const sockaddr_storage*>(in.msg_name),
-            peer_len = in.msg_namelen, source, control_len = probe.msg_controllen,
-            summary = query::AnswerSummary(summary), started, local = local_address_,
-            &w = worker_](std::span<const std::uint8_t> bytes, stats::Source from,
-                          const wire::ParsedQuery& query) mutable {
-      iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
-      msghdr h{};
-      h.msg_name = const_cast<sockaddr_storage*>(&peer);
-      h.msg_namelen = peer_len;
-      h.msg_iov = &iov;
-      h.msg_iovlen = 1;
-      h.msg_control = control_len ? source->bytes : nullptr;
-      h.msg_controllen = control_len;
-      if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
-        w.errors.warn("worker {}: send after resolution: {}", w.index, std::strerror(errno));
-      summary.source = from;
-      // `local` points into the listener, which outlives the io thread like the socket `fd`.
-      w.observer.answered(reinterpret_cast<const sockaddr*>(&peer), stats::Transport::kUdp, {},
-                          &query, bytes, summary, started, local);
-    };
-  });
+                                         SteadyClock::time_point started, stats::Source& source) {
+  return worker_.recursion->answer(
+      front_, request, out,
+      [&] {
+        auto source = std::make_shared<ControlBuffer>();
+        msghdr probe{};
+        if (wildcard_) setReplySource(in, probe, *source);
+        return [fd = socket_.fd(), peer = *static_cast<const sockaddr_storage*>(in.msg_name),
+                peer_len = in.msg_namelen, source, control_len = probe.msg_controllen,
+                summary = query::AnswerSummary(summary), started, local = local_address_,
+                &w = worker_](std::span<const std::uint8_t> bytes, stats::Source from,
+                              const wire::ParsedQuery& query) mutable {
+          iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
+          msghdr h{};
+          h.msg_name = const_cast<sockaddr_storage*>(&peer);
+          h.msg_namelen = peer_len;
+          h.msg_iov = &iov;
+          h.msg_iovlen = 1;
+          h.msg_control = control_len ? source->bytes : nullptr;
+          h.msg_controllen = control_len;
+          if (::sendmsg(fd, &h, MSG_DONTWAIT) < 0)
+            w.errors.warn("worker {}: send after resolution: {}", w.index, std::strerror(errno));
+          summary.source = from;
+          // `local` points into the listener, which outlives the io thread like the socket `fd`.
+          w.observer.answered(reinterpret_cast<const sockaddr*>(&peer), stats::Transport::kUdp, {},
+                              &query, bytes, summary, started, local);
+        };
+      },
+      source);
 }
 
 // Waits for at least one datagram, receives up to one batch, answers it and sends the answers.
@@ -165,14 +168,14 @@ int UdpListener::receiveAndAnswer() {
     query::AnswerSummary summary;
     std::size_t size = query::answerQuery(snapshot, ip::ClientAddress::fromSockaddr(peer), request,
                                           std::span(response, kBufferSize), query::Transport::kUdp,
-                                          &recursion, &summary);
+                                          &recursion, &summary, &worker_.protocol);
     if (summary.answered)
       observer_.request(summary, stats::Transport::kUdp, peer->sa_family == AF_INET6);
     const wire::ParsedQuery* parsed = nullptr;
     if (recursion.needed) {
-      size = answerRecursive(recursion, std::span(response, kBufferSize), in, summary, arrived);
+      size = answerRecursive(recursion, std::span(response, kBufferSize), in, summary, arrived,
+                             summary.source);
       if (size == 0) continue;  // the io thread answers, and observes, when it is resolved
-      summary.source = stats::Source::kCache;
       parsed = &recursion.query;
     }
     if (size == 0) {

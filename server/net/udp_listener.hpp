@@ -59,7 +59,7 @@ class UdpListener {
   int receiveAndAnswer();
   std::size_t answerRecursive(const query::RecursionRequest& request, std::span<std::uint8_t> out,
                               const msghdr& in, const query::AnswerSummary& summary,
-                              SteadyClock::time_point started);
+                              SteadyClock::time_point started, stats::Source& source);
 
   Worker& worker_;
   UdpSocket socket_;

@@ -60,8 +60,9 @@ struct Worker {
   dnstap::Writer* const dnstap;  // nullptr: no dnstap
   const unsigned dnstap_queue;   // the io thread's queue; UDP listener k uses dnstap_queue + 1 + k
 
-  std::unique_ptr<std::uint8_t[]> tcp_response;         // the io thread's answer buffer
-  std::unique_ptr<RecursiveAnswerer> recursion;         // set by Server::bind before start
+  std::unique_ptr<std::uint8_t[]> tcp_response;  // the io thread's answer buffer
+  std::unique_ptr<RecursiveAnswerer> recursion;  // set by Server::bind before start
+  query::ProtocolOptions protocol;               // NSID, cookies and TSIG keys; set by Server::bind
   std::unique_ptr<resolver::UpstreamTap> upstream_tap;  // dnstap of the resolver's exchanges
 
   std::vector<std::unique_ptr<UdpListener>> udp;

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
+#include <optional>
+#include <string_view>
 
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
@@ -39,11 +42,40 @@ const RenderedAnswer& lookup(const CompiledView& view, const ParsedQuery& q,
   return view.answerFor(*node, q.qtype);
 }
 
+// True for the CH TXT names servers answer with their identity (hostname.bind, id.server).
+bool isIdentityQuestion(const ParsedQuery& q) {
+  static constexpr std::string_view kHostnameBind(
+      "\x08hostname\x04"
+      "bind\x00",
+      15);
+  static constexpr std::string_view kIdServer("\x02id\x06server\x00", 11);
+  const std::string_view name(reinterpret_cast<const char*>(q.qname_lower), q.qname_len);
+  return q.qclass == wire::kClassCH && q.qtype == wire::type::TXT &&
+         (name == kHostnameBind || name == kIdServer);
+}
+
+// The identity as one TXT character-string (at most kMaxNsidSize, so one string holds it).
+bool addIdentity(wire::MessageWriter& writer, const ParsedQuery& q, std::string_view identity) {
+  std::uint8_t rdata[1 + edns::kMaxNsidSize];
+  rdata[0] = static_cast<std::uint8_t>(identity.size());
+  std::memcpy(rdata + 1, identity.data(), identity.size());
+  return writer.addRecord(
+      wire::Section::kAnswer, std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len),
+      wire::type::TXT, wire::kClassCH, 0,
+      std::string_view(reinterpret_cast<const char*>(rdata), 1 + identity.size()));
+}
+
+// Seconds since the epoch, for cookies' timestamps.
+std::uint32_t wallSeconds() {
+  return static_cast<std::uint32_t>(::time(nullptr));
+}
+
 }  // namespace
 
 std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& client,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                        Transport transport, RecursionRequest* recursion, AnswerSummary* summary) {
+                        Transport transport, RecursionRequest* recursion, AnswerSummary* summary,
+                        const ProtocolOptions* protocol) {
   using stats::Source;
   using wire::MessageWriter;
   AnswerSummary ignored;
@@ -69,6 +101,17 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
   }
   // Question types that are never asked in a question section.
   if (q.qtype == wire::type::OPT) return bare(wire::rcode::FORMERR);
+  const edns::EdnsResponder* edns = protocol ? protocol->edns : nullptr;
+  // A signed query is checked before anything else is decided (RFC 8945 5.2); only signed
+  // queries take this path, and it may allocate.
+  std::optional<tsig::Verdict> tsig;
+  if (q.tsig_offset != 0) {
+    static const tsig::Keyring kNoKeys;
+    tsig = tsig::verifyRequest(query, q.tsig_offset,
+                               protocol && protocol->tsig_keys ? *protocol->tsig_keys : kNoKeys,
+                               wallSeconds());
+    if (tsig->malformed) return bare(wire::rcode::FORMERR);
+  }
 
   // How much the client can take: RFC 6891 6.2.5 (at least 512), our advertised maximum.
   std::size_t limit = 65535;
@@ -77,8 +120,16 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
                                                  wire::kAdvertisedUdpPayload)
                        : wire::kMinUdpPayload;
   }
-  MessageWriter writer(out, limit);
-  if (!writer.startReply(q, wire::kFlagQR | (q.flags & (wire::kFlagRD | wire::kFlagCD))))
+  edns::ResponseOptions options;
+  edns::CookieState cookie = edns::CookieState::kNone;
+  if (edns) cookie = edns->respond(q, client, q.cookie_len ? wallSeconds() : 0, options);
+  said.cookie_valid = cookie == edns::CookieState::kValid;
+  // Room for the response's TSIG record is kept back from the records.
+  const std::size_t tsig_room = tsig ? tsig::responseRecordSize(*tsig) : 0;
+  if (tsig_room >= std::min(limit, out.size())) return bare(wire::rcode::SERVFAIL);
+  MessageWriter writer(out, std::min(limit, out.size()) - tsig_room);
+  if (!writer.startReply(q, wire::kFlagQR | (q.flags & (wire::kFlagRD | wire::kFlagCD)),
+                         options.size))
     return bare(wire::rcode::FORMERR);
   said.answered = true;
   said.view = stats::kNoView;
@@ -89,22 +140,44 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
 
   const CompiledZone* zone = nullptr;
   const CompiledView* view = nullptr;
-  if (q.has_edns && q.edns_version > 0) {
+  if (tsig && tsig->error != tsig::Error::kNone) {
+    // BADKEY, BADSIG, BADTIME: NOTAUTH, with the TSIG error in the response's TSIG record.
+    writer.setRcode(wire::rcode::NOTAUTH);
+    said.source = Source::kError;
+    said.rcode = wire::rcode::NOTAUTH;
+  } else if (q.has_edns && q.edns_version > 0) {
     // RFC 6891 6.1.3: BADVERS, told through the OPT record's extended rcode.
     writer.setRcode(wire::rcode::BADVERS);
     said.source = Source::kError;
     said.rcode = wire::rcode::BADVERS;
+  } else if (cookie == edns::CookieState::kInvalid && transport == Transport::kUdp) {
+    // RFC 7873 5.2.4: a server cookie we did not make (or made too long ago, or for another
+    // address) gets BADCOOKIE with a fresh one, and the client asks again with it. Over TCP the
+    // address is proven by the handshake, so the question is answered.
+    writer.setRcode(wire::rcode::BADCOOKIE);
+    said.source = Source::kError;
+    said.rcode = wire::rcode::BADCOOKIE;
+  } else if (edns && edns->answersChaosIdentity() && isIdentityQuestion(q)) {
+    // So replicas behind one address can be told apart (RFC 4892 3).
+    writer.setRcode(wire::rcode::NOERROR);
+    writer.setFlags(wire::kFlagAA);
+    said.source = Source::kAuthoritative;
+    said.rcode = wire::rcode::NOERROR;
+    if (!addIdentity(writer, q, edns->identity())) writer.truncate();
   } else if (q.qclass != wire::kClassIN || q.qtype == wire::type::AXFR ||
              q.qtype == wire::type::IXFR) {
     // REFUSED: other classes and zone transfers are not served.
   } else if ((zone = snapshot.findZone(q.qname_lower, q.qname_len)) == nullptr) {
     // Outside our zones: the resolver answers, if the client's view may recurse.
-    const CompiledView* rview = recursion ? snapshot.recursionView(client) : nullptr;
+    // Signed queries are for our zones (transfers, later): an answer from recursion could not
+    // be signed when it arrives, so they are refused here.
+    const CompiledView* rview = recursion && !tsig ? snapshot.recursionView(client) : nullptr;
     if (rview) {
       recursion->needed = true;
       recursion->policy = rview->policy;
       recursion->limit = std::min(limit, out.size());
       recursion->query = q;
+      recursion->options = options;
       said.view = rview->label;
       said.source = Source::kRecursion;
       return 0;
@@ -129,7 +202,22 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
     }
   }
   // RFC 3225 3: the DO bit is copied into the response.
-  return writer.finish({wire::kAdvertisedUdpPayload, q.edns_do});
+  const std::size_t size = writer.finish({wire::kAdvertisedUdpPayload, q.edns_do, options.view()});
+  if (!tsig) return size;
+  const std::size_t signed_size =
+      tsig::appendResponse(out.first(std::min(limit, out.size())), size, *tsig, wallSeconds());
+  return signed_size != 0 ? signed_size : bare(wire::rcode::SERVFAIL);
+}
+
+std::size_t refuseWithoutRecursion(const RecursionRequest& request, std::span<std::uint8_t> out) {
+  const ParsedQuery& q = request.query;
+  // RA stays set: the server does recurse for this client, when asked to (as Unbound answers).
+  wire::MessageWriter writer(out, request.limit);
+  if (!writer.startReply(q, wire::kFlagQR | wire::kFlagRA | (q.flags & wire::kFlagCD),
+                         request.options.size))
+    return wire::MessageWriter::writeBareReply(q, wire::rcode::REFUSED, out);
+  writer.setRcode(wire::rcode::REFUSED);
+  return writer.finish({wire::kAdvertisedUdpPayload, q.edns_do, request.options.view()});
 }
 
 }  // namespace horizon::query

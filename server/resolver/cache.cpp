@@ -496,12 +496,14 @@ const CacheEntry* CacheFront::lookupFresh(std::uint32_t policy, std::string_view
 
 std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& query,
                             std::uint32_t elapsed_seconds, bool stale, std::uint32_t stale_ttl,
-                            std::span<std::uint8_t> out, std::size_t limit) {
+                            std::span<std::uint8_t> out, std::size_t limit,
+                            std::span<const std::uint8_t> options) {
   wire::MessageWriter writer(out, limit);
   // Without room for even the truncated form there is nothing useful to send.
   if (!writer.startReply(query,
                          wire::kFlagQR | wire::kFlagRA |
-                             (query.flags & (wire::kOpcodeMask | wire::kFlagRD | wire::kFlagCD))))
+                             (query.flags & (wire::kOpcodeMask | wire::kFlagRD | wire::kFlagCD)),
+                         options.size()))
     return 0;
   writer.setRcode(entry.rcode);
   auto ttl = [&](const Record& r) {
@@ -513,7 +515,7 @@ std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& qu
     writer.addRecord(wire::Section::kAuthority, r.owner, r.type, r.rclass, ttl(r), r.rdata);
   // All or nothing: a partial answer set would be cached by the client as if complete.
   if (writer.overflowed()) writer.truncate();
-  return writer.finish({wire::kAdvertisedUdpPayload, query.edns_do});
+  return writer.finish({wire::kAdvertisedUdpPayload, query.edns_do, options});
 }
 
 }  // namespace horizon::resolver

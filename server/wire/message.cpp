@@ -3,6 +3,8 @@
 // backwards, which makes loops impossible.
 #include "horizon/wire/message.hpp"
 
+#include <cstring>
+
 #include "horizon/wire/constants.hpp"
 
 namespace horizon::wire {
@@ -29,6 +31,9 @@ ParseStatus parseQuery(std::span<const std::uint8_t> pkt, ParsedQuery& q) {
   q.edns_version = 0;
   q.edns_do = false;
   q.edns_udp_size = 0;
+  q.nsid_requested = false;
+  q.cookie_len = 0;
+  q.tsig_offset = 0;
   q.qname_len = 0;
   if (pkt.size() < kHeaderSize) return ParseStatus::kDrop;
   q.id = readU16(&pkt[0]);
@@ -58,6 +63,12 @@ ParseStatus parseQuery(std::span<const std::uint8_t> pkt, ParsedQuery& q) {
     std::uint16_t type = readU16(&pkt[pos]);
     std::uint16_t rdlen = readU16(&pkt[pos + 8]);
     if (pos + 10 + rdlen > pkt.size()) return ParseStatus::kFormErr;
+    if (type == type::TSIG) {
+      // RFC 8945 5.1: the last record of the additional section, or the message is FORMERR.
+      if (i + 1 != total || i < static_cast<std::uint32_t>(ancount) + nscount)
+        return ParseStatus::kFormErr;
+      q.tsig_offset = static_cast<std::uint16_t>(owner);
+    }
     if (type == type::OPT) {
       // RFC 6891 6.1.1: one OPT, in the additional section, owned by the root.
       if (i < static_cast<std::uint32_t>(ancount) + nscount || q.has_edns || pkt[owner] != 0)
@@ -66,12 +77,22 @@ ParseStatus parseQuery(std::span<const std::uint8_t> pkt, ParsedQuery& q) {
       q.edns_udp_size = readU16(&pkt[pos + 2]);
       q.edns_version = pkt[pos + 5];
       q.edns_do = (pkt[pos + 6] & 0x80) != 0;
-      // Options must tile the rdata exactly; their contents are ignored (unknown options are).
+      // Options must tile the rdata exactly; NSID and COOKIE are read, others ignored.
       std::size_t opt = pos + 10, opt_end = pos + 10 + rdlen;
       while (opt < opt_end) {
         if (opt + 4 > opt_end) return ParseStatus::kFormErr;
-        std::uint16_t olen = readU16(&pkt[opt + 2]);
+        const std::uint16_t code = readU16(&pkt[opt]);
+        const std::uint16_t olen = readU16(&pkt[opt + 2]);
         if (opt + 4 + olen > opt_end) return ParseStatus::kFormErr;
+        if (code == kOptionNsid) q.nsid_requested = true;
+        if (code == kOptionCookie) {
+          // RFC 7873 5.2.2: a client cookie of 8 octets, then optionally a server cookie of 8
+          // to 32; any other length, or a second COOKIE option, is FORMERR.
+          if (q.cookie_len != 0 || olen < 8 || (olen > 8 && olen < 16) || olen > 40)
+            return ParseStatus::kFormErr;
+          std::memcpy(q.cookie, &pkt[opt + 4], olen);
+          q.cookie_len = static_cast<std::uint8_t>(olen);
+        }
         opt += 4 + olen;
       }
     }

@@ -150,7 +150,7 @@ TEST_F(MetricsTest, CountsQueriesByViewSourceAndRcode) {
   std::string text;
   const auto s = scrape(&text);
   // Requests by view, transport, family and type. ServerProcess::start's probe (". SOA" from
-  // 127.0.0.1) is a LAN question too: recursion answers it, SERVFAIL from the dead forwarder.
+  // 127.0.0.1) is a LAN question too, without RD: refused, since the cache cannot answer it.
   EXPECT_EQ(
       value(s, R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="A"})"),
       9);
@@ -189,7 +189,9 @@ TEST_F(MetricsTest, CountsQueriesByViewSourceAndRcode) {
       1);
   EXPECT_EQ(
       value(s, R"(horizon_dns_responses_total{view="lan",source="recursion",rcode="SERVFAIL"})"),
-      2);
+      1);
+  EXPECT_EQ(value(s, R"(horizon_dns_responses_total{view="lan",source="refused",rcode="REFUSED"})"),
+            1);
   EXPECT_EQ(value(s, R"(horizon_dns_responses_total{view="lan",source="cache",rcode="SERVFAIL"})"),
             1);
   // The histograms count every answer once, all of them under +Inf.
@@ -206,7 +208,7 @@ TEST_F(MetricsTest, CountsQueriesByViewSourceAndRcode) {
             R"(horizon_dns_request_duration_seconds_count{view="public",source="authoritative"})"),
       7);
   EXPECT_EQ(
-      value(s, R"(horizon_dns_request_duration_seconds_count{view="lan",source="recursion"})"), 2);
+      value(s, R"(horizon_dns_request_duration_seconds_count{view="lan",source="recursion"})"), 1);
   EXPECT_GT(
       value(s, R"(horizon_dns_request_duration_seconds_sum{view="lan",source="authoritative"})"),
       0);
@@ -214,9 +216,9 @@ TEST_F(MetricsTest, CountsQueriesByViewSourceAndRcode) {
             1 + 7 + 3 + 5 + 4 + 2);
   EXPECT_EQ(value(s, R"(horizon_dns_response_size_bytes_count{transport="tcp"})"), 2);
   EXPECT_EQ(value(s, R"(horizon_dns_dropped_requests_total)"), 1);
-  // The cache and the upstream: two misses (the probe, the first outside question), one hit;
-  // the forwarder refused every exchange.
-  EXPECT_EQ(value(s, R"(horizon_cache_misses_total)"), 2);
+  // The cache and the upstream: one miss (the first outside question), one hit; the forwarder
+  // refused every exchange.
+  EXPECT_EQ(value(s, R"(horizon_cache_misses_total)"), 1);
   EXPECT_EQ(value(s, R"(horizon_cache_hits_total)"), 1);
   EXPECT_GE(value(s, R"(horizon_cache_entries)"), 1);
   const std::string upstream = "127.0.0.1:" + std::to_string(dead_forwarder_);

@@ -50,7 +50,9 @@ TEST_F(QueryLogTest, JsonLinesSayWhatEachAnswerWas) {
   ASSERT_TRUE(query({port_, "127.0.0.1"}, "www.log.test", LDNS_RR_TYPE_A));
   ASSERT_TRUE(query({port_, "127.0.0.2"}, "nope.log.test", LDNS_RR_TYPE_AAAA, true));
   ASSERT_TRUE(query({port_, "127.0.0.2"}, "outside.example", LDNS_RR_TYPE_A));
-  ASSERT_TRUE(query({port_, "127.0.0.1"}, "outside.example", LDNS_RR_TYPE_TXT));
+  // A stub's question (RD set), as recursion is for.
+  ASSERT_TRUE(query({port_, "127.0.0.1"}, "outside.example", LDNS_RR_TYPE_TXT, false,
+                    {.recursion_desired = true}));
   ASSERT_TRUE(server->stop().success());
   const auto lines = jsonLines(server->output());
   const auto find = [&](const std::string& qname, const std::string& client) {
@@ -87,7 +89,8 @@ TEST_F(QueryLogTest, JsonLinesSayWhatEachAnswerWas) {
 
 TEST_F(QueryLogTest, TextLinesForPeople) {
   auto server = start("text");
-  ASSERT_TRUE(query({port_, "127.0.0.1"}, "outside.example", LDNS_RR_TYPE_A));
+  ASSERT_TRUE(query({port_, "127.0.0.1"}, "outside.example", LDNS_RR_TYPE_A, false,
+                    {.recursion_desired = true}));
   ASSERT_TRUE(server->stop().success());
   EXPECT_NE(server->output().find("query udp client=127.0.0.1 qname=outside.example. qtype=A "
                                   "rcode=SERVFAIL view=lan source=recursion"),

@@ -9,7 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "horizon/edns/edns_responder.hpp"
 #include "horizon/resolver/resolver.hpp"
+#include "horizon/tsig/tsig.hpp"
 
 namespace horizon::config {
 
@@ -52,7 +54,21 @@ struct ServerConfig {
   std::size_t cache_max_bytes = 64u << 20;
   bool serve_stale = true;
   bool qname_minimisation = true;
+
+  // Identity and cookies (EDNS options).
+  std::string nsid;             // empty: no NSID
+  bool identity_chaos = false;  // answer hostname.bind / id.server CH TXT with the nsid
+  bool cookies = true;
+  std::string cookie_secret;           // 32 hex digits; empty: random, rotated
+  std::vector<std::string> tsig_keys;  // "[ALGORITHM:]NAME:BASE64" each
 };
+
+/// The EDNS responder's settings from `config`; throws std::runtime_error naming the setting
+/// when the nsid is too long or the cookie secret is not 32 hex digits.
+edns::EdnsSettings buildEdnsSettings(const ServerConfig& config);
+
+/// The TSIG keys from `config`; throws std::runtime_error naming the bad key (never its secret).
+std::vector<tsig::Key> buildTsigKeys(const ServerConfig& config);
 
 /// Parses "127.0.0.1:5353", "[::1]:5353", "::1" (port 53) or "5353" (127.0.0.1). Sets *error.
 std::optional<ListenAddress> parseListenAddress(const std::string& text, std::string* error);

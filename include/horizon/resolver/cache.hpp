@@ -149,9 +149,11 @@ class CacheFront {
 /// Writes a response to `query` from a cache entry into `out` (at most `limit` bytes): header
 /// with RA set and AA clear, the question as the client sent it, the records with `ttl` as their
 /// TTL ceiling (each record's TTL is reduced by the time elapsed, never below 0, or replaced
-/// with ttl when serving stale), TC when it does not fit. Returns the size. Allocation-free.
+/// with ttl when serving stale), TC when it does not fit, and `options` in its OPT record (when
+/// the query had one). Returns the size. Allocation-free.
 std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& query,
                             std::uint32_t elapsed_seconds, bool stale, std::uint32_t stale_ttl,
-                            std::span<std::uint8_t> out, std::size_t limit);
+                            std::span<std::uint8_t> out, std::size_t limit,
+                            std::span<const std::uint8_t> options = {});
 
 }  // namespace horizon::resolver

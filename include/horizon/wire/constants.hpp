@@ -7,16 +7,24 @@ namespace horizon::wire {
 
 namespace type {
 constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16,
-                        AAAA = 28, SRV = 33, OPT = 41, IXFR = 251, AXFR = 252, ANY = 255, CAA = 257;
+                        AAAA = 28, SRV = 33, OPT = 41, TSIG = 250, IXFR = 251, AXFR = 252,
+                        ANY = 255, CAA = 257;
 }  // namespace type
 
 namespace rcode {
 constexpr std::uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4,
                        REFUSED = 5;
-constexpr std::uint16_t BADVERS = 16;  // extended rcode, carried in the OPT record
+constexpr std::uint8_t NOTAUTH = 9;
+constexpr std::uint16_t BADVERS = 16;    // extended rcode, carried in the OPT record
+constexpr std::uint16_t BADCOOKIE = 23;  // RFC 7873 8, extended like BADVERS
 }  // namespace rcode
 
 constexpr std::uint16_t kClassIN = 1;
+constexpr std::uint16_t kClassCH = 3;
+
+// EDNS option codes (IANA "DNS EDNS0 Option Codes").
+constexpr std::uint16_t kOptionNsid = 3;     // RFC 5001
+constexpr std::uint16_t kOptionCookie = 10;  // RFC 7873
 constexpr std::uint8_t kOpcodeQuery = 0;
 constexpr std::uint16_t kOpcodeMask = 0x7800;  // the opcode's bits in the flags word
 

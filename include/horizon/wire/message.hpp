@@ -34,6 +34,10 @@ struct ParsedQuery {
   std::uint8_t edns_version = 0;
   bool edns_do = false;
   std::uint16_t edns_udp_size = 0;  // as sent by the client; 0 without EDNS
+  bool nsid_requested = false;      // an NSID option was present (RFC 5001 2.1)
+  std::uint8_t cookie_len = 0;      // COOKIE option length: 0 none, 8 client only, 16 to 40 both
+  std::uint8_t cookie[40];          // the client cookie, then the server cookie if any
+  std::uint16_t tsig_offset = 0;    // where a TSIG record (the last one) starts; 0: unsigned
 };
 
 /// Parses `packet` into `out`. Never reads outside the span, never allocates, never throws.

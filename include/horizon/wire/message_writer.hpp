@@ -20,7 +20,8 @@ namespace horizon::wire {
 /// from MessageWriter::setRcode.
 struct OptRecord {
   std::uint16_t udp_size = kAdvertisedUdpPayload;
-  bool dnssec_ok = false;  // the DO bit (RFC 3225)
+  bool dnssec_ok = false;                 // the DO bit (RFC 3225)
+  std::span<const std::uint8_t> options;  // encoded options; at most what start() reserved
 };
 
 /// The sections a record can go to.
@@ -44,11 +45,13 @@ class MessageWriter {
       : data_(out.data()), limit_(std::min(limit, out.size())) {}
 
   /// Writes the id and the question (the name exactly as given), sets the flags, and reserves
-  /// room for an OPT record when `with_opt`. False when the header, question and OPT do not fit
-  /// (or the name is empty or longer than 255 octets); the writer is then unusable.
+  /// room for an OPT record with `option_bytes` of options when `with_opt`. False when the
+  /// header, question and OPT do not fit (or the name is empty or longer than 255 octets); the
+  /// writer is then unusable.
   bool start(std::uint16_t id, std::uint16_t flags, const std::uint8_t* qname,
-             std::size_t qname_len, std::uint16_t qtype, std::uint16_t qclass, bool with_opt) {
-    opt_reserved_ = with_opt ? kEdnsOptSize : 0;
+             std::size_t qname_len, std::uint16_t qtype, std::uint16_t qclass, bool with_opt,
+             std::size_t option_bytes = 0) {
+    opt_reserved_ = with_opt ? kEdnsOptSize + option_bytes : 0;
     const std::size_t question_end = kHeaderSize + qname_len + 4;
     if (qname_len == 0 || qname_len > kMaxNameLength || question_end + opt_reserved_ > limit_)
       return false;
@@ -63,10 +66,11 @@ class MessageWriter {
   }
 
   /// start() for a reply to `query`: its id, its question as the client wrote it, and an OPT
-  /// record when the query had one. `flags` are the reply's header flags (rcode aside).
-  bool startReply(const ParsedQuery& query, std::uint16_t flags) {
+  /// record (with room for `option_bytes` of options) when the query had one. `flags` are the
+  /// reply's header flags (rcode aside).
+  bool startReply(const ParsedQuery& query, std::uint16_t flags, std::size_t option_bytes = 0) {
     return start(query.id, flags, query.qname, query.qname_len, query.qtype, query.qclass,
-                 query.has_edns);
+                 query.has_edns, option_bytes);
   }
 
   /// Sets header flag bits (kFlagAA, kFlagTC, kFlagRA, ...).
@@ -140,8 +144,12 @@ class MessageWriter {
       o[6] = 0;                                       // version 0
       o[7] = opt.dnssec_ok ? 0x80 : 0;                // DO, then the other flag bits (zero)
       o[8] = 0;
-      writeU16(o + 9, 0);  // no options
-      pos_ += kEdnsOptSize;
+      // Options that were not reserved for are left out rather than overrun the limit.
+      const std::size_t options =
+          opt.options.size() <= opt_reserved_ - kEdnsOptSize ? opt.options.size() : 0;
+      writeU16(o + 9, static_cast<std::uint16_t>(options));
+      if (options) std::memcpy(o + kEdnsOptSize, opt.options.data(), options);
+      pos_ += kEdnsOptSize + options;
     }
     return pos_;
   }
