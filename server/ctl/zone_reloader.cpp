@@ -154,7 +154,9 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
       ViewStatus vs{view.name, 0, view.recursion};
       if (cz != nullptr) {
         for (const auto& cv : cz->views) {
-          if (cv.name == view.name) vs.records = cv.record_count;
+          if (cv.name != view.name) continue;
+          vs.records = cv.record_count;
+          vs.recursion = cv.recursion;  // after the other files had their say
         }
       }
       status.views.push_back(std::move(vs));

@@ -66,7 +66,10 @@ struct CompiledView {
   std::uint32_t nxdomain_answer = 0;
   std::vector<std::uint32_t> table;  // open-addressing hash table of node index + 1; 0 = empty
   std::size_t record_count = 0;
-  bool recursion = false;    // its clients may resolve names outside our zones
+  bool recursion = false;  // its clients may resolve names outside our zones
+  // A file's `recursion:` list leaves this view's name out: its clients never recurse, whatever
+  // another zone's view of them allows.
+  bool recursion_refused = false;
   std::uint32_t policy = 0;  // resolver cache partition: one per distinct view name
   std::uint16_t label = 0;   // its metric label id (stats/view_labels.hpp), stable by name
 
@@ -117,7 +120,8 @@ struct Snapshot {
   /// The zone whose origin is the longest suffix of `qname_lower`, or nullptr.
   const CompiledZone* findZone(const std::uint8_t* qname_lower, std::size_t len) const;
   /// For a name outside every zone: the first zone (in load order) that puts the client in a
-  /// view allowed to recurse gives that view; nullptr when none does.
+  /// view allowed to recurse gives that view; nullptr when none does, or when any zone puts the
+  /// client in a view whose recursion a file refused explicitly. Allocation-free.
   const CompiledView* recursionView(const ip::ClientAddress& client) const;
   /// Heap and inline bytes of the whole snapshot (capacities, not sizes).
   std::size_t memoryBytes() const;
