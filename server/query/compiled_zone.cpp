@@ -811,7 +811,7 @@ std::size_t Snapshot::memoryBytes() const {
   for (const auto& z : zones) {
     // The views count their own objects; of their array only the unused slots remain.
     total += heapBytes(z.origin) + heapBytes(z.origin_text) + heapBytes(z.prefixes) +
-             (z.views.capacity() - z.views.size()) * sizeof(CompiledView);
+             z.view_of.memoryBytes() + (z.views.capacity() - z.views.size()) * sizeof(CompiledView);
     for (const auto& v : z.views) total += v.memoryBytes();
   }
   return total;
@@ -857,6 +857,10 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
     std::stable_sort(cz.prefixes.begin(), cz.prefixes.end(), [](const auto& a, const auto& b) {
       return a.prefix.length > b.prefix.length;
     });
+    std::vector<std::pair<ip::Prefix, std::uint32_t>> entries;
+    entries.reserve(cz.prefixes.size());
+    for (const auto& entry : cz.prefixes) entries.emplace_back(entry.prefix, entry.view);
+    cz.view_of = PrefixTable(entries);
     snapshot->zones.push_back(std::move(cz));
   }
   return snapshot;

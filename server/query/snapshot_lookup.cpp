@@ -22,9 +22,8 @@ const RenderedAnswer& CompiledView::answerFor(const NameNode& node, std::uint16_
 }
 
 const CompiledView* CompiledZone::selectView(const ip::ClientAddress& client) const {
-  for (const auto& entry : prefixes)
-    if (ip::prefixContains(entry.prefix, client)) return &views[entry.view];
-  return nullptr;
+  const std::uint32_t view = view_of.find(client);
+  return view == PrefixTable::kNoMatch ? nullptr : &views[view];
 }
 
 const CompiledZone* Snapshot::findZone(const std::uint8_t* qname, std::size_t len) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "horizon/ip/prefix.hpp"
+#include "horizon/query/prefix_table.hpp"
 #include "horizon/zone/zone.hpp"
 
 namespace horizon::query {
@@ -108,8 +109,10 @@ struct CompiledZone {
     std::uint32_t view;
   };
   std::vector<PrefixEntry> prefixes;  // most specific first
+  PrefixTable view_of;                // the same prefixes, for selectView
 
-  /// The view for a client, or nullptr when no prefix matches.
+  /// The view for a client (longest matching prefix), or nullptr when no prefix matches. Its cost
+  /// does not grow with the number of views. Allocation-free.
   const CompiledView* selectView(const ip::ClientAddress& client) const;
 };
 
