@@ -12,6 +12,7 @@
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>: std first.
 #include <spdlog/spdlog.h>
 
+#include "horizon/zone/message_text.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace horizon::ctl {
@@ -121,7 +122,7 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
     try {
       compiled = query::compileSnapshot(zones, snapshot().get());
     } catch (const std::exception& e) {
-      errors.push_back(std::string("error: cannot compile the zones: ") + e.what());
+      errors.push_back("error: cannot compile the zones: " + zone::boundedMessage(e.what()));
       spdlog::error("{}", errors.back());
     }
   }

@@ -13,6 +13,7 @@
 #include "horizon/edit/live_follow_ups.hpp"
 #include "horizon/edit/service_edit.hpp"
 #include "horizon/edit/zone_file_io.hpp"
+#include "horizon/zone/message_text.hpp"
 
 namespace horizon::edit {
 namespace {
@@ -33,7 +34,9 @@ int runExpose(const DnsctlOptions& o, bool expose, const TerminalStyle& style) {
         report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
         std::cout << report.dump(2) << "\n";
       }
-      std::cerr << "dnsctl: " << o.command << " " << typed << ": refused: " << file.message << "\n";
+      // The name is as typed and the message may quote it: neither may reach the terminal raw.
+      std::cerr << "dnsctl: " << o.command << " " << zone::shortValue(typed)
+                << ": refused: " << zone::boundedMessage(file.message) << "\n";
       break;
     case FileEdit::Status::kUnchanged:
       if (o.json) {
@@ -105,7 +108,7 @@ int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
   switch (file.status) {
     case FileEdit::Status::kRefused:
       printDiagnostics(file);
-      std::cerr << "dnsctl: import-hosts: refused: " << file.message << "\n";
+      std::cerr << "dnsctl: import-hosts: refused: " << zone::boundedMessage(file.message) << "\n";
       if (o.json) {
         report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
         std::cout << report.dump(2) << "\n";

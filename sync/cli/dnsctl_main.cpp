@@ -10,6 +10,7 @@
 #include "command_line.hpp"
 #include "dnsctl_commands.hpp"
 #include "horizon/sync/retry_event_printer.hpp"
+#include "horizon/zone/message_text.hpp"
 
 namespace {
 
@@ -202,7 +203,7 @@ int main(int argc, char** argv) {
   } catch (const sync::UsageError& e) {
     return sync::reportUsageError(app, e.what());
   } catch (const std::exception& e) {
-    std::cerr << "dnsctl: " << e.what() << "\n";
+    std::cerr << "dnsctl: " << zone::boundedMessage(e.what()) << "\n";
     return edit::kEditExitFailed;
   }
 }
