@@ -24,7 +24,8 @@ int runExpose(const DnsctlOptions& o, bool expose, const TerminalStyle& style) {
   const std::string& typed = o.name;
   LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
   ServiceEditReport r = editPublicService(
-      o.zone, typed, expose ? ServiceAction::kExpose : ServiceAction::kUnexpose, follow_ups);
+      o.zone, typed, expose ? ServiceAction::kExpose : ServiceAction::kUnexpose, follow_ups,
+      /*allow_read_only=*/o.sync.plan.force);
   const FileEdit& file = r.edit.file;
   Json report = {{"command", o.command}, {"name", r.name}};
   switch (file.status) {
@@ -80,7 +81,8 @@ int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
   auto entries = parseHosts(hosts_text, &problems);
   for (const auto& p : problems) std::cerr << "dnsctl: " << o.file << ": " << p << "\n";
   LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
-  HostsImportReport r = importHosts(o.zone, entries, views, o.dry_run, follow_ups);
+  HostsImportReport r = importHosts(o.zone, entries, views, o.dry_run, follow_ups,
+                                    /*allow_read_only=*/o.sync.plan.force);
   const FileEdit& file = r.edit.file;
   const bool written = file.status == FileEdit::Status::kWritten;
 
