@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace horizon::net {
 namespace {
@@ -49,10 +50,15 @@ std::string probe(const boost::asio::ip::address& address, std::uint16_t port, i
 
 }  // namespace
 
-std::string probeListenAddress(const boost::asio::ip::address& address, std::uint16_t port) {
+std::string probeListenAddress(const boost::asio::ip::address& address, std::uint16_t port,
+                               std::string* protocol) {
   if (port == 0) return {};
-  if (std::string why = probe(address, port, SOCK_DGRAM); !why.empty()) return "UDP: " + why;
-  if (std::string why = probe(address, port, SOCK_STREAM); !why.empty()) return "TCP: " + why;
+  for (const auto& [type, name] : {std::pair{SOCK_DGRAM, "UDP"}, std::pair{SOCK_STREAM, "TCP"}}) {
+    if (std::string why = probe(address, port, type); !why.empty()) {
+      *protocol = name;
+      return why;
+    }
+  }
   return {};
 }
 

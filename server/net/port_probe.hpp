@@ -11,8 +11,9 @@
 namespace horizon::net {
 
 /// Binds a UDP and a TCP socket to address:port without SO_REUSEPORT and closes them again.
-/// Returns an empty string when both binds succeed, else why not ("UDP: Address already in
-/// use"). A port of 0 is always free.
-std::string probeListenAddress(const boost::asio::ip::address& address, std::uint16_t port);
+/// Returns an empty string when both binds succeed, else why not ("Address already in use")
+/// with `*protocol` set to the one that failed ("UDP" or "TCP"). A port of 0 is always free.
+std::string probeListenAddress(const boost::asio::ip::address& address, std::uint16_t port,
+                               std::string* protocol);
 
 }  // namespace horizon::net

@@ -147,8 +147,10 @@ void Server::bind() {
     error_code ec;
     const auto address = asio::ip::make_address(listen.host, ec);
     if (ec) throw std::runtime_error("listen address '" + listen.host + "' is not an IP address");
-    if (std::string why = probeListenAddress(address, listen.port); !why.empty())
-      throw std::runtime_error("cannot listen on " + endpointText(address, listen.port) +
+    std::string protocol;
+    if (std::string why = probeListenAddress(address, listen.port, &protocol); !why.empty())
+      throw std::runtime_error("cannot listen on " + protocol + " " +
+                               endpointText(address, listen.port) +
                                ": another process already serves this address and port (" + why +
                                "); is another horizond running? horizond does not share a port");
   }
