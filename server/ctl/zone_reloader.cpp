@@ -12,6 +12,7 @@
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>: std first.
 #include <spdlog/spdlog.h>
 
+#include "horizon/zone/message_text.hpp"
 #include "horizon/zone/zone_loader.hpp"
 
 namespace horizon::ctl {
@@ -121,7 +122,7 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
     try {
       compiled = query::compileSnapshot(zones, snapshot().get());
     } catch (const std::exception& e) {
-      errors.push_back(std::string("error: cannot compile the zones: ") + e.what());
+      errors.push_back("error: cannot compile the zones: " + zone::boundedMessage(e.what()));
       spdlog::error("{}", errors.back());
     }
   }
@@ -154,7 +155,9 @@ ReloadResult ZoneReloader::reload(ReloadTrigger trigger) {
       ViewStatus vs{view.name, 0, view.recursion};
       if (cz != nullptr) {
         for (const auto& cv : cz->views) {
-          if (cv.name == view.name) vs.records = cv.record_count;
+          if (cv.name != view.name) continue;
+          vs.records = cv.record_count;
+          vs.recursion = cv.recursion;  // after the other files had their say
         }
       }
       status.views.push_back(std::move(vs));

@@ -32,6 +32,7 @@
 #include "horizon/edns/edns_responder.hpp"
 #include "horizon/resolver/resolver.hpp"
 #include "horizon/version.hpp"
+#include "port_probe.hpp"
 #include "tcp_listener.hpp"
 #include "udp_listener.hpp"
 #include "udp_socket.hpp"
@@ -160,6 +161,19 @@ void Server::bind() {
     }
   }
 
+  // Every address is probed before any is bound, so that our own sockets (two listen addresses
+  // may overlap, such as 0.0.0.0 and 127.0.0.1) are never mistaken for another process's.
+  for (const auto& listen : s.config.listen) {
+    error_code ec;
+    const auto address = asio::ip::make_address(listen.host, ec);
+    if (ec) throw std::runtime_error("listen address '" + listen.host + "' is not an IP address");
+    std::string protocol;
+    if (std::string why = probeListenAddress(address, listen.port, &protocol); !why.empty())
+      throw std::runtime_error("cannot listen on " + protocol + " " +
+                               endpointText(address, listen.port) +
+                               ": another process already serves this address and port (" + why +
+                               "); is another horizond running? horizond does not share a port");
+  }
   for (const auto& listen : s.config.listen) {
     error_code ec;
     const auto address = asio::ip::make_address(listen.host, ec);

@@ -23,6 +23,7 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -810,7 +811,7 @@ std::size_t Snapshot::memoryBytes() const {
   for (const auto& z : zones) {
     // The views count their own objects; of their array only the unused slots remain.
     total += heapBytes(z.origin) + heapBytes(z.origin_text) + heapBytes(z.prefixes) +
-             (z.views.capacity() - z.views.size()) * sizeof(CompiledView);
+             z.view_of.memoryBytes() + (z.views.capacity() - z.views.size()) * sizeof(CompiledView);
     for (const auto& v : z.views) total += v.memoryBytes();
   }
   return total;
@@ -830,6 +831,12 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
       }
     }
   }
+  // A view name that any file's `recursion:` list leaves out never recurses, in any file: a
+  // second file cannot widen what the first one said (zones/FORMAT.md).
+  std::set<std::string> refused;
+  for (const auto& z : zones)
+    for (const auto& v : z.views)
+      if (v.recursion_explicit && !v.recursion) refused.insert(v.name);
   for (const auto& z : zones) {
     CompiledZone cz;
     cz.origin = z.origin;
@@ -837,7 +844,9 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
     cz.serial = z.serial;
     for (std::size_t i = 0; i < z.views.size(); ++i) {
       cz.views.push_back(compileView(z, z.views[i]));
-      cz.views.back().recursion = z.views[i].recursion;
+      const bool is_refused = refused.count(z.views[i].name) != 0;
+      cz.views.back().recursion = z.views[i].recursion && !is_refused;
+      cz.views.back().recursion_refused = is_refused;
       const auto [policy, added] = policies.try_emplace(z.views[i].name, next_policy);
       if (added) ++next_policy;
       cz.views.back().policy = policy->second;
@@ -848,6 +857,10 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
     std::stable_sort(cz.prefixes.begin(), cz.prefixes.end(), [](const auto& a, const auto& b) {
       return a.prefix.length > b.prefix.length;
     });
+    std::vector<std::pair<ip::Prefix, std::uint32_t>> entries;
+    entries.reserve(cz.prefixes.size());
+    for (const auto& entry : cz.prefixes) entries.emplace_back(entry.prefix, entry.view);
+    cz.view_of = PrefixTable(entries);
     snapshot->zones.push_back(std::move(cz));
   }
   return snapshot;

@@ -22,9 +22,8 @@ const RenderedAnswer& CompiledView::answerFor(const NameNode& node, std::uint16_
 }
 
 const CompiledView* CompiledZone::selectView(const ip::ClientAddress& client) const {
-  for (const auto& entry : prefixes)
-    if (ip::prefixContains(entry.prefix, client)) return &views[entry.view];
-  return nullptr;
+  const std::uint32_t view = view_of.find(client);
+  return view == PrefixTable::kNoMatch ? nullptr : &views[view];
 }
 
 const CompiledZone* Snapshot::findZone(const std::uint8_t* qname, std::size_t len) const {
@@ -44,11 +43,16 @@ const CompiledZone* Snapshot::findZone(const std::uint8_t* qname, std::size_t le
 }
 
 const CompiledView* Snapshot::recursionView(const ip::ClientAddress& client) const {
+  // Every zone is asked: one file's explicit "no" for the client's view must outweigh a view of
+  // another file that recurses by default (zones/FORMAT.md, `recursion`).
+  const CompiledView* allowed = nullptr;
   for (const auto& z : zones) {
     const CompiledView* view = z.selectView(client);
-    if (view && view->recursion) return view;
+    if (view == nullptr) continue;
+    if (view->recursion_refused) return nullptr;
+    if (view->recursion && allowed == nullptr) allowed = view;
   }
-  return nullptr;
+  return allowed;
 }
 
 }  // namespace horizon::query

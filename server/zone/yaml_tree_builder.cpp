@@ -17,21 +17,89 @@
 
 namespace horizon::zone::yaml {
 
+namespace {
+
+// Where the `n`-th alias (1-based) of the text's first document is. yaml-cpp's nodes carry the
+// anchored node's mark, not the alias's, so the events are read again, only when an error needs it.
+class NthAliasMark : public YAML::EventHandler {
+ public:
+  explicit NthAliasMark(std::size_t n) : n_(n) {}
+  std::optional<Mark> mark;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& at, YAML::anchor_t) override {
+    if (++seen_ == n_) mark = Mark{at.line, at.column};
+  }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::size_t n_;
+  std::size_t seen_ = 0;
+};
+
+std::optional<Mark> nthAliasMark(const std::string& text, std::size_t n) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  NthAliasMark handler(n);
+  try {
+    parser.HandleNextDocument(handler);
+  } catch (const YAML::Exception&) {
+    // Load read this text already; if the events disagree, the caller's fallback mark serves.
+  }
+  return handler.mark;
+}
+
+}  // namespace
+
 class TreeBuilder {
  public:
-  static Tree run(const YAML::Node& root, std::size_t max_nodes) {
+  static Tree run(const YAML::Node& root, const std::string& text, std::size_t max_nodes) {
     Tree tree;
     const YAML::Mark mark = root.Mark();
     if (mark.is_null()) return tree;  // no document: only comments, or nothing
-    TreeBuilder builder(&tree, max_nodes, Mark{mark.line, mark.column});
+    TreeBuilder builder(&tree, text, max_nodes, Mark{mark.line, mark.column});
     tree.root_ = builder.convert(root).index;
     tree.has_root_ = true;
     return tree;
   }
 
  private:
-  TreeBuilder(Tree* tree, std::size_t max_nodes, Mark error_mark)
-      : tree_(tree), max_nodes_(max_nodes), error_mark_(error_mark) {}
+  TreeBuilder(Tree* tree, const std::string& text, std::size_t max_nodes, Mark error_mark)
+      : tree_(tree), text_(text), max_nodes_(max_nodes), error_mark_(error_mark) {}
+
+  // An alias repeats what its anchor holds without costing the writer anything, so the nodes
+  // they add are bounded by what the file itself spells out: a file of a few hundred kilobytes
+  // must not become millions of records (or gigabytes) in the loader.
+  static constexpr std::uint64_t kAliasFactor = 10;         // nodes walked per node written
+  static constexpr std::uint64_t kAliasSlack = 100'000;     // so small files may alias freely
+  static constexpr std::uint64_t kAliasBudget = 1'000'000;  // nodes aliases add, whatever the file
+
+  // The alias that was just met (the alias_uses_-th), for the error; else the document's start.
+  Mark aliasMark() const { return nthAliasMark(text_, alias_uses_).value_or(error_mark_); }
+
+  // Called after each alias: the nodes walked so far against what has been written so far. A
+  // prefix of the file that passes leaves the rest nothing to make up for, so the first alias
+  // over the limit is the one reported.
+  void checkAliasBudget() const {
+    const std::uint64_t written = tree_->nodes_.size();
+    const std::uint64_t added = walked_ - written;
+    if (walked_ <= written * kAliasFactor + kAliasSlack && added <= kAliasBudget) return;
+    throw ParseError(aliasMark(), "aliases expand the document too far: up to this alias the " +
+                                      std::to_string(written) + " nodes written make " +
+                                      std::to_string(walked_) + " (at most " +
+                                      std::to_string(kAliasFactor) + " per node written plus " +
+                                      std::to_string(kAliasSlack) + ", and " +
+                                      std::to_string(kAliasBudget) + " added by aliases)");
+  }
 
   struct Converted {
     std::uint32_t index = 0;
@@ -53,10 +121,15 @@ class TreeBuilder {
     const void* id = &node.Scalar();
     auto [it, inserted] = seen_.try_emplace(id);
     if (!inserted) {
-      if (it->second.in_progress) tooLarge();  // expands forever
+      ++alias_uses_;
+      if (it->second.in_progress)
+        throw ParseError(aliasMark(), "this alias is inside its own anchor: it expands forever");
+      walked_ += it->second.expanded;
+      checkAliasBudget();
       return it->second;
     }
     it->second.in_progress = true;
+    ++walked_;
 
     const YAML::Mark mark = node.Mark();
     Tree::Entry entry;
@@ -117,9 +190,12 @@ class TreeBuilder {
   }
 
   Tree* tree_;
+  const std::string& text_;
   std::size_t max_nodes_;
   Mark error_mark_;
   std::unordered_map<const void*, Converted> seen_;
+  std::uint64_t walked_ = 0;    // nodes of the document so far, aliases expanded
+  std::size_t alias_uses_ = 0;  // aliases met so far, in document order
 };
 
 namespace {
@@ -181,7 +257,7 @@ Tree parseWithYamlCpp(std::string text, std::size_t max_nodes) {
   } catch (const YAML::ParserException& e) {
     throw ParseError(Mark{e.mark.line, e.mark.column}, e.msg);
   }
-  return TreeBuilder::run(root, max_nodes);
+  return TreeBuilder::run(root, text, max_nodes);
 }
 
 }  // namespace horizon::zone::yaml

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "apex.hpp"
+#include "horizon/zone/message_text.hpp"
 #include "horizon/zone/yaml_tree.hpp"
 #include "load_context.hpp"
 #include "public_schema.hpp"
@@ -72,6 +73,12 @@ LoadResult load(const std::string& file, const std::string& base_dir, std::strin
         return std::make_tuple(a.where.file != file, a.where.file, a.where.line, a.where.column) <
                std::make_tuple(b.where.file != file, b.where.file, b.where.line, b.where.column);
       });
+  // Messages quote values from the file, which may be megabytes long or hold newlines and
+  // escape sequences: each diagnostic must stay one short line in a log or on a terminal.
+  for (Diagnostic& d : diagnostics) {
+    d.message = boundedMessage(d.message);
+    d.where.file = escapeForLine(d.where.file);
+  }
   LoadResult result;
   result.diagnostics = std::move(diagnostics);
   if (!has_error) result.zone = std::move(context.zone());

@@ -561,6 +561,7 @@ bool parseZoneSchema(LoadContext& context, const TopLevel& top, const yaml::Node
   const std::vector<ZonefileKey> zonefiles = parseViews(context, top.find("views"), root);
   if (const Entry* recursion = top.find("recursion")) {
     parseRecursion(context, *recursion);
+    for (auto& view : zone.views) view.recursion_explicit = true;
   } else {
     // Without the key, only views whose every prefix is private, CGNAT or loopback space may
     // recurse: a view that matches public addresses is never an open resolver by default.

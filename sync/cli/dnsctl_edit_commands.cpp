@@ -13,6 +13,7 @@
 #include "horizon/edit/live_follow_ups.hpp"
 #include "horizon/edit/service_edit.hpp"
 #include "horizon/edit/zone_file_io.hpp"
+#include "horizon/zone/message_text.hpp"
 
 namespace horizon::edit {
 namespace {
@@ -23,7 +24,8 @@ int runExpose(const DnsctlOptions& o, bool expose, const TerminalStyle& style) {
   const std::string& typed = o.name;
   LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
   ServiceEditReport r = editPublicService(
-      o.zone, typed, expose ? ServiceAction::kExpose : ServiceAction::kUnexpose, follow_ups);
+      o.zone, typed, expose ? ServiceAction::kExpose : ServiceAction::kUnexpose, follow_ups,
+      /*allow_read_only=*/o.sync.plan.force);
   const FileEdit& file = r.edit.file;
   Json report = {{"command", o.command}, {"name", r.name}};
   switch (file.status) {
@@ -33,7 +35,9 @@ int runExpose(const DnsctlOptions& o, bool expose, const TerminalStyle& style) {
         report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
         std::cout << report.dump(2) << "\n";
       }
-      std::cerr << "dnsctl: " << o.command << " " << typed << ": refused: " << file.message << "\n";
+      // The name is as typed and the message may quote it: neither may reach the terminal raw.
+      std::cerr << "dnsctl: " << o.command << " " << zone::shortValue(typed)
+                << ": refused: " << zone::boundedMessage(file.message) << "\n";
       break;
     case FileEdit::Status::kUnchanged:
       if (o.json) {
@@ -77,7 +81,8 @@ int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
   auto entries = parseHosts(hosts_text, &problems);
   for (const auto& p : problems) std::cerr << "dnsctl: " << o.file << ": " << p << "\n";
   LiveFollowUps follow_ups(o.control, o.sync, o.token_file_given);
-  HostsImportReport r = importHosts(o.zone, entries, views, o.dry_run, follow_ups);
+  HostsImportReport r = importHosts(o.zone, entries, views, o.dry_run, follow_ups,
+                                    /*allow_read_only=*/o.sync.plan.force);
   const FileEdit& file = r.edit.file;
   const bool written = file.status == FileEdit::Status::kWritten;
 
@@ -105,7 +110,7 @@ int runImportHosts(const DnsctlOptions& o, const TerminalStyle& style) {
   switch (file.status) {
     case FileEdit::Status::kRefused:
       printDiagnostics(file);
-      std::cerr << "dnsctl: import-hosts: refused: " << file.message << "\n";
+      std::cerr << "dnsctl: import-hosts: refused: " << zone::boundedMessage(file.message) << "\n";
       if (o.json) {
         report["file"] = {{"path", o.zone}, {"changed", false}, {"refused", file.message}};
         std::cout << report.dump(2) << "\n";

@@ -10,6 +10,7 @@
 #include "command_line.hpp"
 #include "dnsctl_commands.hpp"
 #include "horizon/sync/retry_event_printer.hpp"
+#include "horizon/zone/message_text.hpp"
 
 namespace {
 
@@ -45,11 +46,14 @@ const Command kCommands[] = {
      "(atomically, under a lock on the zone file's directory). Already published: no-op.\n"
      "Then: the server reloads (with --control or $HORIZON_CONTROL_SOCKET), Cloudflare is\n"
      "synced when a token is configured (CLOUDFLARE_API_TOKEN or --token-file), and the\n"
-     "Traefik file is rendered with --traefik-out. The sync options are horizon-sync's.",
+     "Traefik file is rendered with --traefik-out. The sync options are horizon-sync's.\n"
+     "A zone file its owner may not write (mode 0444, say) is refused unless --force\n"
+     "(which also lifts the sync's --max-change-percent); its owner, group and mode are kept.",
      kSyncOptions},
     {"unexpose", "remove NAME from public.services, then reload and sync",
      "Removes NAME from public.services (the list stays, possibly as []), then reloads and\n"
-     "syncs like expose. Not listed: no-op. The sync options are horizon-sync's.",
+     "syncs like expose. Not listed: no-op. The sync options are horizon-sync's. A read-only\n"
+     "zone file is refused unless --force, as for expose.",
      kSyncOptions},
     {"list", "every name with its answer per view and whether it is published",
      "One row per name of the zone (every record owner of every view, and every public\n"
@@ -93,7 +97,8 @@ const Command kCommands[] = {
      "otherwise a record \"name: {V: ADDR}\" is added under records, one entry for all the\n"
      "views (validated, atomic, locked like expose). Names outside the zone are skipped; a\n"
      "name with its own entry answering something else is a conflict left for a person.\n"
-     "--dry-run only reports. After an edit: reload and sync as for expose.",
+     "--dry-run only reports. After an edit: reload and sync as for expose. A read-only\n"
+     "zone file is refused unless --force, as for expose.",
      kImportOptions | kSyncOptions},
 };
 
@@ -202,7 +207,7 @@ int main(int argc, char** argv) {
   } catch (const sync::UsageError& e) {
     return sync::reportUsageError(app, e.what());
   } catch (const std::exception& e) {
-    std::cerr << "dnsctl: " << e.what() << "\n";
+    std::cerr << "dnsctl: " << zone::boundedMessage(e.what()) << "\n";
     return edit::kEditExitFailed;
   }
 }

@@ -3,6 +3,9 @@
 // that would break it is never written, so horizond and horizon-sync only ever see valid files.
 #include "horizon/edit/edit_transaction.hpp"
 
+#include <cstdio>
+#include <optional>
+
 #include "horizon/edit/zone_file_io.hpp"
 
 namespace horizon::edit {
@@ -18,7 +21,8 @@ FileEdit refused(std::string message, std::vector<zone::Diagnostic> diagnostics 
 
 }  // namespace
 
-FileEdit editZoneFile(const std::string& path, const TextChange& change, const EditCheck& check) {
+FileEdit editZoneFile(const std::string& path, const TextChange& change, const EditCheck& check,
+                      bool allow_read_only) {
   ZoneFileLock lock(path);
   const std::string original = readTextFile(path);
   const std::string base_dir = directoryOf(path);
@@ -41,6 +45,16 @@ FileEdit editZoneFile(const std::string& path, const TextChange& change, const E
   if (std::string problem = check(*after.zone); !problem.empty())
     return refused("the edit did not have the intended effect (" + problem + "); " + path +
                    " is unchanged; please edit it by hand");
+  // Checked last, so a dry run or a no-op edit of a read-only file still works. Root may write any
+  // file, so the permission bits are read as the owner's intent: a zone file made read-only is not
+  // replaced behind its owner's back.
+  if (const std::optional<unsigned> mode = readOnlyMode(path); mode && !allow_read_only) {
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", *mode);
+    return refused(path + " is read-only (mode " + octal +
+                   ", no write permission for its owner); " +
+                   "it is unchanged; give --force to edit it anyway (the mode is kept)");
+  }
   replaceFileAtomically(path, edited.text);
   FileEdit written;
   written.status = FileEdit::Status::kWritten;
@@ -59,11 +73,12 @@ int EditReport::exitStatus() const {
 }
 
 EditReport runEditTransaction(const std::string& path, const TextChange& change,
-                              const EditCheck& check, EditFollowUps& follow_ups) {
+                              const EditCheck& check, EditFollowUps& follow_ups,
+                              bool allow_read_only) {
   EditReport report;
   // Asked before the edit: once the file is replaced, the server may reload on its own.
   report.serials_before = follow_ups.serialsBefore();
-  report.file = editZoneFile(path, change, check);
+  report.file = editZoneFile(path, change, check, allow_read_only);
   if (report.file.status != FileEdit::Status::kWritten) return report;
   report.server = follow_ups.reload();
   report.sync = follow_ups.sync();

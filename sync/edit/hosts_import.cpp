@@ -159,7 +159,7 @@ int HostsImportReport::exitStatus() const {
 
 HostsImportReport importHosts(const std::string& zone_path, const std::vector<HostsEntry>& entries,
                               const std::vector<std::string>& views, bool dry_run,
-                              EditFollowUps& follow_ups) {
+                              EditFollowUps& follow_ups, bool allow_read_only) {
   HostsImportReport report;
   // Owner -> (view, address) its new entry holds, owners in the order first added.
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> values;
@@ -240,7 +240,7 @@ HostsImportReport importHosts(const std::string& zone_path, const std::vector<Ho
     }
     return {};
   };
-  report.edit = runEditTransaction(zone_path, change, check, follow_ups);
+  report.edit = runEditTransaction(zone_path, change, check, follow_ups, allow_read_only);
   return report;
 }
 

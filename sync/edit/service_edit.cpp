@@ -99,7 +99,8 @@ std::string checkPublicService(const zone::Zone& edited, const std::string& name
 }
 
 ServiceEditReport editPublicService(const std::string& zone_path, const std::string& typed_name,
-                                    ServiceAction action, EditFollowUps& follow_ups) {
+                                    ServiceAction action, EditFollowUps& follow_ups,
+                                    bool allow_read_only) {
   ServiceEditReport report;
   std::string name;
   report.edit = runEditTransaction(
@@ -108,7 +109,7 @@ ServiceEditReport editPublicService(const std::string& zone_path, const std::str
         return changePublicService(text, zone, typed_name, action, &name);
       },
       [&](const zone::Zone& edited) { return checkPublicService(edited, name, action); },
-      follow_ups);
+      follow_ups, allow_read_only);
   report.name = name.empty() ? typed_name : name;
   return report;
 }

@@ -43,9 +43,12 @@ struct FileEdit {
 
 /// Applies `change` to the zone file at `path` under its lock: refused when the file does not
 /// load already, when the change refuses, when the changed text does not load, or when `check`
-/// finds it does not mean what was intended; otherwise written atomically (unless unchanged).
-/// Throws std::runtime_error when the file cannot be locked, read or written.
-FileEdit editZoneFile(const std::string& path, const TextChange& change, const EditCheck& check);
+/// finds it does not mean what was intended, or when the file's owner has no write permission on
+/// it (someone made it read-only on purpose) unless `allow_read_only`; otherwise written
+/// atomically (unless unchanged), keeping its mode. Throws std::runtime_error when the file
+/// cannot be locked, read or written.
+FileEdit editZoneFile(const std::string& path, const TextChange& change, const EditCheck& check,
+                      bool allow_read_only = false);
 
 /// The server's side of a written edit.
 struct ServerReload {
@@ -87,6 +90,7 @@ struct EditReport {
 /// The whole transaction: the serials before, editZoneFile, then reload and sync only when the
 /// file was written (a refused or no-op edit contacts neither). Throws what editZoneFile throws.
 EditReport runEditTransaction(const std::string& path, const TextChange& change,
-                              const EditCheck& check, EditFollowUps& follow_ups);
+                              const EditCheck& check, EditFollowUps& follow_ups,
+                              bool allow_read_only = false);
 
 }  // namespace horizon::edit

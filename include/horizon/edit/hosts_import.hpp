@@ -57,9 +57,10 @@ struct HostsImportReport {
 /// come entry by entry, one per view in the order given. A name added in several views gets one
 /// entry holding each (`nas: {lan: ADDR, vpn: ADDR}`), and the views given that already answered
 /// it with that address keep doing so through that entry. Every added name must then answer its
-/// address in those views, or nothing is written.
+/// address in those views, or nothing is written. A read-only file is edited only with
+/// `allow_read_only`.
 HostsImportReport importHosts(const std::string& zone_path, const std::vector<HostsEntry>& entries,
                               const std::vector<std::string>& views, bool dry_run,
-                              EditFollowUps& follow_ups);
+                              EditFollowUps& follow_ups, bool allow_read_only = false);
 
 }  // namespace horizon::edit

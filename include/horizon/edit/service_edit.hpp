@@ -39,8 +39,10 @@ struct ServiceEditReport {
   EditReport edit;
 };
 
-/// Exposes or unexposes `typed_name` in the zone file at `zone_path`, as one edit transaction.
+/// Exposes or unexposes `typed_name` in the zone file at `zone_path`, as one edit transaction
+/// (a read-only file only with `allow_read_only`).
 ServiceEditReport editPublicService(const std::string& zone_path, const std::string& typed_name,
-                                    ServiceAction action, EditFollowUps& follow_ups);
+                                    ServiceAction action, EditFollowUps& follow_ups,
+                                    bool allow_read_only = false);
 
 }  // namespace horizon::edit

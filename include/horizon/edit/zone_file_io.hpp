@@ -3,6 +3,7 @@
 // directory) so horizond and horizon-sync only ever see the old or the new file.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace horizon::edit {
@@ -30,6 +31,10 @@ std::string readTextFile(const std::string& path);
 /// symlink at `path` and replaces its target, so a link (e.g. into a config repository) stays a
 /// link. Throws std::runtime_error naming the path and the system error.
 void replaceFileAtomically(const std::string& path, const std::string& content);
+
+/// The permission bits of the file `path` names (links followed) when its owner may not write
+/// it (e.g. 0444); nullopt when the owner may, or when there is no such file.
+std::optional<unsigned> readOnlyMode(const std::string& path);
 
 /// The directory of `path` ("." when it has none): what loadZoneText needs as base_dir.
 std::string directoryOf(const std::string& path);

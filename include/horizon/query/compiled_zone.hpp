@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "horizon/ip/prefix.hpp"
+#include "horizon/query/prefix_table.hpp"
 #include "horizon/zone/zone.hpp"
 
 namespace horizon::query {
@@ -66,7 +67,10 @@ struct CompiledView {
   std::uint32_t nxdomain_answer = 0;
   std::vector<std::uint32_t> table;  // open-addressing hash table of node index + 1; 0 = empty
   std::size_t record_count = 0;
-  bool recursion = false;    // its clients may resolve names outside our zones
+  bool recursion = false;  // its clients may resolve names outside our zones
+  // A file's `recursion:` list leaves this view's name out: its clients never recurse, whatever
+  // another zone's view of them allows.
+  bool recursion_refused = false;
   std::uint32_t policy = 0;  // resolver cache partition: one per distinct view name
   std::uint16_t label = 0;   // its metric label id (stats/view_labels.hpp), stable by name
 
@@ -105,8 +109,10 @@ struct CompiledZone {
     std::uint32_t view;
   };
   std::vector<PrefixEntry> prefixes;  // most specific first
+  PrefixTable view_of;                // the same prefixes, for selectView
 
-  /// The view for a client, or nullptr when no prefix matches.
+  /// The view for a client (longest matching prefix), or nullptr when no prefix matches. Its cost
+  /// does not grow with the number of views. Allocation-free.
   const CompiledView* selectView(const ip::ClientAddress& client) const;
 };
 
@@ -117,7 +123,8 @@ struct Snapshot {
   /// The zone whose origin is the longest suffix of `qname_lower`, or nullptr.
   const CompiledZone* findZone(const std::uint8_t* qname_lower, std::size_t len) const;
   /// For a name outside every zone: the first zone (in load order) that puts the client in a
-  /// view allowed to recurse gives that view; nullptr when none does.
+  /// view allowed to recurse gives that view; nullptr when none does, or when any zone puts the
+  /// client in a view whose recursion a file refused explicitly. Allocation-free.
   const CompiledView* recursionView(const ip::ClientAddress& client) const;
   /// Heap and inline bytes of the whole snapshot (capacities, not sizes).
   std::size_t memoryBytes() const;

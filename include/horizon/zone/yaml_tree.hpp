@@ -136,8 +136,9 @@ class Tree {
 
 /// Parses `text` (the first document). Uses the fast reader when the text stays in its subset,
 /// else yaml-cpp. Throws ParseError on a syntax error, on a second non-empty document (yaml-cpp
-/// would silently drop it), and when aliases would expand the document beyond `max_nodes` nodes
-/// (a "billion laughs" file must not exhaust memory).
+/// would silently drop it), when the document has more than `max_nodes` nodes, and, at the
+/// alias, when aliases expand it beyond 10 nodes per node written plus 100,000 or add more than
+/// 1,000,000 nodes (a "billion laughs" file must not exhaust memory).
 Tree parse(std::string text, std::size_t max_nodes = 50'000'000);
 
 /// The fast reader alone: true and `*out` filled when the text is in its subset and well formed;

@@ -33,6 +33,9 @@ struct View {
   std::vector<ip::Prefix> prefixes;
   std::vector<ResourceRecord> records;
   bool recursion = false;  // clients of this view may ask for names outside our zones
+  // The file has a `recursion:` key, so `recursion` is its explicit word rather than the default
+  // for the view's prefixes; an explicit "no" outweighs any other file's yes (zones/FORMAT.md).
+  bool recursion_explicit = false;
 };
 
 /// horizon-sync's settings for one name of the public view (`cloudflare.records`).

@@ -1,0 +1,51 @@
+// Longest-prefix match of a client address against the view prefixes of one zone. A hash table
+// per prefix length (all lengths in one open-addressing table) is probed from the longest length
+// down, so a lookup costs one probe per distinct length in use (at most 33 for IPv4, 129 for
+// IPv6, typically three or four) however many views and prefixes there are.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "horizon/ip/address.hpp"
+#include "horizon/ip/prefix.hpp"
+
+namespace horizon::query {
+
+/// An immutable map from prefixes to values (view indexes) answering longest-prefix matches.
+class PrefixTable {
+ public:
+  /// What find() returns when no prefix holds the address.
+  static constexpr std::uint32_t kNoMatch = 0xFFFFFFFF;
+
+  PrefixTable() = default;
+  /// Builds the table; of two equal prefixes the first one given wins.
+  explicit PrefixTable(const std::vector<std::pair<ip::Prefix, std::uint32_t>>& entries);
+
+  /// The value of the longest prefix that holds `client` (same family), else kNoMatch.
+  /// Allocation-free.
+  std::uint32_t find(const ip::ClientAddress& client) const;
+
+  /// Heap bytes held (capacities).
+  std::size_t memoryBytes() const;
+
+ private:
+  struct Slot {
+    std::uint64_t high = 0;  // IPv4: the masked address; IPv6: its masked first 64 bits
+    std::uint64_t low = 0;   // IPv6: the masked last 64 bits
+    std::uint32_t value = kNoMatch;
+    std::uint8_t length = 0;
+    bool is_v6 = false;
+    bool used = false;
+  };
+
+  std::uint32_t probe(bool is_v6, int length, std::uint64_t high, std::uint64_t low) const;
+  void insert(bool is_v6, int length, std::uint64_t high, std::uint64_t low, std::uint32_t value);
+
+  std::vector<Slot> slots_;               // a power of two, at most half full
+  std::vector<std::uint8_t> v4_lengths_;  // distinct lengths in use, longest first
+  std::vector<std::uint8_t> v6_lengths_;
+};
+
+}  // namespace horizon::query

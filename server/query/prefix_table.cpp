@@ -1,0 +1,111 @@
+// The per-length prefix tables of include/horizon/query/prefix_table.hpp.
+#include "horizon/query/prefix_table.hpp"
+
+#include <algorithm>
+
+namespace horizon::query {
+namespace {
+
+std::uint64_t loadBig64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+std::uint64_t loadBig32(const std::uint8_t* p) {
+  return (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) |
+         p[3];
+}
+
+// The top `bits` bits of a 64-bit word (0..64).
+std::uint64_t keepTop(std::uint64_t word, int bits) {
+  if (bits <= 0) return 0;
+  if (bits >= 64) return word;
+  return word & ~(~std::uint64_t{0} >> bits);
+}
+
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  return h ^ (h >> 33);
+}
+
+std::uint64_t hashKey(bool is_v6, int length, std::uint64_t high, std::uint64_t low) {
+  return mix(high ^ mix(low + (static_cast<std::uint64_t>(length) << 1) + (is_v6 ? 1 : 0)));
+}
+
+// The address as the table keys it, masked to `length` bits.
+void maskedKey(bool is_v6, const std::uint8_t* bytes, int length, std::uint64_t* high,
+               std::uint64_t* low) {
+  if (!is_v6) {
+    *high = keepTop(loadBig32(bytes) << 32, length) >> 32;
+    *low = 0;
+    return;
+  }
+  *high = keepTop(loadBig64(bytes), length);
+  *low = keepTop(loadBig64(bytes + 8), length - 64);
+}
+
+}  // namespace
+
+PrefixTable::PrefixTable(const std::vector<std::pair<ip::Prefix, std::uint32_t>>& entries) {
+  std::size_t size = 16;
+  while (size < entries.size() * 2) size *= 2;
+  slots_.assign(size, Slot{});
+  for (const auto& [prefix, value] : entries) {
+    std::uint64_t high = 0, low = 0;
+    maskedKey(prefix.is_v6, prefix.address.data(), prefix.length, &high, &low);
+    insert(prefix.is_v6, prefix.length, high, low, value);
+    auto& lengths = prefix.is_v6 ? v6_lengths_ : v4_lengths_;
+    const auto length = static_cast<std::uint8_t>(prefix.length);
+    if (std::find(lengths.begin(), lengths.end(), length) == lengths.end())
+      lengths.push_back(length);
+  }
+  std::sort(v4_lengths_.rbegin(), v4_lengths_.rend());
+  std::sort(v6_lengths_.rbegin(), v6_lengths_.rend());
+}
+
+void PrefixTable::insert(bool is_v6, int length, std::uint64_t high, std::uint64_t low,
+                         std::uint32_t value) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hashKey(is_v6, length, high, low) & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (!slot.used) {
+      slot = Slot{high, low, value, static_cast<std::uint8_t>(length), is_v6, true};
+      return;
+    }
+    if (slot.is_v6 == is_v6 && slot.length == length && slot.high == high && slot.low == low)
+      return;  // the first one given wins, as in a scan of the prefixes in order
+  }
+}
+
+std::uint32_t PrefixTable::probe(bool is_v6, int length, std::uint64_t high,
+                                 std::uint64_t low) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hashKey(is_v6, length, high, low) & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (!slot.used) return kNoMatch;
+    if (slot.length == length && slot.is_v6 == is_v6 && slot.high == high && slot.low == low)
+      return slot.value;
+  }
+}
+
+std::uint32_t PrefixTable::find(const ip::ClientAddress& client) const {
+  if (slots_.empty()) return kNoMatch;
+  const auto& lengths = client.is_v6 ? v6_lengths_ : v4_lengths_;
+  for (const std::uint8_t length : lengths) {
+    std::uint64_t high = 0, low = 0;
+    maskedKey(client.is_v6, client.bytes.data(), length, &high, &low);
+    if (const std::uint32_t value = probe(client.is_v6, length, high, low); value != kNoMatch)
+      return value;
+  }
+  return kNoMatch;
+}
+
+std::size_t PrefixTable::memoryBytes() const {
+  return slots_.capacity() * sizeof(Slot) + v4_lengths_.capacity() + v6_lengths_.capacity();
+}
+
+}  // namespace horizon::query
