@@ -106,6 +106,7 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
       recursion->limit = std::min(limit, out.size());
       recursion->query = q;
       said.view = rview->label;
+      said.answering_view = rview;
       said.source = Source::kRecursion;
       return 0;
     }
@@ -115,6 +116,7 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
     writer.setRcode(a.rcode);
     writer.setFlags(wire::kFlagAA);
     said.view = view->label;
+    said.answering_view = view;
     said.source = Source::kAuthoritative;
     said.rcode = a.rcode;
     if (std::uint8_t* at = writer.appendRecords(view->bytesOf(a), a.ancount, a.nscount, 0)) {

@@ -838,6 +838,9 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
     for (std::size_t i = 0; i < z.views.size(); ++i) {
       cz.views.push_back(compileView(z, z.views[i]));
       cz.views.back().recursion = z.views[i].recursion;
+      cz.views.back().rate_limit =
+          z.views[i].rate_limit.value_or(zone::defaultRateLimit(z.views[i]));
+      cz.views.back().rate_limit_scope = std::hash<std::string>{}(z.origin + z.views[i].name);
       const auto [policy, added] = policies.try_emplace(z.views[i].name, next_policy);
       if (added) ++next_policy;
       cz.views.back().policy = policy->second;

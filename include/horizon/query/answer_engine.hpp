@@ -32,6 +32,8 @@ struct AnswerSummary {
   stats::Source source = stats::Source::kError;
   std::uint16_t qtype = 0;
   std::uint16_t rcode = 0;  // the (extended) rcode written
+  const CompiledView* answering_view =
+      nullptr;  // the view that answered or recurses; nullptr: none did
 };
 
 /// Writes the response to `query` from `client` into `out` and returns its size; 0 means send
