@@ -70,6 +70,21 @@ const std::array kTable = {
                     "answer wakes a thread on another CPU. The flag turns it off.",
             .example = "true",
             .switch_value = false},
+    Setting{.key = "rate-limit",
+            .flag = "--no-rate-limit",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::rate_limit,
+            .default_text = "true",
+            .section = kServing,
+            .help = "Response rate limiting of UDP answers, per view as the zone file's "
+                    "`rate-limit` key says: by default views that face the internet and do not "
+                    "recurse (the public one) get 20 answers a second per name and type, and 5 "
+                    "NXDOMAIN and errors, per client /24 (IPv6 /56); of the answers over the "
+                    "rate every second one is sent truncated (so a real client retries over TCP) "
+                    "and the rest dropped. TCP is never limited. The flag turns it off for every "
+                    "view.",
+            .example = "true",
+            .switch_value = false},
     Setting{.key = "tcp-idle-timeout-ms",
             .flag = "--tcp-idle-timeout-ms",
             .kind = K::kNumber,

@@ -103,6 +103,20 @@ void addQueryFamilies(metrics::Families& out, const stats::QueryTotals& q) {
     if (q.truncated[v])
       metrics::addSample(truncated, {{"view", viewName(v)}}, static_cast<double>(q.truncated[v]));
 
+  auto& limited = metrics::addFamily(
+      out, "horizon_dns_rate_limited_responses_total",
+      "UDP answers over their view's response rate limit, by view and what was done: dropped, or "
+      "slipped (sent truncated so a real client retries over TCP).",
+      MetricType::Counter);
+  for (std::size_t v = 0; v < stats::kMaxViews; ++v)
+    for (std::size_t a = 0; a < stats::kLimitedActions; ++a)
+      if (q.rate_limited[v][a])
+        metrics::addSample(
+            limited,
+            {{"view", viewName(v)},
+             {"action", stats::limitedActionName(static_cast<stats::LimitedAction>(a))}},
+            static_cast<double>(q.rate_limited[v][a]));
+
   metrics::addSample(metrics::addFamily(out, "horizon_dns_dropped_requests_total",
                                         "Messages that were not DNS queries; nothing was sent.",
                                         MetricType::Counter),

@@ -42,6 +42,10 @@ class QueryObserver {
   void request(const query::AnswerSummary& summary, stats::Transport transport, bool ipv6) {
     if (counters_) counters_->request({summary.view, transport, ipv6, summary.qtype});
   }
+  /// Counts an answer of view `view` (a label id) that rate limiting dropped or slipped.
+  void rateLimited(std::uint16_t view, stats::LimitedAction action) {
+    if (counters_) counters_->rate_limited[view][static_cast<std::size_t>(action)].add();
+  }
   /// Counts a datagram or message that was not a query: nothing was sent.
   void dropped() {
     if (counters_) counters_->dropped.add();

@@ -3,11 +3,13 @@
 
 #include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <thread>
 
 #include "cpu_steering.hpp"
@@ -21,6 +23,15 @@ constexpr std::size_t kBufferSize = query::kMaxResponseSize;  // the largest UDP
 // After an unexpected receive error, pause so a persistent one cannot spin a core.
 constexpr auto kErrorPause = std::chrono::milliseconds(10);
 
+// The rate limiter's clock: milliseconds, wrapping. The coarse clock is read without a system
+// call and its few milliseconds of resolution are plenty for rates per second.
+std::uint32_t monotonicMs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(now.tv_sec) * 1000 +
+                                    static_cast<std::uint64_t>(now.tv_nsec) / 1'000'000);
+}
+
 }  // namespace
 
 UdpListener::UdpListener(Worker& worker, UdpSocket socket, bool wildcard)
@@ -32,6 +43,8 @@ UdpListener::UdpListener(Worker& worker, UdpSocket socket, bool wildcard)
       // This listener is the worker's next: it takes the dnstap queue after its predecessors'.
       observer_(worker.config, worker.dnstap,
                 worker.dnstap_queue + 1 + static_cast<unsigned>(worker.udp.size())),
+      limiter_(worker.config.rate_limit ? std::make_unique<ResponseLimiter>(std::random_device{}())
+                                        : nullptr),
       requests_(new std::uint8_t[kBatch * kBufferSize]),
       responses_(new std::uint8_t[kBatch * kBufferSize]) {
   socklen_t local_len = sizeof local_;
@@ -124,6 +137,30 @@ std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
       source);
 }
 
+bool UdpListener::withinRate(const query::Snapshot& snapshot, const ip::ClientAddress& client,
+                             const query::AnswerSummary& summary, std::uint8_t* response,
+                             std::size_t& size, std::uint32_t now_ms) {
+  const query::CompiledView* view =
+      summary.answering_view ? summary.answering_view : snapshot.anyViewOf(client);
+  if (view == nullptr || !view->rate_limit.enabled) return true;
+  // A valid server cookie proves the client's address (RFC 7873 5.2.5), as TCP does: its answers
+  // cannot be reflected at a victim, so they are not limited.
+  if (summary.cookie_valid) return true;
+  switch (limiter_->decide(client, view->rate_limit, view->rate_limit_scope,
+                           std::span<const std::uint8_t>(response, size), now_ms)) {
+    case LimitAction::kSend:
+      return true;
+    case LimitAction::kSlip:
+      size = ResponseLimiter::truncate(std::span(response, size));
+      observer_.rateLimited(view->label, stats::LimitedAction::kSlipped);
+      return true;
+    case LimitAction::kDrop:
+      observer_.rateLimited(view->label, stats::LimitedAction::kDropped);
+      return false;
+  }
+  return true;
+}
+
 // Waits for at least one datagram, receives up to one batch, answers it and sends the answers.
 // Returns the number received.
 int UdpListener::receiveAndAnswer() {
@@ -153,6 +190,7 @@ int UdpListener::receiveAndAnswer() {
   // One clock reading per batch: a query's time includes its wait behind the ones before it.
   const SteadyClock::time_point arrived =
       observer_.timed() ? SteadyClock::now() : SteadyClock::time_point{};
+  const std::uint32_t now_ms = limiter_ ? monotonicMs() : 0;
   std::size_t out = 0;
   for (int i = 0; i < received; ++i) {
     // An empty datagram is no query (and a socket being shut down may report one): not even
@@ -166,9 +204,10 @@ int UdpListener::receiveAndAnswer() {
     observer_.arrived(peer, local_address_, stats::Transport::kUdp, request);
     query::RecursionRequest recursion;
     query::AnswerSummary summary;
-    std::size_t size = query::answerQuery(snapshot, ip::ClientAddress::fromSockaddr(peer), request,
-                                          std::span(response, kBufferSize), query::Transport::kUdp,
-                                          &recursion, &summary, &worker_.protocol);
+    const ip::ClientAddress client = ip::ClientAddress::fromSockaddr(peer);
+    std::size_t size =
+        query::answerQuery(snapshot, client, request, std::span(response, kBufferSize),
+                           query::Transport::kUdp, &recursion, &summary, &worker_.protocol);
     if (summary.answered)
       observer_.request(summary, stats::Transport::kUdp, peer->sa_family == AF_INET6);
     const wire::ParsedQuery* parsed = nullptr;
@@ -182,6 +221,7 @@ int UdpListener::receiveAndAnswer() {
       observer_.dropped();
       continue;
     }
+    if (limiter_ && !withinRate(snapshot, client, summary, response, size, now_ms)) continue;
     observer_.answered(peer, stats::Transport::kUdp, request, parsed,
                        std::span<const std::uint8_t>(response, size), summary, arrived,
                        local_address_);

@@ -22,6 +22,7 @@
 #include "horizon/resolver/cache.hpp"
 #include "log_limiter.hpp"
 #include "query_observer.hpp"
+#include "response_limiter.hpp"
 #include "udp_socket.hpp"
 
 namespace horizon::net {
@@ -57,6 +58,11 @@ class UdpListener {
  private:
   void run();
   int receiveAndAnswer();
+  // False when rate limiting drops the answer in `response` (`size` bytes) to `client`; may
+  // shorten it to its truncated form.
+  bool withinRate(const query::Snapshot& snapshot, const ip::ClientAddress& client,
+                  const query::AnswerSummary& summary, std::uint8_t* response, std::size_t& size,
+                  std::uint32_t now_ms);
   std::size_t answerRecursive(const query::RecursionRequest& request, std::span<std::uint8_t> out,
                               const msghdr& in, const query::AnswerSummary& summary,
                               SteadyClock::time_point started, stats::Source& source);
@@ -68,8 +74,9 @@ class UdpListener {
   resolver::CacheFront front_;
   LogLimiter errors_;
   QueryObserver observer_;
-  sockaddr_storage local_{};                 // the bound address, for dnstap
-  const sockaddr* local_address_ = nullptr;  // &local_, or nullptr on a wildcard socket
+  std::unique_ptr<ResponseLimiter> limiter_;  // nullptr: rate limiting is off
+  sockaddr_storage local_{};                  // the bound address, for dnstap
+  const sockaddr* local_address_ = nullptr;   // &local_, or nullptr on a wildcard socket
   std::atomic<bool> stopping_{false};
 
   // Batch state, allocated once. Buffers are not zero-filled: every byte read was written.

@@ -179,6 +179,7 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
       recursion->query = q;
       recursion->options = options;
       said.view = rview->label;
+      said.answering_view = rview;
       said.source = Source::kRecursion;
       return 0;
     }
@@ -188,6 +189,7 @@ std::size_t answerQuery(const Snapshot& snapshot, const ip::ClientAddress& clien
     writer.setRcode(a.rcode);
     writer.setFlags(wire::kFlagAA);
     said.view = view->label;
+    said.answering_view = view;
     said.source = Source::kAuthoritative;
     said.rcode = a.rcode;
     if (std::uint8_t* at = writer.appendRecords(view->bytesOf(a), a.ancount, a.nscount, 0)) {

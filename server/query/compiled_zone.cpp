@@ -847,6 +847,9 @@ std::shared_ptr<const Snapshot> compileSnapshot(const std::vector<zone::Zone>& z
       const bool is_refused = refused.count(z.views[i].name) != 0;
       cz.views.back().recursion = z.views[i].recursion && !is_refused;
       cz.views.back().recursion_refused = is_refused;
+      cz.views.back().rate_limit =
+          z.views[i].rate_limit.value_or(zone::defaultRateLimit(z.views[i]));
+      cz.views.back().rate_limit_scope = std::hash<std::string>{}(z.origin + z.views[i].name);
       const auto [policy, added] = policies.try_emplace(z.views[i].name, next_policy);
       if (added) ++next_policy;
       cz.views.back().policy = policy->second;

@@ -55,4 +55,11 @@ const CompiledView* Snapshot::recursionView(const ip::ClientAddress& client) con
   return allowed;
 }
 
+const CompiledView* Snapshot::anyViewOf(const ip::ClientAddress& client) const {
+  if (const CompiledView* view = recursionView(client)) return view;
+  for (const auto& z : zones)
+    if (const CompiledView* view = z.selectView(client)) return view;
+  return nullptr;
+}
+
 }  // namespace horizon::query

@@ -78,6 +78,10 @@ const char* rcodeLabel(std::size_t index) {
   return index < kRcodes ? kRcodeLabels[index] : "other";
 }
 
+const char* limitedActionName(LimitedAction action) {
+  return action == LimitedAction::kSlipped ? "slipped" : "dropped";
+}
+
 void QueryTotals::add(const QueryCounters& c) noexcept {
   for (std::size_t v = 0; v < kMaxViews; ++v) {
     for (std::size_t t = 0; t < kTransports; ++t)
@@ -89,6 +93,8 @@ void QueryTotals::add(const QueryCounters& c) noexcept {
       duration[v][s].add(c.duration[v][s]);
     }
     truncated[v] += c.truncated[v].get();
+    for (std::size_t a = 0; a < kLimitedActions; ++a)
+      rate_limited[v][a] += c.rate_limited[v][a].get();
   }
   for (std::size_t t = 0; t < kTransports; ++t) size[t].add(c.size[t]);
   dropped += c.dropped.get();

@@ -89,6 +89,54 @@ bool parseOrigin(LoadContext& context, const Entry* entry, const yaml::Node& roo
   return true;
 }
 
+// A view's `rate-limit`: off (false, 0), on (true: the defaults), or a map whose keys replace
+// single defaults. Nothing, reported, when the value is none of these.
+std::optional<RateLimitSettings> parseRateLimit(LoadContext& context, const Entry& field,
+                                                const std::string& view) {
+  const yaml::Node& value = field.value;
+  const std::string what = "rate-limit of view '" + view + "'";
+  if (value.isScalar()) {
+    bool on = false;
+    if (value.text() == "0" || (yaml::decodeBool(value.text(), &on) && !on)) return kNoRateLimit;
+    if (on) return kDefaultRateLimit;
+  } else if (value.isMap()) {
+    RateLimitSettings settings = kDefaultRateLimit;
+    bool good = true;
+    for (const Entry& key : context.entries(value, what)) {
+      const auto read = [&](auto& into, std::uint64_t max) {
+        if (auto n = context.number(key.value, what + " " + key.name, max))
+          into = static_cast<std::remove_reference_t<decltype(into)>>(*n);
+        else
+          good = false;
+      };
+      if (key.name == "responses-per-second") {
+        read(settings.responses_per_second, 1000000);
+      } else if (key.name == "errors-per-second") {
+        read(settings.errors_per_second, 1000000);
+      } else if (key.name == "slip") {
+        read(settings.slip, 10);
+      } else if (key.name == "ipv4-prefix") {
+        read(settings.ipv4_prefix, 32);
+      } else if (key.name == "ipv6-prefix") {
+        read(settings.ipv6_prefix, 128);
+      } else {
+        context.error(context.at(key.key),
+                      "unknown key '" + key.name + "' in " + what +
+                          " (allowed: responses-per-second, errors-per-second, slip, "
+                          "ipv4-prefix, ipv6-prefix)");
+        good = false;
+      }
+    }
+    if (good) return settings;
+    return std::nullopt;
+  }
+  context.error(context.at(value.isNull() ? field.key : value),
+                what +
+                    " must be off, on, or a map of responses-per-second, errors-per-second, "
+                    "slip, ipv4-prefix and ipv6-prefix");
+  return std::nullopt;
+}
+
 // Returns the zonefile key of each view, in the order of the views.
 std::vector<ZonefileKey> parseViews(LoadContext& context, const Entry* entry,
                                     const yaml::Node& root) {
@@ -151,9 +199,11 @@ std::vector<ZonefileKey> parseViews(LoadContext& context, const Entry* entry,
             zonefile = field.value.text();
             zonefile_where = context.at(field.value);
           }
+        } else if (field.name == "rate-limit") {
+          view.rate_limit = parseRateLimit(context, field, name);
         } else {
           context.error(context.at(field.key), "unknown key '" + field.name + "' in view '" + name +
-                                                   "' (allowed: match, zonefile)");
+                                                   "' (allowed: match, zonefile, rate-limit)");
         }
       }
       if (!match) {
@@ -163,7 +213,8 @@ std::vector<ZonefileKey> parseViews(LoadContext& context, const Entry* entry,
     } else {
       context.error(context.at(view_entry.value.isNull() ? view_entry.key : view_entry.value),
                     "view '" + name +
-                        "' must be a list of client prefixes, or a map with match and zonefile");
+                        "' must be a list of client prefixes, or a map with match, zonefile "
+                        "and rate-limit");
       continue;
     }
     std::vector<yaml::Node> prefix_items;

@@ -13,8 +13,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <new>
+#include <sstream>
 
 #include "horizon/net/server.hpp"
 #include "horizon/query/compiled_zone.hpp"
@@ -172,7 +174,7 @@ class QuietClient {
       }
       for (int i = 0; i < in_flight; ++i) {
         pollfd p{fds_[socket_index], POLLIN, 0};
-        if (poll(&p, 1, kReplyTimeoutMs) <= 0) break;  // lost: counted as unanswered
+        if (poll(&p, 1, reply_timeout_ms_) <= 0) break;  // lost: counted as unanswered
         const ssize_t n = recv(fds_[socket_index], in_.data(), in_.size(), 0);
         if (n < 12) continue;
         const std::uint16_t id = static_cast<std::uint16_t>((in_[0] << 8) | in_[1]);
@@ -192,9 +194,13 @@ class QuietClient {
     return tally;
   }
 
+  /// How long a burst waits for each answer (shorter where answers are dropped on purpose).
+  void setReplyTimeout(int ms) { reply_timeout_ms_ = ms; }
+
  private:
   static constexpr std::size_t kIdSlots = 65536;
   std::vector<int> fds_;
+  int reply_timeout_ms_ = kReplyTimeoutMs;
   int next_id_ = 0;
   std::array<std::uint8_t, 65535> out_{};
   std::array<std::uint8_t, 65535> in_{};
@@ -290,6 +296,70 @@ TEST(AllocationTest, UdpQueriesAllocateNothingAfterWarmUp) {
 
 TEST(AllocationTest, UdpQueriesAllocateNothingWithMetricsOn) {
   expectNoAllocationAfterWarmUp(true);
+}
+
+// Answers over the rate limit are dropped, or rewritten in place into TC answers: that path
+// allocates nothing either. The public view's limits are cut to one answer a second, so nearly
+// every answer takes it.
+TEST(AllocationTest, RateLimitedAnswersAllocateNothing) {
+  std::ifstream in(std::string(HORIZON_TEST_DATA) + "/net/example.test.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string zone_text = text.str();
+  const std::string generous = "responses-per-second: 1000000, errors-per-second: 1000000";
+  const auto at = zone_text.find(generous);
+  ASSERT_NE(at, std::string::npos) << "example.test.yaml's public rate-limit changed";
+  zone_text.replace(at, generous.size(), "responses-per-second: 1, errors-per-second: 1");
+  TempDir dir;
+  const std::string zone_file = dir.write("example.test.yaml", zone_text);
+  auto loaded = zone::loadZoneFile(zone_file);
+  ASSERT_TRUE(loaded.ok()) << loaded.report();
+  std::vector<zone::Zone> zones;
+  zones.push_back(std::move(*loaded.zone));
+  auto holder = std::make_shared<query::SnapshotHolder>(query::compileSnapshot(zones));
+
+  config::ServerConfig config;
+  config.zone_files = {zone_file};
+  config.listen = {config::ListenAddress{"127.0.0.1", 0}};
+  config.workers = 1;
+  config.metrics = "127.0.0.1:0";
+  net::Server server(config, holder);
+  server.bind();
+  server.start();
+  const std::uint16_t port = server.boundPorts().at(0);
+  ASSERT_NE(port, 0);
+
+  // Socket 0 is 127.0.0.3 (view public): answers, NXDOMAIN and REFUSED, all over their rates.
+  auto client = std::make_unique<QuietClient>(port, std::vector<std::string>{"127.0.0.3"});
+  client->setReplyTimeout(5);  // half the answers never come; a lost one ends its burst
+  QueryOptions no_edns;
+  no_edns.edns = false;
+  const std::vector<PreparedQuery> queries = {
+      {buildQuery("grafana.example.test", LDNS_RR_TYPE_A), 0, LDNS_RCODE_NOERROR},
+      {buildQuery("grafana.example.test", LDNS_RR_TYPE_AAAA, no_edns), 0, LDNS_RCODE_NOERROR},
+      {buildQuery("nothere.example.test", LDNS_RR_TYPE_A), 0, LDNS_RCODE_NXDOMAIN},
+      {buildQuery("example.com", LDNS_RR_TYPE_A), 0, LDNS_RCODE_REFUSED},
+  };
+  client->run(queries, kWarmUpQueries);
+
+  g_allocations.store(0);
+  g_counting.store(true);
+  client->run(queries, kMeasuredQueries);
+  g_counting.store(false);
+  const std::size_t allocations = g_allocations.load();
+  EXPECT_EQ(allocations, 0u) << allocations << " allocations while answers were rate limited";
+
+  auto totals = std::make_unique<net::ServerStatistics>();
+  server.statistics(*totals);
+  std::uint64_t dropped = 0, slipped = 0;
+  for (const auto& view : totals->queries.rate_limited) {
+    dropped += view[static_cast<std::size_t>(stats::LimitedAction::kDropped)];
+    slipped += view[static_cast<std::size_t>(stats::LimitedAction::kSlipped)];
+  }
+  EXPECT_GT(dropped, 1000u);
+  EXPECT_GT(slipped, 1000u);
+  client.reset();
+  server.stop();
 }
 
 }  // namespace

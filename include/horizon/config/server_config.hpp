@@ -32,6 +32,7 @@ struct ServerConfig {
   unsigned tcp_idle_timeout_ms = 10000;         // RFC 7766 6.2.3 suggests seconds, not minutes
   unsigned max_tcp_connections = 1024;          // over all workers
   unsigned max_tcp_queries_per_connection = 0;  // 0: unlimited
+  bool rate_limit = true;  // UDP response rate limiting, as each view's `rate-limit` says
   bool query_log = false;
   std::string query_log_format = "text";  // "text" or "json"
   std::string log_level = "info";

@@ -36,6 +36,8 @@ struct AnswerSummary {
   std::uint16_t qtype = 0;
   std::uint16_t rcode = 0;    // the (extended) rcode written
   bool cookie_valid = false;  // the query carried a valid server cookie: its address is proven
+  const CompiledView* answering_view =
+      nullptr;  // the view that answered or recurses; nullptr: none did
 };
 
 /// Server-wide answering settings beyond the zones.

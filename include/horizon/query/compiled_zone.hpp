@@ -73,6 +73,8 @@ struct CompiledView {
   bool recursion_refused = false;
   std::uint32_t policy = 0;  // resolver cache partition: one per distinct view name
   std::uint16_t label = 0;   // its metric label id (stats/view_labels.hpp), stable by name
+  zone::RateLimitSettings rate_limit;  // what its UDP answers are limited to (resolved defaults)
+  std::uint64_t rate_limit_scope = 0;  // tells this zone's view apart in the limiter's keys
 
   /// Finds a node by lowercase wire name; nullptr when absent. Allocation-free.
   const NameNode* find(const std::uint8_t* name, std::size_t len) const;
@@ -126,6 +128,10 @@ struct Snapshot {
   /// view allowed to recurse gives that view; nullptr when none does, or when any zone puts the
   /// client in a view whose recursion a file refused explicitly. Allocation-free.
   const CompiledView* recursionView(const ip::ClientAddress& client) const;
+  /// For an answer no view gave (an error, a name outside every zone): the client's recursion
+  /// view when it has one, else its view in the first zone (in load order) that has one for it;
+  /// nullptr when no zone does.
+  const CompiledView* anyViewOf(const ip::ClientAddress& client) const;
   /// Heap and inline bytes of the whole snapshot (capacities, not sizes).
   std::size_t memoryBytes() const;
 };

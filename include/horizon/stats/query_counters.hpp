@@ -67,6 +67,12 @@ inline constexpr std::array<std::uint64_t, 12> kSizeBounds = {
 using DurationHistogram = Histogram<kDurationBoundsNs.size()>;
 using SizeHistogram = Histogram<kSizeBounds.size()>;
 
+/// What response rate limiting did with an answer over its view's rate.
+enum class LimitedAction : std::uint8_t { kDropped, kSlipped };
+inline constexpr std::size_t kLimitedActions = 2;
+/// "dropped" or "slipped".
+const char* limitedActionName(LimitedAction action);
+
 /// One question as the counters see it when it arrives.
 struct RequestKey {
   std::uint16_t view = kNoView;
@@ -110,6 +116,7 @@ struct QueryCounters {
   SizeHistogram size[kTransports];
   Counter truncated[kMaxViews];
   Counter dropped;  // datagrams and messages that were not queries: nothing was sent
+  Counter rate_limited[kMaxViews][kLimitedActions];  // answers over the rate, dropped or slipped
 };
 
 /// The sum of every thread's QueryCounters at one scrape.
@@ -123,6 +130,7 @@ struct QueryTotals {
   HistogramTotals<kSizeBounds.size()> size[kTransports]{};
   std::uint64_t truncated[kMaxViews]{};
   std::uint64_t dropped = 0;
+  std::uint64_t rate_limited[kMaxViews][kLimitedActions]{};
 };
 
 }  // namespace horizon::stats

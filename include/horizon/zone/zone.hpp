@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "horizon/ip/prefix.hpp"
+#include "horizon/zone/rate_limit.hpp"
 #include "horizon/zone/source_location.hpp"
 #include "horizon/zone/traefik_settings.hpp"
 
@@ -36,6 +37,8 @@ struct View {
   // The file has a `recursion:` key, so `recursion` is its explicit word rather than the default
   // for the view's prefixes; an explicit "no" outweighs any other file's yes (zones/FORMAT.md).
   bool recursion_explicit = false;
+  // The file's `rate-limit`; without it, defaultRateLimit applies.
+  std::optional<RateLimitSettings> rate_limit;
 };
 
 /// horizon-sync's settings for one name of the public view (`cloudflare.records`).
@@ -70,5 +73,10 @@ struct Zone {
 
 /// Returns the index of the view named `name`, or -1.
 int findView(const Zone& zone, const std::string& name);
+
+/// The limits of a view whose file does not set `rate-limit`: kDefaultRateLimit for a view that
+/// faces the internet (named `public`, or matching any address outside private space) and does
+/// not recurse, kNoRateLimit for the rest (the LAN and VPN, whose many clients share a network).
+RateLimitSettings defaultRateLimit(const View& view);
 
 }  // namespace horizon::zone

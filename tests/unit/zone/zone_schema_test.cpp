@@ -179,7 +179,8 @@ TEST(ZoneLoaderErrors, UnknownKeyInNestedSections) {
 views:
   lan: {match: [192.168.1.0/24], zonefil: lan.zone}
 )");
-  expectOneError(in_view, 3, "unknown key 'zonefil' in view 'lan' (allowed: match, zonefile)");
+  expectOneError(in_view, 3,
+                 "unknown key 'zonefil' in view 'lan' (allowed: match, zonefile, rate-limit)");
 
   auto in_soa = load(R"(zone: madhan.app
 views:
