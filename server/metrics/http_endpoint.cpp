@@ -22,7 +22,6 @@
 #include <thread>
 #include <utility>
 
-#include "horizon/net/spare_descriptor.hpp"
 #include "http_connection.hpp"
 #include "http_routes.hpp"
 
@@ -143,8 +142,6 @@ class HttpEndpoint::Impl {
         accept();  // that client gave up; the next one may be waiting
         return;
       }
-      // Out of descriptors: the pending client is turned away rather than left in the backlog.
-      if (net::SpareDescriptor::exhausted(ec.value())) spare_.shedOne(acceptor_.native_handle());
       retry_timer_.expires_after(kAcceptRetryDelay);
       retry_timer_.async_wait([this](const error_code& wait_ec) {
         if (!wait_ec && !closing_) accept();
@@ -193,7 +190,6 @@ class HttpEndpoint::Impl {
   asio::io_context io_{1};
   Tcp::acceptor acceptor_{io_};
   asio::steady_timer retry_timer_{io_};
-  net::SpareDescriptor spare_;  // endpoint thread only, after start()
   std::atomic<std::uint16_t> port_{0};
   std::mutex lifecycle_;
   bool started_ = false, stopped_ = false;

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,6 +278,61 @@ TEST(DescriptorLimits, IdleConnectionsAndASilentUpstreamLeaveRoomForEveryone) {
   EXPECT_LT(grown, 1u << 20) << "the log grew by " << grown << " bytes";
 
   for (int fd : idle) ::close(fd);
+}
+
+// A Unix stream connection to `path`; -1 when connect failed (EAGAIN: the backlog is full).
+int controlConnection(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(DescriptorLimits, AControlSocketFloodPausesTheAcceptLoopInsteadOfSpinning) {
+  raiseOwnLimit();
+  TempDir dir;
+  const std::string control = dir.path() + "/control.sock";
+  const std::uint16_t port = findFreePort();
+  LimitedHorizond server(
+      {"--zone", kZone, "--listen", listenArg(port), "--root-hints",
+       HORIZON_TEST_DATA "/loopback.hints", "--control", control, "--workers", "1"},
+      1024, 1024);
+  ASSERT_TRUE(server.waitServing(port)) << server.log();
+  // Control sessions are not capped: 1100 of them run horizond out of descriptors, and then
+  // the connections left in the backlog make accept() fail with EMFILE over and over.
+  std::vector<int> held;
+  int refused = 0, last_error = 0;
+  for (int i = 0; i < 1100; ++i) {
+    if (const int fd = controlConnection(control); fd >= 0) {
+      held.push_back(fd);
+    } else {
+      ++refused;
+      last_error = errno;
+      std::this_thread::sleep_for(1ms);  // the backlog is full until horizond accepts more
+    }
+  }
+  ASSERT_GT(held.size(), 1000u) << refused << " refused, the last with "
+                                << std::strerror(last_error);
+  std::this_thread::sleep_for(500ms);  // the connections past the limit wait in the backlog
+  const std::size_t log_before = server.logSize();
+  std::this_thread::sleep_for(2s);
+  const std::size_t grown = server.logSize() - log_before;
+  std::printf(
+      "%zu control connections held; horizond has %zu descriptors; the log grew by %zu "
+      "bytes in 2 s\n",
+      held.size(), server.openDescriptors(), grown);
+  // A few lines a second with a count of the rest, not a line per failed accept().
+  EXPECT_LT(grown, 64u * 1024) << server.log().substr(0, 4096);
+  // Queries are still answered.
+  const Bytes q = buildQuery("www.home.test", LDNS_RR_TYPE_A);
+  EXPECT_TRUE(exchangeUdp({.port = port}, q, 2000ms).has_value());
+  for (int fd : held) ::close(fd);
 }
 
 TEST(DescriptorLimits, SoftLimitIsRaisedToTheHardLimit) {
