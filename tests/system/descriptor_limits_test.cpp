@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "http_probe.hpp"
 #include "sync_support.hpp"
 #include "test_support.hpp"
 
@@ -211,9 +212,11 @@ TEST(DescriptorLimits, IdleConnectionsAndASilentUpstreamLeaveRoomForEveryone) {
   TempDir dir;
   const std::string control = dir.path() + "/control.sock";
   const std::uint16_t port = findFreePort();
-  LimitedHorizond server({"--zone", kZone, "--listen", listenArg(port), "--forward",
-                          upstream.address(), "--control", control, "--workers", "2"},
-                         1024, 1024);
+  const std::uint16_t metrics_port = findFreePort();
+  LimitedHorizond server(
+      {"--zone", kZone, "--listen", listenArg(port), "--forward", upstream.address(), "--control",
+       control, "--workers", "2", "--metrics", "127.0.0.1:" + std::to_string(metrics_port)},
+      1024, 1024);
   ASSERT_TRUE(server.waitServing(port)) << server.log();
   EXPECT_NE(server.log().find("descriptors: limit 1024"), std::string::npos) << server.log();
   const std::size_t log_before = server.logSize();
@@ -276,6 +279,15 @@ TEST(DescriptorLimits, IdleConnectionsAndASilentUpstreamLeaveRoomForEveryone) {
   // 3 s resolution timeout.
   EXPECT_GT(flood.answered_early.load(), 100) << "sent " << flood.sent.load();
   EXPECT_LT(grown, 1u << 20) << "the log grew by " << grown << " bytes";
+  // The flood came from one address: its cap refused most of it, and the metrics say so.
+  const auto scrape = httpRequest(metrics_port, "GET", "/metrics");
+  EXPECT_TRUE(scrape.has_value());
+  const std::string refused = "horizon_resolutions_refused_total{limit=\"client\"} ";
+  const auto at = scrape ? scrape->body.find(refused) : std::string::npos;
+  EXPECT_NE(at, std::string::npos) << (scrape ? scrape->body : "");
+  if (at != std::string::npos) {
+    EXPECT_GT(std::stod(scrape->body.substr(at + refused.size())), 1000.0);
+  }
 
   for (int fd : idle) ::close(fd);
 }
