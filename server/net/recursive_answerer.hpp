@@ -25,7 +25,8 @@ namespace horizon::net {
 /// anything else is resolved on the worker's io_context thread, which owns the Resolver, and the
 /// answer is handed to the transport's callback there. Questions waiting for a resolution are
 /// bounded per worker and per client address: past either cap a new one is answered SERVFAIL at
-/// once (Unbound's requestlist drops the new query too when no old one may be shed), and counted.
+/// once and counted. (Unbound's requestlist, full and with no old query it may replace, drops the
+/// new one; SERVFAIL spares the client its retries.)
 class RecursiveAnswerer {
  public:
   /// Receives a resolved answer on the io thread, with where it came from and the question it
@@ -74,8 +75,6 @@ class RecursiveAnswerer {
   /// thread).
   std::uint64_t refusedForWorker() const { return refused_worker_.get(); }
   std::uint64_t refusedForClient() const { return refused_client_.get(); }
-  /// Questions waiting for a resolution (io thread only).
-  std::size_t waiting() const { return waiting_; }
 
   /// The cache front of the io thread's own transports (TCP). Only that thread may use it.
   resolver::CacheFront& ioThreadFront() { return io_front_; }
