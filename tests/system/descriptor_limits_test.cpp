@@ -341,9 +341,14 @@ TEST(DescriptorLimits, AControlSocketFloodPausesTheAcceptLoopInsteadOfSpinning) 
       held.size(), server.openDescriptors(), grown);
   // A few lines a second with a count of the rest, not a line per failed accept().
   EXPECT_LT(grown, 64u * 1024) << server.log().substr(0, 4096);
-  // Queries are still answered.
+  // Queries are still answered over UDP...
   const Bytes q = buildQuery("www.home.test", LDNS_RR_TYPE_A);
   EXPECT_TRUE(exchangeUdp({.port = port}, q, 2000ms).has_value());
+  // ...and a TCP client, which horizond has no descriptor for, is turned away (accepted into the
+  // listener's spare descriptor and closed) instead of being left hanging in the backlog.
+  TcpClient tcp({.port = port});
+  EXPECT_TRUE(tcp.sendMessage(q));
+  EXPECT_TRUE(tcp.waitClosed(3000ms)) << "the TCP client was left waiting";
   for (int fd : held) ::close(fd);
 }
 
