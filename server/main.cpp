@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "horizon/ctl/zone_reloader.hpp"
 #include "horizon/ctl/zone_watcher.hpp"
 #include "horizon/metrics/http_endpoint.hpp"
+#include "horizon/net/descriptor_budget.hpp"
 #include "horizon/net/server.hpp"
 #include "horizon/query/compiled_zone.hpp"
 #include "horizon/version.hpp"
@@ -42,6 +44,27 @@ constexpr int kExitFailure = 1;
 // Retired snapshots are freed once every worker has moved on; checking this often bounds how long
 // an old snapshot outlives a reload when publish() itself could not free it yet.
 constexpr auto kReclaimInterval = std::chrono::seconds(1);
+
+// Says how many descriptors there are and how they are shared out, and warns when the operator's
+// TCP cap had to be lowered or the limit is too small to serve well.
+void logDescriptorBudget(const horizon::net::DescriptorLimit& limit,
+                         const horizon::net::DescriptorBudget& budget, const ServerConfig& config) {
+  spdlog::info(
+      "descriptors: limit {} (soft was {}, hard {}); TCP connections {}, resolutions in flight "
+      "{} ({} per client address per worker), reserve {}",
+      budget.limit, limit.soft_before, limit.hard, budget.tcp_connections, budget.in_flight,
+      budget.in_flight_per_client, budget.reserve);
+  if (limit.error != 0)
+    spdlog::warn("descriptors: could not raise the soft limit: {}", std::strerror(limit.error));
+  if (budget.starved)
+    spdlog::warn(
+        "descriptors: the limit {} leaves almost nothing past the reserve of {}; raise "
+        "the hard RLIMIT_NOFILE (ulimit -Hn, LimitNOFILE=)",
+        budget.limit, budget.reserve);
+  if (budget.tcp_clamped && config.max_tcp_connections != ServerConfig{}.max_tcp_connections)
+    spdlog::warn("max-tcp-connections {} is more than the descriptor limit allows; using {}",
+                 config.max_tcp_connections, budget.tcp_connections);
+}
 
 std::string listenText(const horizon::config::ListenAddress& listen, std::uint16_t port) {
   const bool v6 = listen.host.find(':') != std::string::npos;
@@ -123,6 +146,9 @@ int main(int argc, char** argv) {
       break;
   }
   ServerConfig config = std::move(command_line.config);
+  // Before anything opens a descriptor or starts a thread: the shell's soft limit (often 1024)
+  // is no measure of what a server needs, and the hard limit is what the operator allows.
+  const horizon::net::DescriptorLimit descriptor_limit = horizon::net::raiseDescriptorLimit();
 
   try {
     setUpLogging(config.log_level);
@@ -195,6 +221,7 @@ int main(int argc, char** argv) {
       spdlog::error("{}", e.what());
       return kExitFailure;
     }
+    logDescriptorBudget(descriptor_limit, server.descriptorBudget(), config);
     const auto ports = server.boundPorts();
     std::string listening;
     for (std::size_t i = 0; i < config.listen.size(); ++i) {

@@ -104,7 +104,8 @@ const std::array kTable = {
             .default_text = "1024",
             .section = kTcp,
             .help = "Open TCP connections over all workers (shared out among them); at the cap a "
-                    "new connection evicts the longest-idle one.",
+                    "new connection evicts the longest-idle one. Lowered (with a warning) to half "
+                    "of what the descriptor limit leaves past its reserve.",
             .example = "1024",
             .min = 1,
             .max = 1000000},

@@ -22,6 +22,9 @@
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include "../net/log_limiter.hpp"
+#include "horizon/net/spare_descriptor.hpp"
+
 namespace horizon::ctl {
 namespace {
 
@@ -30,6 +33,9 @@ using Local = asio::local::stream_protocol;
 using nlohmann::json;
 
 constexpr auto kControlIdleTimeout = std::chrono::seconds(60);
+// A failed accept() is retried after this pause: at once, a pending connection that cannot be
+// accepted (no descriptor) would spin the control thread and flood the log.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 std::string rfc3339(std::chrono::system_clock::time_point time) {
   const std::time_t t = std::chrono::system_clock::to_time_t(time);
@@ -199,6 +205,15 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<bool> alive_;
 };
 
+// What the accept loop keeps between attempts: the pause timer, the descriptor held back so an
+// operator can still connect when every other one is taken, and the cap on its log lines.
+struct ControlServer::AcceptState {
+  explicit AcceptState(asio::io_context& io) : retry(io) {}
+  asio::steady_timer retry;
+  net::SpareDescriptor spare;
+  net::LogLimiter log;
+};
+
 ControlServer::ControlServer(asio::io_context& io, std::string path, ZoneReloader& reloader,
                              std::string version, std::function<void()> after_reload)
     : io_(io),
@@ -206,7 +221,8 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, ZoneReloade
       reloader_(reloader),
       version_(std::move(version)),
       after_reload_(std::move(after_reload)),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<bool>(true)),
+      accept_state_(std::make_unique<AcceptState>(io)) {}
 
 ControlServer::~ControlServer() {
   close();
@@ -273,13 +289,20 @@ void ControlServer::accept() {
       [this, alive = alive_](const boost::system::error_code& ec, Local::socket socket) {
         if (!*alive) return;
         if (!ec) {
+          accept_state_->spare.refill();
           std::make_shared<Session>(*this, std::move(socket))->start(alive_);
-        } else if (ec == asio::error::operation_aborted) {
-          return;
-        } else {
-          spdlog::warn("control socket: accept: {}", ec.message());
+          return accept();
         }
-        accept();
+        if (ec == asio::error::operation_aborted) return;
+        // Out of descriptors: the spare's slot is given to the waiting client (an operator's
+        // `dnsctl status`), once, before pausing.
+        if (net::SpareDescriptor::exhausted(ec.value()) && accept_state_->spare.release())
+          return accept();
+        accept_state_->log.warn("control socket: accept: {}", ec.message());
+        accept_state_->retry.expires_after(kAcceptRetryDelay);
+        accept_state_->retry.async_wait([this, alive](const boost::system::error_code& wait_ec) {
+          if (!wait_ec && *alive && acceptor_) accept();
+        });
       });
 }
 

@@ -159,6 +159,15 @@ void addCacheFamilies(metrics::Families& out, const net::ServerStatistics& s) {
           static_cast<double>(s.stale_answers));
   gauge("horizon_resolutions_in_flight", "Resolutions waiting for upstream servers.",
         static_cast<double>(s.resolutions_in_flight));
+  auto& refused = metrics::addFamily(out, "horizon_resolutions_refused_total",
+                                     "Recursive questions answered SERVFAIL at once because too "
+                                     "many were waiting, by the cap reached: the worker's or one "
+                                     "client address's.",
+                                     MetricType::Counter);
+  metrics::addSample(refused, {{"limit", "worker"}},
+                     static_cast<double>(s.resolutions_refused_worker));
+  metrics::addSample(refused, {{"limit", "client"}},
+                     static_cast<double>(s.resolutions_refused_client));
   gauge("horizon_tcp_connections", "Open client TCP connections.", static_cast<double>(s.tcp_open));
   counter("horizon_tcp_connections_accepted_total", "Client TCP connections accepted.",
           static_cast<double>(s.tcp_accepted));

@@ -10,7 +10,9 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 
+#include "horizon/ip/address.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "horizon/resolver/resolver.hpp"
@@ -22,7 +24,10 @@ namespace horizon::net {
 /// Answers recursive questions for the transports of one worker. Fresh cached answers are
 /// rendered on the calling thread through that thread's CacheFront (no lock, no allocation);
 /// anything else is resolved on the worker's io_context thread, which owns the Resolver, and the
-/// answer is handed to the transport's callback there.
+/// answer is handed to the transport's callback there. Questions waiting for a resolution are
+/// bounded per worker and per client address: past either cap a new one is answered SERVFAIL at
+/// once and counted. (Unbound's requestlist, full and with no old query it may replace, drops the
+/// new one; SERVFAIL spares the client its retries.)
 class RecursiveAnswerer {
  public:
   /// Receives a resolved answer on the io thread, with where it came from and the question it
@@ -43,11 +48,12 @@ class RecursiveAnswerer {
   /// and returns its size, with `source` kCache; refuses a question without RD that the cache
   /// cannot answer (`source` kRefused); otherwise returns 0 after calling `make_deliver` once for
   /// the callable (convertible to Deliver) that gets the answer when the resolution on the io
-  /// thread ends.
+  /// thread ends (or SERVFAIL at once when `client` or the worker has too many questions
+  /// waiting).
   template <typename MakeDeliver>
   std::size_t answer(resolver::CacheFront& front, const query::RecursionRequest& request,
-                     std::span<std::uint8_t> out, MakeDeliver&& make_deliver,
-                     stats::Source& source) {
+                     const ip::ClientAddress& client, std::span<std::uint8_t> out,
+                     MakeDeliver&& make_deliver, stats::Source& source) {
     const auto now = resolver::Clock::now();
     const std::string_view qname(reinterpret_cast<const char*>(request.query.qname_lower),
                                  request.query.qname_len);
@@ -65,9 +71,20 @@ class RecursiveAnswerer {
       source = stats::Source::kRefused;
       return query::refuseWithoutRecursion(request, out);
     }
-    resolveLater(request, Deliver(make_deliver()));
+    resolveLater(request, clientKey(client), Deliver(make_deliver()));
     return 0;
   }
+
+  /// At most `per_worker` questions wait for recursion on this worker, and `per_client` from one
+  /// client address (an IPv6 client by its /64). Set before the worker starts.
+  void setInFlightLimits(std::size_t per_worker, std::size_t per_client) {
+    max_waiting_ = per_worker;
+    max_waiting_per_client_ = per_client;
+  }
+  /// Questions answered SERVFAIL because the worker's or one client's cap was reached (any
+  /// thread).
+  std::uint64_t refusedForWorker() const { return refused_worker_.get(); }
+  std::uint64_t refusedForClient() const { return refused_client_.get(); }
 
   /// The cache front of the io thread's own transports (TCP). Only that thread may use it.
   resolver::CacheFront& ioThreadFront() { return io_front_; }
@@ -84,11 +101,34 @@ class RecursiveAnswerer {
   static std::uint32_t elapsedSeconds(const resolver::CacheEntry& entry,
                                       resolver::Clock::time_point now);
   void refreshLater(std::uint32_t policy, std::string_view qname, std::uint16_t qtype);
-  void resolveLater(const query::RecursionRequest& request, Deliver deliver);
-  void resolveHere(const query::RecursionRequest& request, Deliver deliver);
+  // An IPv4 address, or an IPv6 address's /64 (one host usually has the whole /64), tagged so
+  // the two families never share a key.
+  struct ClientKey {
+    std::uint64_t prefix = 0;
+    bool v6 = false;
+    bool operator==(const ClientKey&) const = default;
+  };
+  struct ClientKeyHash {
+    std::size_t operator()(const ClientKey& k) const {
+      return std::hash<std::uint64_t>()(k.prefix) ^ static_cast<std::size_t>(k.v6);
+    }
+  };
+  class WaitingSlot;
+  static ClientKey clientKey(const ip::ClientAddress& client);
+  void resolveLater(const query::RecursionRequest& request, ClientKey client, Deliver deliver);
+  void resolveHere(const query::RecursionRequest& request, ClientKey client, Deliver deliver);
+  void answerServfail(const query::RecursionRequest& request, const Deliver& deliver);
 
   boost::asio::io_context& io_;
   std::shared_ptr<resolver::ResolverCache> cache_;
+  // Before resolver_: its pending callbacks hold WaitingSlots that give their place back here
+  // when the resolver drops them.
+  std::size_t max_waiting_ = SIZE_MAX;
+  std::size_t max_waiting_per_client_ = SIZE_MAX;
+  std::size_t waiting_ = 0;                                                      // io thread
+  std::unordered_map<ClientKey, std::size_t, ClientKeyHash> waiting_by_client_;  // io thread
+  stats::Counter refused_worker_;
+  stats::Counter refused_client_;
   resolver::Resolver resolver_;
   resolver::CacheFront io_front_;
   std::unique_ptr<std::uint8_t[]> resolved_response_;  // io thread: rendering of late answers

@@ -68,6 +68,7 @@ struct Server::Impl {
   std::unique_ptr<asio::steady_timer> cookie_rotation;  // on the first worker's io thread
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::uint16_t> ports;
+  DescriptorBudget budget;
   std::vector<int> cpus;  // the CPUs this process may use
   bool steering = false;  // datagrams go to the worker on the CPU that received them
   bool bound = false;
@@ -132,10 +133,12 @@ void Server::bind() {
                                     kVersionString, &error);
     if (!s.dnstap) throw std::runtime_error("dnstap: " + error);
   }
+  s.budget = planDescriptors(currentDescriptorLimit(), count, s.config.listen.size(),
+                             s.config.max_tcp_connections);
   // Split the connection cap over the workers, at least one each.
+  const std::size_t tcp_cap = s.budget.tcp_connections;
   for (unsigned i = 0; i < count; ++i) {
-    std::size_t share =
-        s.config.max_tcp_connections / count + (i < s.config.max_tcp_connections % count ? 1 : 0);
+    std::size_t share = tcp_cap / count + (i < tcp_cap % count ? 1 : 0);
     s.workers.push_back(std::make_unique<Worker>(
         i, s.config, *s.snapshots, std::max<std::size_t>(1, share), s.steering ? s.cpus[i] : -1,
         s.dnstap.get(), i * queues_per_worker));
@@ -155,6 +158,10 @@ void Server::bind() {
     w->protocol = {s.edns.get(), s.tsig_keys.get()};
     w->recursion =
         std::make_unique<RecursiveAnswerer>(w->io, s.resolver_config, s.cache, s.selection);
+    w->recursion->setInFlightLimits(
+        std::max<std::size_t>(1,
+                              s.budget.in_flight / count + (w->index < s.budget.in_flight % count)),
+        s.budget.in_flight_per_client);
     if (s.dnstap) {
       w->upstream_tap = std::make_unique<UpstreamDnstap>(*s.dnstap, w->dnstap_queue);
       w->recursion->setUpstreamTap(w->upstream_tap.get());
@@ -277,6 +284,10 @@ unsigned Server::workerCount() const {
   return static_cast<unsigned>(impl_->workers.size());
 }
 
+DescriptorBudget Server::descriptorBudget() const {
+  return impl_->budget;
+}
+
 void Server::statistics(ServerStatistics& out) const {
   const Impl& s = *impl_;
   const std::lock_guard lock(s.workers_mutex);
@@ -316,6 +327,8 @@ void Server::statistics(ServerStatistics& out) const {
     const resolver::ResolverStats& r = w->recursion->resolverStats();
     out.prefetches += r.prefetches.get();
     out.stale_answers += r.stale_answers.get();
+    out.resolutions_refused_worker += w->recursion->refusedForWorker();
+    out.resolutions_refused_client += w->recursion->refusedForClient();
     out.resolutions_in_flight += r.in_flight.load(std::memory_order_relaxed);
     const std::size_t used = r.upstreams.size();
     for (std::size_t i = 0; i < used; ++i)

@@ -148,7 +148,7 @@ void TcpConnection::processInput() {
     const wire::ParsedQuery* parsed = nullptr;
     if (recursion.needed) {
       size = worker_.recursion->answer(
-          worker_.recursion->ioThreadFront(), recursion, out,
+          worker_.recursion->ioThreadFront(), recursion, client_, out,
           [this, summary, arrived] {
             ++outstanding_;
             return [self = shared_from_this(), summary, arrived](

@@ -34,6 +34,10 @@ void TcpListener::accept() {
 void TcpListener::onAccept(const error_code& ec, Tcp::socket socket) {
   if (ec == asio::error::operation_aborted) return;
   if (ec) {
+    if (SpareDescriptor::exhausted(ec.value())) {
+      // Out of descriptors: turn the pending client away instead of leaving it in the backlog.
+      spare_.shedOne(acceptor_.native_handle());
+    }
     worker_.errors.warn("worker {}: TCP accept: {}", worker_.index, ec.message());
     retry_timer_.expires_after(kAcceptRetryDelay);
     retry_timer_.async_wait([this](const error_code& wait_ec) {

@@ -7,12 +7,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
 
+#include "horizon/net/spare_descriptor.hpp"
+
 namespace horizon::net {
 
 struct Worker;
 
 /// Accepts connections on its worker's io thread. At the cap, the longest-idle connection makes
 /// room for the new one, so half-open or slow clients hold slots only until someone new arrives.
+/// A failed accept() is retried after a pause, not at once; out of descriptors, the pending
+/// connection is accepted into a spare descriptor and closed first.
 class TcpListener {
  public:
   /// A listener on a bound, listening `acceptor` of `worker`'s io_context.
@@ -27,6 +31,7 @@ class TcpListener {
   Worker& worker_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
+  SpareDescriptor spare_;  // for shedding a connection when accept() finds no descriptor
 };
 
 /// Opens, binds (SO_REUSEADDR, SO_REUSEPORT, v6-only for IPv6) and listens on `endpoint` in

@@ -107,8 +107,9 @@ std::size_t UdpListener::answerRecursive(const query::RecursionRequest& request,
                                          std::span<std::uint8_t> out, const msghdr& in,
                                          const query::AnswerSummary& summary,
                                          SteadyClock::time_point started, stats::Source& source) {
+  const auto client = ip::ClientAddress::fromSockaddr(static_cast<const sockaddr*>(in.msg_name));
   return worker_.recursion->answer(
-      front_, request, out,
+      front_, request, client, out,
       [&] {
         auto source = std::make_shared<ControlBuffer>();
         msghdr probe{};

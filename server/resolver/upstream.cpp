@@ -1,12 +1,18 @@
 // One query to one upstream server, and the RTT bookkeeping used to choose among servers.
 //
-// Spoofing defences (RFC 5452): every UDP exchange opens its own socket, lets the kernel pick a
-// random ephemeral port, and connect()s it to the server so the kernel discards datagrams from any
-// other address or port. The query id comes from getrandom(2) (not a seeded PRNG whose state an
-// authoritative server we query could reconstruct from the ids it sees), and with 0x20 the letters
-// of the name get random case (draft-vixie-dnsext-dns0x20), which the reply must echo exactly.
-// Replies that do not match are ignored, not fatal: an attacker's packet must not end the wait
-// for the real one.
+// Spoofing defences (RFC 5452): UDP queries to a server leave from a few sockets connect()ed to
+// it, each on a random ephemeral port picked by the kernel, so the kernel discards datagrams from
+// any other address or port. Each query picks one of its server's sockets at random and a random
+// id not already waiting on that socket; a socket is retired after kQueriesPerSocket queries and
+// replaced by one on a new port, so a port seen once is soon worthless to an attacker. The ids
+// come from getrandom(2) (not a seeded PRNG whose state an authoritative server we query could
+// reconstruct from the ids it sees), and with 0x20 the letters of the name get random case
+// (draft-vixie-dnsext-dns0x20), which the reply must echo exactly. Replies that do not match are
+// ignored, not fatal: an attacker's packet must not end the wait for the real one.
+//
+// Sharing sockets bounds descriptors: a worker holds at most UpstreamClient::kMaxUdpSockets UDP
+// sockets however many questions are in flight, instead of one per question for up to its
+// timeout. Only a truncated answer's TCP retry opens a socket of its own.
 //
 // Lifetime: each exchange is a shared object owned by its pending handlers; the client only keeps
 // weak references so its destructor can cancel them. After the client is gone no `done` runs:
@@ -17,6 +23,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -127,8 +134,27 @@ std::string Endpoint::toString() const {
 
 class Exchange;
 
+namespace {
+constexpr std::size_t kSocketsPerServer = 4;      // a query picks one of these at random
+constexpr unsigned kQueriesPerSocket = 100;       // then the socket takes no more, for a new port
+constexpr std::size_t kPooledBufferSize = 65535;  // any datagram, whatever was advertised
+}  // namespace
+
+// One connected UDP socket that exchanges with one server share; replies go to the exchange
+// waiting under their id.
+struct PooledSocket {
+  PooledSocket(asio::io_context& io, const Endpoint& to) : socket(io), server(to) {}
+  asio::ip::udp::socket socket;
+  Endpoint server;
+  std::unordered_map<std::uint16_t, std::weak_ptr<Exchange>> waiting;  // by query id
+  unsigned queries = 0;
+  bool retired = false;  // takes no new query
+  std::vector<std::uint8_t> buffer;
+};
+
 // What exchanges share with their client (Impl is private to UpstreamClient, so it lives here).
-struct ClientShared {
+// The socket pool is used from the io thread only.
+struct ClientShared : std::enable_shared_from_this<ClientShared> {
   ClientShared(asio::io_context& context, UpstreamTable* counters) : io(context), table(counters) {}
   asio::io_context& io;
   UpstreamTable* table;  // may be null
@@ -137,6 +163,24 @@ struct ClientShared {
   std::mutex mutex;  // guards the registry below
   std::uint64_t next_key = 0;
   std::unordered_map<std::uint64_t, std::weak_ptr<Exchange>> in_flight;
+  std::vector<std::shared_ptr<PooledSocket>> sockets;  // every open pooled socket
+
+  // A socket to `server` for one more query (opened when the server has fewer than
+  // kSocketsPerServer and there is room); null with `ec` set when none can be had.
+  std::shared_ptr<PooledSocket> acquireSocket(const Endpoint& server,
+                                              boost::system::error_code& ec);
+  // An id that no exchange is waiting under on `s`.
+  static std::uint16_t freshId(const PooledSocket& s);
+  // Closes `s` once nothing waits on it.
+  void released(const std::shared_ptr<PooledSocket>& s);
+  void closeSocket(const std::shared_ptr<PooledSocket>& s);
+  void closeAllSockets();
+
+ private:
+  std::shared_ptr<PooledSocket> openSocket(const Endpoint& server, boost::system::error_code& ec);
+  void receive(const std::shared_ptr<PooledSocket>& s);
+  void onDatagram(const std::shared_ptr<PooledSocket>& s, std::size_t n);
+  void failSocket(const std::shared_ptr<PooledSocket>& s);
 };
 
 struct UpstreamClient::Impl : ClientShared {
@@ -152,7 +196,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
            std::function<void(ExchangeResult)> done)
       : client_(std::move(client)),
         strand_(asio::make_strand(client_->io)),
-        udp_(strand_),
         tcp_(strand_),
         timer_(strand_),
         server_(server),
@@ -188,56 +231,70 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     asio::dispatch(strand_, std::forward<F>(f));
   }
 
+  // A datagram under this exchange's id on its pooled socket (io thread).
+  void onPooledDatagram(std::span<const std::uint8_t> bytes) {
+    if (finished_) return;
+    buffer_.assign(bytes.begin(), bytes.end());
+    onDatagram(bytes.size());
+  }
+
+  // Undecodable bytes from the server under an id nobody waits for: a broken server.
+  void sawGarbage() { saw_garbage_ = true; }
+
+  // The pooled socket reported an error (connection refused: the server's host said the port is
+  // closed, by ICMP).
+  void onSocketError() {
+    if (finished_) return;
+    socket_.reset();  // already out of the pool
+    finish(ExchangeResult::Status::kNetworkError);
+  }
+
  private:
   enum class Match { kNo, kYes, kCaseDiffers };
 
   void startUdp(bool use_0x20) {
     ++generation_;  // handlers of an earlier attempt become no-ops
+    releaseSocket();
     boost::system::error_code ec;
-    udp_.close(ec);
-    asio::ip::udp::endpoint remote(server_.address, server_.port);
-    udp_.open(remote.protocol(), ec);
-    // Port 0: the kernel picks a random ephemeral port (Linux randomises UDP port selection).
-    if (!ec) udp_.bind(asio::ip::udp::endpoint(remote.protocol(), 0), ec);
-    if (!ec) udp_.connect(remote, ec);  // the kernel now drops datagrams from anyone else
-    if (ec) return finish(ExchangeResult::Status::kNetworkError);
+    socket_ = client_->acquireSocket(server_, ec);
+    if (!socket_) return finish(ExchangeResult::Status::kNetworkError);
 
     exact_case_ = use_0x20;
     sent_qname_ = use_0x20 ? randomiseCase(qname_) : qname_;
-    id_ = randomPool().u16();
+    id_ = ClientShared::freshId(*socket_);
+    socket_->waiting[id_] = weak_from_this();
     query_ = encodeQuery(id_, sent_qname_, qtype_,
                          options_.recursion_desired ? wire::kFlagRD : std::uint16_t{0},
                          options_.edns_udp_size);
-    // Room for what we advertised and one octet more: a datagram that fills it was larger than
-    // we allowed, and the kernel cut it.
+    // What we advertised: a larger answer, without TC, is asked again over TCP (onDatagram).
     advertised_ = std::max<std::size_t>(options_.edns_udp_size, wire::kMinUdpPayload);
-    buffer_.resize(advertised_ + 1);
     sent_at_ = SteadyClock::now();
     tapQuery(false);
-    udp_.async_send(asio::buffer(query_), [self = shared_from_this(), gen = generation_](
-                                              const boost::system::error_code& error, std::size_t) {
-      if (self->finished_ || gen != self->generation_) return;
-      if (error) self->finish(ExchangeResult::Status::kNetworkError);
-    });
-    receiveUdp();
+    // The socket outlives this attempt, so the send owns its bytes.
+    auto bytes = std::make_shared<std::vector<std::uint8_t>>(query_);
+    socket_->socket.async_send(asio::buffer(*bytes),
+                               [self = shared_from_this(), gen = generation_, bytes](
+                                   const boost::system::error_code& error, std::size_t) {
+                                 if (error == asio::error::operation_aborted) return;
+                                 if (self->finished_ || gen != self->generation_) return;
+                                 if (error) self->finish(ExchangeResult::Status::kNetworkError);
+                               });
   }
 
-  void receiveUdp() {
-    udp_.async_receive(asio::buffer(buffer_),
-                       [self = shared_from_this(), gen = generation_](
-                           const boost::system::error_code& error, std::size_t n) {
-                         if (self->finished_ || gen != self->generation_) return;
-                         if (error == asio::error::operation_aborted) return;
-                         // connection_refused: the server's host said the port is closed (ICMP).
-                         if (error) return self->finish(ExchangeResult::Status::kNetworkError);
-                         self->onDatagram(n);
-                       });
+  // Leaves the pooled socket of the current attempt: its id no longer routes here.
+  void releaseSocket() {
+    if (!socket_) return;
+    socket_->waiting.erase(id_);
+    auto socket = std::move(socket_);
+    socket_.reset();
+    client_->released(socket);
   }
 
   void onDatagram(std::size_t n) {
     std::span<const std::uint8_t> bytes(buffer_.data(), n);
-    // An answer bigger than we advertised, without TC, is as incomplete as a truncated one: it is
-    // asked again over TCP (the whole answer) rather than decoded from what the kernel kept.
+    // An answer bigger than we advertised, without TC, is treated like a truncated one and asked
+    // again over TCP: a server that ignores the size we offered is not trusted with a UDP answer
+    // (and a receive buffer of that size would have cut it).
     const bool oversize = n > advertised_;
     std::optional<Message> msg = oversize ? std::nullopt : decodeMessage(bytes);
     if (!msg) {
@@ -249,11 +306,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         return startTcp();
       }
       saw_garbage_ = true;
-      return receiveUdp();
+      return;  // keep waiting
     }
     switch (match(*msg)) {
       case Match::kNo:
-        return receiveUdp();  // someone else's packet, or a forgery: keep waiting
+        return;  // someone else's packet, or a forgery: keep waiting
       case Match::kCaseDiffers:
         // Everything matched but the case: the server does not echo the name as sent. Ask once
         // more with the name as given (a fresh socket and id), trading 0x20 for an answer.
@@ -286,8 +343,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // regard to case here.
   void startTcp() {
     ++generation_;
-    boost::system::error_code ignored;
-    udp_.close(ignored);
+    releaseSocket();
     result_.used_tcp = true;
     exact_case_ = false;
     frame_.resize(2 + query_.size());
@@ -340,7 +396,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void closeAll() {
     boost::system::error_code ignored;
-    udp_.close(ignored);
+    releaseSocket();
     tcp_.close(ignored);
     timer_.cancel();
   }
@@ -391,7 +447,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   std::shared_ptr<ClientShared> client_;
   asio::strand<asio::io_context::executor_type> strand_;
-  asio::ip::udp::socket udp_;
+  std::shared_ptr<PooledSocket> socket_;  // the current UDP attempt's
   asio::ip::tcp::socket tcp_;
   asio::steady_timer timer_;
   Endpoint server_;
@@ -416,6 +472,115 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   ExchangeResult result_;
 };
 
+std::shared_ptr<PooledSocket> ClientShared::acquireSocket(const Endpoint& server,
+                                                          boost::system::error_code& ec) {
+  std::array<PooledSocket*, kSocketsPerServer> mine{};
+  std::size_t n = 0;
+  for (const auto& s : sockets)
+    if (!s->retired && s->server == server && n < mine.size()) mine[n++] = s.get();
+  if (n < kSocketsPerServer) {
+    if (sockets.size() >= UpstreamClient::kMaxUdpSockets) {
+      // Full: make room by closing a socket of another server that nobody waits on.
+      for (const auto& s : sockets)
+        if (s->waiting.empty() && !(s->server == server)) {
+          closeSocket(std::shared_ptr<PooledSocket>(s));
+          break;
+        }
+    }
+    if (sockets.size() < UpstreamClient::kMaxUdpSockets) {
+      if (auto fresh = openSocket(server, ec)) mine[n++] = fresh.get();
+    }
+  }
+  if (n == 0) {
+    if (!ec) ec = asio::error::no_descriptors;  // every pooled socket is busy with others
+    return nullptr;
+  }
+  PooledSocket* chosen = mine[randomPool().u16() % n];
+  // Retire only while a replacement can be opened, so the pool never exceeds its cap.
+  if (++chosen->queries >= kQueriesPerSocket && sockets.size() < UpstreamClient::kMaxUdpSockets)
+    chosen->retired = true;
+  for (const auto& s : sockets)
+    if (s.get() == chosen) return s;
+  return nullptr;  // not reached
+}
+
+std::uint16_t ClientShared::freshId(const PooledSocket& s) {
+  std::uint16_t id = randomPool().u16();
+  for (int attempt = 0; attempt < 64 && s.waiting.count(id); ++attempt) id = randomPool().u16();
+  return id;
+}
+
+std::shared_ptr<PooledSocket> ClientShared::openSocket(const Endpoint& server,
+                                                       boost::system::error_code& ec) {
+  auto s = std::make_shared<PooledSocket>(io, server);
+  asio::ip::udp::endpoint remote(server.address, server.port);
+  s->socket.open(remote.protocol(), ec);
+  // Port 0: the kernel picks a random ephemeral port (Linux randomises UDP port selection).
+  if (!ec) s->socket.bind(asio::ip::udp::endpoint(remote.protocol(), 0), ec);
+  if (!ec) s->socket.connect(remote, ec);  // the kernel now drops datagrams from anyone else
+  if (ec) return nullptr;
+  s->buffer.resize(kPooledBufferSize);
+  sockets.push_back(s);
+  receive(s);
+  return s;
+}
+
+void ClientShared::receive(const std::shared_ptr<PooledSocket>& s) {
+  s->socket.async_receive(
+      asio::buffer(s->buffer),
+      [weak = weak_from_this(), s](const boost::system::error_code& error, std::size_t n) {
+        if (error == asio::error::operation_aborted) return;
+        auto client = weak.lock();
+        if (!client || !s->socket.is_open()) return;
+        if (error) return client->failSocket(s);
+        client->onDatagram(s, n);
+        if (s->socket.is_open()) client->receive(s);
+      });
+}
+
+void ClientShared::onDatagram(const std::shared_ptr<PooledSocket>& s, std::size_t n) {
+  const std::span<const std::uint8_t> bytes(s->buffer.data(), n);
+  if (n >= 2) {
+    auto it = s->waiting.find(wire::readU16(bytes.data()));
+    if (it != s->waiting.end()) {
+      if (auto exchange = it->second.lock()) return exchange->onPooledDatagram(bytes);
+    }
+  }
+  // Only the server can reach a connected socket: bytes that are no message at all under an id
+  // nobody waits for mean a broken server, which every exchange waiting here should report.
+  if (!decodeMessage(bytes)) {
+    for (auto& [id, weak] : s->waiting)
+      if (auto exchange = weak.lock()) exchange->sawGarbage();
+  }
+}
+
+void ClientShared::failSocket(const std::shared_ptr<PooledSocket>& s) {
+  std::vector<std::shared_ptr<Exchange>> waiting;
+  for (auto& [id, weak] : s->waiting)
+    if (auto exchange = weak.lock()) waiting.push_back(std::move(exchange));
+  s->waiting.clear();
+  closeSocket(s);
+  for (auto& exchange : waiting) exchange->onSocketError();
+}
+
+void ClientShared::released(const std::shared_ptr<PooledSocket>& s) {
+  // Nothing waiting: closed, so an idle client holds no descriptor (and no pending receive) and
+  // the next query gets a fresh port anyway.
+  if (s->waiting.empty()) closeSocket(s);
+}
+
+void ClientShared::closeSocket(const std::shared_ptr<PooledSocket>& s) {
+  boost::system::error_code ignored;
+  s->socket.close(ignored);
+  std::erase(sockets, s);
+}
+
+void ClientShared::closeAllSockets() {
+  boost::system::error_code ignored;
+  for (auto& s : sockets) s->socket.close(ignored);
+  sockets.clear();
+}
+
 UpstreamClient::UpstreamClient(asio::io_context& io, UpstreamTable* counters)
     : impl_(std::make_shared<Impl>(io, counters)) {}
 
@@ -432,6 +597,7 @@ UpstreamClient::~UpstreamClient() {
   // Close their sockets now (or as soon as the io_context runs again) so they free their file
   // descriptors instead of waiting for their timeouts.
   for (auto& ex : live) ex->dispatch([ex] { ex->cancel(); });
+  impl_->closeAllSockets();
 }
 
 void UpstreamClient::setTap(UpstreamTap* tap) {

@@ -44,6 +44,7 @@ class ControlServer {
 
  private:
   class Session;
+  struct AcceptState;
   void accept();
 
   boost::asio::io_context& io_;
@@ -53,6 +54,7 @@ class ControlServer {
   std::function<void()> after_reload_;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
   std::shared_ptr<bool> alive_;
+  std::unique_ptr<AcceptState> accept_state_;  // pause timer, spare descriptor, log limiter
 };
 
 }  // namespace horizon::ctl

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "horizon/config/server_config.hpp"
+#include "horizon/net/descriptor_budget.hpp"
 #include "horizon/query/snapshot_holder.hpp"
 #include "horizon/resolver/resolver_stats.hpp"
 #include "horizon/stats/query_counters.hpp"
@@ -38,8 +39,10 @@ struct ServerStatistics {
   std::size_t tcp_open = 0;
   std::uint64_t tcp_accepted = 0;
   std::uint64_t tcp_evicted = 0;
-  std::uint64_t dnstap_written = 0;  // handed to the collector's queue
-  std::uint64_t dnstap_dropped = 0;  // dropped: collector slow or absent
+  std::uint64_t resolutions_refused_worker = 0;  // the worker's in-flight cap was reached
+  std::uint64_t resolutions_refused_client = 0;  // the client address's in-flight cap was reached
+  std::uint64_t dnstap_written = 0;              // handed to the collector's queue
+  std::uint64_t dnstap_dropped = 0;              // dropped: collector slow or absent
 };
 
 /// Runs the listeners until stop() is called (from any thread, e.g. a signal handler's strand).
@@ -62,6 +65,8 @@ class Server {
   std::vector<std::uint16_t> boundPorts() const;
   /// Worker threads in use (after bind()).
   unsigned workerCount() const;
+  /// How the descriptor limit was shared out by bind() (zeros before).
+  DescriptorBudget descriptorBudget() const;
   /// Adds up every worker's counters into `out` (which is large: keep it on the heap). From any
   /// thread, at any time; empty before bind() and after stop().
   void statistics(ServerStatistics& out) const;

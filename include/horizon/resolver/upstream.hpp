@@ -61,11 +61,15 @@ class UpstreamTap {
                         bool forwarding, std::chrono::system_clock::time_point sent) = 0;
 };
 
-/// Sends queries from `io` (its thread runs the callbacks). Each UDP exchange uses a fresh
-/// socket on a random port; a truncated answer is retried over TCP; answers that do not match
-/// are ignored (not fatal) while waiting for the real one until the timeout.
+/// Sends queries from `io`, which one thread runs (it runs the callbacks too). UDP queries to a
+/// server share a few connected sockets, each on its own random port and replaced after a number
+/// of queries, chosen at random per query; a truncated answer is retried over TCP; answers that
+/// do not match are ignored (not fatal) while waiting for the real one until the timeout.
 class UpstreamClient {
  public:
+  /// UDP sockets open at once at most, over all servers: what a worker's descriptor budget keeps.
+  static constexpr std::size_t kMaxUdpSockets = 32;
+
   /// A client on `io`; each finished exchange is counted in `counters` when given (the caller
   /// keeps it alive, and only `io`'s one thread may run the exchanges then).
   explicit UpstreamClient(boost::asio::io_context& io, UpstreamTable* counters = nullptr);
