@@ -184,6 +184,49 @@ TEST_F(RateLimitTest, NxdomainHasItsOwnLowerLimit) {
   EXPECT_EQ(answers.nxdomain, 0);
 }
 
+// `query` (built with EDNS, so its OPT record, with no options, ends it) with a COOKIE option
+// holding `cookie` (8 octets of client cookie, then the server cookie if any).
+Bytes withCookie(Bytes query, const Bytes& cookie) {
+  const std::size_t rdlength_at = query.size() - 2;
+  const std::size_t rdlength = 4 + cookie.size();
+  query[rdlength_at] = static_cast<std::uint8_t>(rdlength >> 8);
+  query[rdlength_at + 1] = static_cast<std::uint8_t>(rdlength);
+  query.insert(query.end(), {0, 10, 0, static_cast<std::uint8_t>(cookie.size())});
+  query.insert(query.end(), cookie.begin(), cookie.end());
+  return query;
+}
+
+// The COOKIE option's data in `reply` (whose last record is the OPT record), or empty.
+Bytes cookieOf(const Bytes& reply) {
+  // The OPT record with one COOKIE option of 24 octets ends the message: the option's 4-octet
+  // header and data are its last 28 octets.
+  if (reply.size() < 12 + 28) return {};
+  const std::size_t at = reply.size() - 28;
+  if (reply[at] != 0 || reply[at + 1] != 10 || reply[at + 3] != 24) return {};
+  return Bytes(reply.begin() + static_cast<std::ptrdiff_t>(at + 4), reply.end());
+}
+
+// A client that proved its address with a server cookie (RFC 7873) is not limited: its answers
+// cannot be reflected at someone else, as over TCP. A client without one, or with a forged one,
+// from the same address and at the same time, still is.
+TEST_F(RateLimitTest, AValidServerCookieIsNotLimited) {
+  start(zoneText());
+  const Bytes question = buildQuery("grafana.madhan.app", LDNS_RR_TYPE_A);
+  const Bytes client_cookie = {1, 2, 3, 4, 5, 6, 7, 8};
+  const auto first =
+      exchangeUdp({.port = port_, .source = kPublic}, withCookie(question, client_cookie));
+  ASSERT_TRUE(first);
+  const Bytes cookie = cookieOf(*first);
+  ASSERT_EQ(cookie.size(), 24u) << "no server cookie in the first answer";
+  const Tally proven = burst(port_, kPublic, {withCookie(question, cookie)});
+  EXPECT_EQ(proven.full, 2000);
+  EXPECT_EQ(proven.truncated, 0);
+  Bytes forged = cookie;
+  forged.back() ^= 1;
+  const Tally unproven = burst(port_, kPublic, {question, withCookie(question, forged)});
+  EXPECT_LE(unproven.full, 150);
+}
+
 TEST_F(RateLimitTest, PerViewSettingsApply) {
   start(zoneText(", rate-limit: {responses-per-second: 100, slip: 1}"));
   const Tally t = burst(port_, kPublic, {buildQuery("grafana.madhan.app", LDNS_RR_TYPE_A)});
