@@ -304,8 +304,14 @@ TEST_F(MetricsTest, WaitsForABrokenZoneToBeFixed) {
   ASSERT_TRUE(ready) << server->output();
   EXPECT_EQ(ready->status, 503);
   EXPECT_TRUE(server->running());
-  const auto before = samples(get(metrics_port_, "/metrics")->body);
-  EXPECT_EQ(value(before, R"(horizon_reloads_total{trigger="startup",result="failure"})"), 1);
+  // The endpoint answers before the first load has ended, so the failure is waited for.
+  const std::string failed = R"(horizon_reloads_total{trigger="startup",result="failure"})";
+  const auto scrape = getUntil(metrics_port_, "/metrics", [&](const HttpReply& r) {
+    return value(samples(r.body), failed) >= 1;
+  });
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(value(samples(scrape->body), failed), 1) << server->output();
+  EXPECT_EQ(get(metrics_port_, "/ready")->status, 503);
 
   { std::ofstream(zone) << zoneText(); }
   ready = getUntil(metrics_port_, "/ready", kOk);
