@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "horizon/edns/edns_responder.hpp"
 #include "horizon/ip/prefix.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/query/compiled_zone.hpp"
@@ -220,7 +221,7 @@ BENCHMARK(BM_Answer_Refused);
 // What a UDP worker does per datagram after recvmmsg: convert the peer's sockaddr, answer. The
 // queries rotate through a mix of names, types and views so that branch predictors and caches
 // see something closer to real traffic than one repeated query.
-void BM_AnswerFullPath(benchmark::State& state) {
+void fullPath(benchmark::State& state, const horizon::query::ProtocolOptions* protocol) {
   struct Case {
     const char* name;
     std::uint16_t qtype;
@@ -258,14 +259,35 @@ void BM_AnswerFullPath(benchmark::State& state) {
   std::size_t i = 0;
   for (auto _ : state) {
     ClientAddress from = ClientAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&peers[i]));
-    std::size_t n = horizon::query::answerQuery(snapshot, from, queries[i], out, Transport::kUdp);
+    std::size_t n = 0;
+    if (protocol) {
+      horizon::query::RecursionRequest recursion;  // per query, as the worker has them
+      horizon::query::AnswerSummary summary;
+      n = horizon::query::answerQuery(snapshot, from, queries[i], out, Transport::kUdp, &recursion,
+                                      &summary, protocol);
+    } else {
+      n = horizon::query::answerQuery(snapshot, from, queries[i], out, Transport::kUdp);
+    }
     benchmark::DoNotOptimize(n);
     benchmark::ClobberMemory();
     i = i + 1 == queries.size() ? 0 : i + 1;
   }
   state.SetItemsProcessed(state.iterations());
 }
+// Bare: no summary, no EDNS options (the same call as before NSID and cookies existed, so the
+// figure compares across versions).
+void BM_AnswerFullPath(benchmark::State& state) {
+  fullPath(state, nullptr);
+}
+// As a UDP worker calls it with the default settings: with a summary and server cookies on, so
+// each query's client cookie gets a SipHash server cookie in the answer (RFC 9018); no NSID.
+void BM_AnswerFullPath_Cookies(benchmark::State& state) {
+  static const horizon::edns::EdnsResponder responder{horizon::edns::EdnsSettings{}};
+  static const horizon::query::ProtocolOptions protocol{&responder, nullptr};
+  fullPath(state, &protocol);
+}
 BENCHMARK(BM_AnswerFullPath);
+BENCHMARK(BM_AnswerFullPath_Cookies);
 
 // --- Control plane: what a reload costs --------------------------------------------------------
 

@@ -63,17 +63,34 @@ CompiledZone zoneWithViews(int count) {
   return zone;
 }
 
-// A client of the middle view, and one of the public view.
-ClientAddress lanClient(int count, bool v6) {
-  const int i = (count - 1) / 2;
+// Clients of 64 views spread over the zone, and 64 public clients at pseudo-random addresses
+// (a fixed sequence): a lookup's cost depends on where its keys land in the table, so the
+// figures are an average over many addresses, not the luck of one.
+constexpr int kClients = 64;
+
+int viewOfClient(int count, int k) {
+  return static_cast<int>(static_cast<long>(count - 1) * (2 * k + 1) / (2 * kClients));
+}
+
+ClientAddress lanClient(int count, bool v6, int k) {
+  const int i = viewOfClient(count, k);
   if (!v6) return address("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".9");
   char text[64];
   std::snprintf(text, sizeof text, "2001:db8:%x::9", static_cast<unsigned>(i));
   return address(text);
 }
 
-ClientAddress publicClient(bool v6) {
-  return address(v6 ? "2a01:4f8::1" : "203.0.113.7");
+ClientAddress publicClient(bool v6, int k) {
+  std::uint64_t x = 0x2545F4914F6CDD1Dull * static_cast<std::uint64_t>(k + 1);
+  x ^= x >> 31;
+  const auto word = [&](int shift) { return static_cast<unsigned>((x >> shift) & 0xFFFF); };
+  char text[64];
+  if (v6)
+    std::snprintf(text, sizeof text, "2a01:%x:%x:%x::1", word(0), word(16), word(32));
+  else  // 203.x.y.z: outside 10.0.0.0/8, so public
+    std::snprintf(text, sizeof text, "203.%u.%u.%u", word(0) & 0xFF, word(16) & 0xFF,
+                  word(32) & 0xFF);
+  return address(text);
 }
 
 // The linear scan selectView did before the tables, for comparison.
@@ -87,15 +104,20 @@ template <bool kScan>
 void select(benchmark::State& state, bool v6, bool in_public) {
   const int count = static_cast<int>(state.range(0));
   const CompiledZone zone = zoneWithViews(count);
-  const ClientAddress from = in_public ? publicClient(v6) : lanClient(count, v6);
-  const CompiledView* expected = &zone.views[in_public ? count - 1 : (count - 1) / 2];
-  if (zone.selectView(from) != expected || scan(zone, from) != expected) {
-    state.SkipWithError("the wrong view was selected");
-    return;
+  std::vector<ClientAddress> clients;
+  for (int k = 0; k < kClients; ++k) {
+    clients.push_back(in_public ? publicClient(v6, k) : lanClient(count, v6, k));
+    const CompiledView* expected = &zone.views[in_public ? count - 1 : viewOfClient(count, k)];
+    if (zone.selectView(clients.back()) != expected || scan(zone, clients.back()) != expected) {
+      state.SkipWithError("the wrong view was selected");
+      return;
+    }
   }
+  std::size_t k = 0;
   for (auto _ : state) {
-    const CompiledView* view = kScan ? scan(zone, from) : zone.selectView(from);
+    const CompiledView* view = kScan ? scan(zone, clients[k]) : zone.selectView(clients[k]);
     benchmark::DoNotOptimize(view);
+    k = (k + 1) % kClients;
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -24,16 +24,17 @@ std::uint64_t keepTop(std::uint64_t word, int bits) {
   return word & ~(~std::uint64_t{0} >> bits);
 }
 
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xFF51AFD7ED558CCDull;
-  h ^= h >> 33;
-  h *= 0xC4CEB9FE1A85EC53ull;
-  return h ^ (h >> 33);
-}
-
+// Each half of the key times an odd constant, then one xor-shift-multiply round so that keys
+// differing in a few middle bits (10.0.1.0/24, 10.0.2.0/24, ...) spread over the whole table;
+// the top bits index it. Cheaper than a full finalizer per half, and a probe per length is the
+// whole cost of a lookup.
 std::uint64_t hashKey(bool is_v6, int length, std::uint64_t high, std::uint64_t low) {
-  return mix(high ^ mix(low + (static_cast<std::uint64_t>(length) << 1) + (is_v6 ? 1 : 0)));
+  const std::uint64_t tag = static_cast<std::uint64_t>(length) << 1 | (is_v6 ? 1 : 0);
+  std::uint64_t h = (high * 0x9E3779B97F4A7C15ull) ^ (low * 0xC2B2AE3D27D4EB4Full) ^
+                    (tag * 0x165667B19E3779F9ull);
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 32);
 }
 
 // The address as the table keys it, masked to `length` bits.
@@ -52,9 +53,18 @@ void maskedKey(bool is_v6, const std::uint8_t* bytes, int length, std::uint64_t*
 
 PrefixTable::PrefixTable(const std::vector<std::pair<ip::Prefix, std::uint32_t>>& entries) {
   std::size_t size = 16;
-  while (size < entries.size() * 2) size *= 2;
+  shift_ = 60;
+  while (size < entries.size() * 4) {
+    size *= 2;
+    --shift_;
+  }
   slots_.assign(size, Slot{});
   for (const auto& [prefix, value] : entries) {
+    if (prefix.length == 0) {
+      auto& fallback = prefix.is_v6 ? v6_default_ : v4_default_;
+      if (fallback == kNoMatch) fallback = value;  // the first one given wins
+      continue;
+    }
     std::uint64_t high = 0, low = 0;
     maskedKey(prefix.is_v6, prefix.address.data(), prefix.length, &high, &low);
     insert(prefix.is_v6, prefix.length, high, low, value);
@@ -70,7 +80,7 @@ PrefixTable::PrefixTable(const std::vector<std::pair<ip::Prefix, std::uint32_t>>
 void PrefixTable::insert(bool is_v6, int length, std::uint64_t high, std::uint64_t low,
                          std::uint32_t value) {
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hashKey(is_v6, length, high, low) & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = hashKey(is_v6, length, high, low) >> shift_;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
     if (!slot.used) {
       slot = Slot{high, low, value, static_cast<std::uint8_t>(length), is_v6, true};
@@ -84,7 +94,7 @@ void PrefixTable::insert(bool is_v6, int length, std::uint64_t high, std::uint64
 std::uint32_t PrefixTable::probe(bool is_v6, int length, std::uint64_t high,
                                  std::uint64_t low) const {
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hashKey(is_v6, length, high, low) & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = hashKey(is_v6, length, high, low) >> shift_;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (!slot.used) return kNoMatch;
     if (slot.length == length && slot.is_v6 == is_v6 && slot.high == high && slot.low == low)
@@ -101,7 +111,7 @@ std::uint32_t PrefixTable::find(const ip::ClientAddress& client) const {
     if (const std::uint32_t value = probe(client.is_v6, length, high, low); value != kNoMatch)
       return value;
   }
-  return kNoMatch;
+  return client.is_v6 ? v6_default_ : v4_default_;
 }
 
 std::size_t PrefixTable::memoryBytes() const {

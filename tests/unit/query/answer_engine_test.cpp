@@ -55,9 +55,9 @@ class AnswerEngineTest : public ::testing::Test {
     zone::Zone z;
     z.origin = name("example.test.");
     z.origin_text = "example.test.";
-    zone::View lan{"lan", {prefix({127, 0, 0, 0}, 8)}, {}, false};
-    zone::View vpn{"vpn", {prefix({127, 0, 0, 2}, 32)}, {}, false};
-    zone::View pub{"public", {prefix({10, 0, 0, 0}, 8)}, {}, false};
+    zone::View lan{"lan", {prefix({127, 0, 0, 0}, 8)}, {}, false, false, std::nullopt};
+    zone::View vpn{"vpn", {prefix({127, 0, 0, 2}, 32)}, {}, false, false, std::nullopt};
+    zone::View pub{"public", {prefix({10, 0, 0, 0}, 8)}, {}, false, false, std::nullopt};
     for (auto* v : {&lan, &vpn, &pub}) {
       add(*v, "example.test.", type::SOA,
           rawName("ns1.example.test.") + rawName("hostmaster.example.test.") + u32(7) + u32(3600) +
