@@ -100,14 +100,30 @@ const CompiledView* scan(const CompiledZone& zone, const ClientAddress& client) 
   return nullptr;
 }
 
+// Public clients that share their first octet with the views' prefixes (10.200.0.0/16 and up,
+// 2001:db9::/32), so that no length is skipped before its probe: the worst case for a miss.
+ClientAddress nearMissClient(bool v6, int k) {
+  char text[64];
+  if (v6)
+    std::snprintf(text, sizeof text, "2001:db9:%x::1", static_cast<unsigned>(k * 977));
+  else
+    std::snprintf(text, sizeof text, "10.%d.%d.1", 200 + k % 50, k);
+  return address(text);
+}
+
+enum class Client { kView, kPublic, kNearMiss };
+
 template <bool kScan>
-void select(benchmark::State& state, bool v6, bool in_public) {
+void select(benchmark::State& state, bool v6, Client kind) {
   const int count = static_cast<int>(state.range(0));
   const CompiledZone zone = zoneWithViews(count);
   std::vector<ClientAddress> clients;
   for (int k = 0; k < kClients; ++k) {
-    clients.push_back(in_public ? publicClient(v6, k) : lanClient(count, v6, k));
-    const CompiledView* expected = &zone.views[in_public ? count - 1 : viewOfClient(count, k)];
+    clients.push_back(kind == Client::kView     ? lanClient(count, v6, k)
+                      : kind == Client::kPublic ? publicClient(v6, k)
+                                                : nearMissClient(v6, k));
+    const CompiledView* expected =
+        &zone.views[kind == Client::kView ? viewOfClient(count, k) : count - 1];
     if (zone.selectView(clients.back()) != expected || scan(zone, clients.back()) != expected) {
       state.SkipWithError("the wrong view was selected");
       return;
@@ -123,28 +139,36 @@ void select(benchmark::State& state, bool v6, bool in_public) {
 }
 
 void BM_SelectView_V4(benchmark::State& s) {
-  select<false>(s, false, false);
+  select<false>(s, false, Client::kView);
 }
 void BM_SelectView_V4Public(benchmark::State& s) {
-  select<false>(s, false, true);
+  select<false>(s, false, Client::kPublic);
+}
+void BM_SelectView_V4NearMiss(benchmark::State& s) {
+  select<false>(s, false, Client::kNearMiss);
 }
 void BM_SelectView_V6(benchmark::State& s) {
-  select<false>(s, true, false);
+  select<false>(s, true, Client::kView);
 }
 void BM_SelectView_V6Public(benchmark::State& s) {
-  select<false>(s, true, true);
+  select<false>(s, true, Client::kPublic);
+}
+void BM_SelectView_V6NearMiss(benchmark::State& s) {
+  select<false>(s, true, Client::kNearMiss);
 }
 void BM_LinearScan_V4(benchmark::State& s) {
-  select<true>(s, false, false);
+  select<true>(s, false, Client::kView);
 }
 void BM_LinearScan_V6Public(benchmark::State& s) {
-  select<true>(s, true, true);
+  select<true>(s, true, Client::kPublic);
 }
 
 BENCHMARK(BM_SelectView_V4)->Arg(3)->Arg(1000)->Arg(20000);
 BENCHMARK(BM_SelectView_V4Public)->Arg(3)->Arg(1000)->Arg(20000);
+BENCHMARK(BM_SelectView_V4NearMiss)->Arg(3)->Arg(1000)->Arg(20000);
 BENCHMARK(BM_SelectView_V6)->Arg(3)->Arg(1000)->Arg(20000);
 BENCHMARK(BM_SelectView_V6Public)->Arg(3)->Arg(1000)->Arg(20000);
+BENCHMARK(BM_SelectView_V6NearMiss)->Arg(3)->Arg(1000)->Arg(20000);
 BENCHMARK(BM_LinearScan_V4)->Arg(3)->Arg(1000)->Arg(20000);
 BENCHMARK(BM_LinearScan_V6Public)->Arg(3)->Arg(1000)->Arg(20000);
 

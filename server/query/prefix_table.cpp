@@ -2,6 +2,7 @@
 #include "horizon/query/prefix_table.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace horizon::query {
 namespace {
@@ -54,7 +55,7 @@ void maskedKey(bool is_v6, const std::uint8_t* bytes, int length, std::uint64_t*
 PrefixTable::PrefixTable(const std::vector<std::pair<ip::Prefix, std::uint32_t>>& entries) {
   std::size_t size = 16;
   shift_ = 60;
-  while (size < entries.size() * 4) {
+  while (size < entries.size() * 6) {
     size *= 2;
     --shift_;
   }
@@ -68,13 +69,25 @@ PrefixTable::PrefixTable(const std::vector<std::pair<ip::Prefix, std::uint32_t>>
     std::uint64_t high = 0, low = 0;
     maskedKey(prefix.is_v6, prefix.address.data(), prefix.length, &high, &low);
     insert(prefix.is_v6, prefix.length, high, low, value);
-    auto& lengths = prefix.is_v6 ? v6_lengths_ : v4_lengths_;
-    const auto length = static_cast<std::uint8_t>(prefix.length);
-    if (std::find(lengths.begin(), lengths.end(), length) == lengths.end())
-      lengths.push_back(length);
+    addLength(prefix.is_v6 ? v6_lengths_ : v4_lengths_, prefix);
   }
-  std::sort(v4_lengths_.rbegin(), v4_lengths_.rend());
-  std::sort(v6_lengths_.rbegin(), v6_lengths_.rend());
+  const auto longestFirst = [](const Length& a, const Length& b) { return a.bits > b.bits; };
+  std::sort(v4_lengths_.begin(), v4_lengths_.end(), longestFirst);
+  std::sort(v6_lengths_.begin(), v6_lengths_.end(), longestFirst);
+}
+
+void PrefixTable::addLength(std::vector<Length>& lengths, const ip::Prefix& prefix) {
+  auto it = std::find_if(lengths.begin(), lengths.end(),
+                         [&](const Length& l) { return l.bits == prefix.length; });
+  if (it == lengths.end()) {
+    lengths.push_back(Length{static_cast<std::uint8_t>(prefix.length), {}});
+    it = std::prev(lengths.end());
+  }
+  // A prefix shorter than an octet covers a run of first octets.
+  const int free_bits = prefix.length >= 8 ? 0 : 8 - prefix.length;
+  const unsigned first = prefix.address[0] & (0xFFu << free_bits) & 0xFFu;
+  for (unsigned octet = first; octet < first + (1u << free_bits); ++octet)
+    it->first_octets[octet >> 6] |= std::uint64_t{1} << (octet & 63);
 }
 
 void PrefixTable::insert(bool is_v6, int length, std::uint64_t high, std::uint64_t low,
@@ -105,17 +118,20 @@ std::uint32_t PrefixTable::probe(bool is_v6, int length, std::uint64_t high,
 std::uint32_t PrefixTable::find(const ip::ClientAddress& client) const {
   if (slots_.empty()) return kNoMatch;
   const auto& lengths = client.is_v6 ? v6_lengths_ : v4_lengths_;
-  for (const std::uint8_t length : lengths) {
+  const std::uint8_t first = client.bytes[0];
+  for (const Length& length : lengths) {
+    if (!length.mayHold(first)) continue;
     std::uint64_t high = 0, low = 0;
-    maskedKey(client.is_v6, client.bytes.data(), length, &high, &low);
-    if (const std::uint32_t value = probe(client.is_v6, length, high, low); value != kNoMatch)
+    maskedKey(client.is_v6, client.bytes.data(), length.bits, &high, &low);
+    if (const std::uint32_t value = probe(client.is_v6, length.bits, high, low); value != kNoMatch)
       return value;
   }
   return client.is_v6 ? v6_default_ : v4_default_;
 }
 
 std::size_t PrefixTable::memoryBytes() const {
-  return slots_.capacity() * sizeof(Slot) + v4_lengths_.capacity() + v6_lengths_.capacity();
+  return slots_.capacity() * sizeof(Slot) +
+         (v4_lengths_.capacity() + v6_lengths_.capacity()) * sizeof(Length);
 }
 
 }  // namespace horizon::query
