@@ -33,6 +33,9 @@ using Local = asio::local::stream_protocol;
 using nlohmann::json;
 
 constexpr auto kControlIdleTimeout = std::chrono::seconds(60);
+// Sessions open at once; the descriptor budget's process reserve counts on a few. Beyond it a
+// client hears why and is closed: a local process cannot take every descriptor through here.
+constexpr std::size_t kMaxControlSessions = 16;
 // A failed accept() is retried after this pause: at once, a pending connection that cannot be
 // accepted (no descriptor) would spin the control thread and flood the log.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
@@ -124,11 +127,17 @@ std::string handleControlRequest(std::string_view line, ZoneReloader& reloader,
 
 class ControlServer::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ControlServer& server, Local::socket socket)
+  Session(ControlServer& server, Local::socket socket, std::shared_ptr<std::size_t> open)
       : server_(server),
         socket_(std::move(socket)),
         input_(kMaxControlLine + 1),
-        timer_(socket_.get_executor()) {}
+        timer_(socket_.get_executor()),
+        open_(std::move(open)) {
+    ++*open_;
+  }
+  ~Session() { --*open_; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start(std::shared_ptr<bool> alive) {
     alive_ = std::move(alive);
@@ -203,6 +212,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   std::string output_;
   std::shared_ptr<bool> alive_;
+  std::shared_ptr<std::size_t> open_;  // sessions open now, this one included
 };
 
 // What the accept loop keeps between attempts: the pause timer, the descriptor held back so an
@@ -212,6 +222,7 @@ struct ControlServer::AcceptState {
   asio::steady_timer retry;
   net::SpareDescriptor spare;
   net::LogLimiter log;
+  std::shared_ptr<std::size_t> sessions = std::make_shared<std::size_t>(0);  // open now
 };
 
 ControlServer::ControlServer(asio::io_context& io, std::string path, ZoneReloader& reloader,
@@ -284,26 +295,45 @@ void ControlServer::close() {
   ::unlink(path_.c_str());
 }
 
+// One line into the new socket's empty buffer without waiting, then closed: the refused client
+// (dnsctl) prints why instead of hanging.
+void ControlServer::refuse(Local::socket socket) {
+  static const std::string kBusy =
+      errorResponse("too many control connections open (at most " +
+                    std::to_string(kMaxControlSessions) + "); try again")
+          .dump() +
+      "\n";
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(kBusy), ignored);
+  socket.shutdown(Local::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
 void ControlServer::accept() {
-  acceptor_->async_accept(
-      [this, alive = alive_](const boost::system::error_code& ec, Local::socket socket) {
-        if (!*alive) return;
-        if (!ec) {
-          accept_state_->spare.refill();
-          std::make_shared<Session>(*this, std::move(socket))->start(alive_);
-          return accept();
-        }
-        if (ec == asio::error::operation_aborted) return;
-        // Out of descriptors: the spare's slot is given to the waiting client (an operator's
-        // `dnsctl status`), once, before pausing.
-        if (net::SpareDescriptor::exhausted(ec.value()) && accept_state_->spare.release())
-          return accept();
-        accept_state_->log.warn("control socket: accept: {}", ec.message());
-        accept_state_->retry.expires_after(kAcceptRetryDelay);
-        accept_state_->retry.async_wait([this, alive](const boost::system::error_code& wait_ec) {
-          if (!wait_ec && *alive && acceptor_) accept();
-        });
-      });
+  acceptor_->async_accept([this, alive = alive_](const boost::system::error_code& ec,
+                                                 Local::socket socket) {
+    if (!*alive) return;
+    if (!ec) {
+      accept_state_->spare.refill();
+      if (*accept_state_->sessions >= kMaxControlSessions) {
+        refuse(std::move(socket));
+      } else {
+        std::make_shared<Session>(*this, std::move(socket), accept_state_->sessions)->start(alive_);
+      }
+      return accept();
+    }
+    if (ec == asio::error::operation_aborted) return;
+    // Out of descriptors: the spare's slot is given to the waiting client (an operator's
+    // `dnsctl status`), once, before pausing.
+    if (net::SpareDescriptor::exhausted(ec.value()) && accept_state_->spare.release())
+      return accept();
+    accept_state_->log.warn("control socket: accept: {}", ec.message());
+    accept_state_->retry.expires_after(kAcceptRetryDelay);
+    accept_state_->retry.async_wait([this, alive](const boost::system::error_code& wait_ec) {
+      if (!wait_ec && *alive && acceptor_) accept();
+    });
+  });
 }
 
 }  // namespace horizon::ctl

@@ -22,6 +22,7 @@
 #include <thread>
 #include <utility>
 
+#include "horizon/net/spare_descriptor.hpp"
 #include "http_connection.hpp"
 #include "http_routes.hpp"
 
@@ -142,12 +143,19 @@ class HttpEndpoint::Impl {
         accept();  // that client gave up; the next one may be waiting
         return;
       }
+      // Out of descriptors: the spare's slot goes to the waiting client, once, before pausing;
+      // a scrape is how the operator sees what took the others.
+      if (net::SpareDescriptor::exhausted(ec.value()) && spare_.release()) {
+        accept();
+        return;
+      }
       retry_timer_.expires_after(kAcceptRetryDelay);
       retry_timer_.async_wait([this](const error_code& wait_ec) {
         if (!wait_ec && !closing_) accept();
       });
       return;
     }
+    spare_.refill();
     if (connections_.size() >= options_.max_connections) {
       refuse(std::move(socket));
     } else {
@@ -190,6 +198,7 @@ class HttpEndpoint::Impl {
   asio::io_context io_{1};
   Tcp::acceptor acceptor_{io_};
   asio::steady_timer retry_timer_{io_};
+  net::SpareDescriptor spare_;  // endpoint thread only, once started
   std::atomic<std::uint16_t> port_{0};
   std::mutex lifecycle_;
   bool started_ = false, stopped_ = false;

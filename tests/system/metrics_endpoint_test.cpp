@@ -3,6 +3,7 @@
 // the limits that keep hostile clients from stalling it (slowloris, oversized headers, more
 // connections than the budget). Every wait has a generous deadline, so a broken endpoint fails
 // these tests instead of hanging them.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -256,15 +257,32 @@ TEST_F(MetricsEndpointTest, ConnectionsBeyondTheBudgetAreRefusedWithoutStallingS
   EXPECT_EQ(scrape->status, 200);
 }
 
-// Out of descriptors, accept() fails (EMFILE) with the client still queued: the endpoint backs
-// off and retries instead of giving up (or spinning), and serves the client once it can.
+// Out of descriptors, accept() fails (EMFILE) with clients still queued: the endpoint gives its
+// spare descriptor's slot to the first (a scrape is how the operator sees what took the others),
+// then backs off and retries instead of giving up (or spinning), and serves the next client once
+// it can.
 TEST_F(MetricsEndpointTest, AcceptRecoversWhenDescriptorsRunOut) {
   auto endpoint = startEndpoint(32, 30s);
-  // The lowest free descriptor: the client's socket takes it, the server's accept would need
-  // the next one, which the lowered limit forbids.
-  const int lowest = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(lowest, 0);
-  ::close(lowest);
+  // Two placeholders take the lowest free descriptors, and the limit is lowered to just above
+  // them: each client's socket takes a placeholder's number in turn, and the server's accept
+  // would need one more, which the limit forbids. (The limit is the whole test process's.)
+  // Holes below them are filled first (open() takes the lowest free number), and held to the
+  // end, so that no client socket lands below the placeholders.
+  std::vector<int> fillers;
+  struct CloseFillers {
+    std::vector<int>& fds;
+    ~CloseFillers() {
+      for (const int fd : fds) ::close(fd);
+    }
+  } close_fillers{fillers};
+  while (fillers.size() < 2 || fillers.back() != fillers[fillers.size() - 2] + 1) {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    fillers.push_back(fd);
+  }
+  const int first_slot = fillers[fillers.size() - 2];
+  const int second_slot = fillers.back();
+  fillers.resize(fillers.size() - 2);  // the placeholders are closed by the test, in turn
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   struct Restore {
@@ -272,13 +290,21 @@ TEST_F(MetricsEndpointTest, AcceptRecoversWhenDescriptorsRunOut) {
     ~Restore() { setrlimit(RLIMIT_NOFILE, &limit); }
   } restore{saved};
   rlimit tight = saved;
-  tight.rlim_cur = static_cast<rlim_t>(lowest) + 1;
+  tight.rlim_cur = static_cast<rlim_t>(second_slot) + 1;
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
-  HttpProbe client(endpoint->port());
-  ASSERT_TRUE(client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
-  EXPECT_FALSE(client.read(500ms)) << "accepted beyond the descriptor limit?";
+  ::close(first_slot);
+  HttpProbe first(endpoint->port());
+  ASSERT_TRUE(first.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto served = first.read(kPatience);
+  ASSERT_TRUE(served) << "the spare descriptor's slot was not given to the first client";
+  EXPECT_EQ(served->status, 200);
+  // The spare is spent (it cannot be taken back at the limit): the next client waits.
+  ::close(second_slot);
+  HttpProbe second(endpoint->port());
+  ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_FALSE(second.read(500ms)) << "accepted beyond the descriptor limit?";
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
-  auto reply = client.read(kPatience);
+  auto reply = second.read(kPatience);
   ASSERT_TRUE(reply) << "never accepted after descriptors were available again";
   EXPECT_EQ(reply->status, 200);
 }

@@ -46,6 +46,7 @@ class ControlServer {
   class Session;
   struct AcceptState;
   void accept();
+  static void refuse(boost::asio::local::stream_protocol::socket socket);
 
   boost::asio::io_context& io_;
   std::string path_;
