@@ -1,11 +1,15 @@
-// The probe of port_probe.hpp, with plain syscalls: the sockets live for one bind.
+// The probe and the claim of port_probe.hpp, with plain syscalls: the probe's sockets live for
+// one bind, the claim's for the process.
 #include "port_probe.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -60,6 +64,32 @@ std::string probeListenAddress(const boost::asio::ip::address& address, std::uin
     }
   }
   return {};
+}
+
+int claimListenAddress(const boost::asio::ip::address& address, std::uint16_t port,
+                       std::string* why) {
+  if (port == 0) return -2;
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *why = std::strerror(errno);
+    return -1;
+  }
+  // An abstract name (a leading NUL): nothing on disk to clean up after a crash, and the claim
+  // goes away with the process however it ends.
+  const std::string name = "horizond " + address.to_string() + " port " + std::to_string(port);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  const std::size_t length = std::min(name.size(), sizeof sa.sun_path - 1);
+  std::memcpy(sa.sun_path + 1, name.data(), length);
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), size) != 0) {
+    *why = errno == EADDRINUSE ? "another horizond already serves this address and port, or is "
+                                 "starting on it"
+                               : std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace horizon::net

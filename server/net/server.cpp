@@ -68,6 +68,7 @@ struct Server::Impl {
   std::unique_ptr<asio::steady_timer> cookie_rotation;  // on the first worker's io thread
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::uint16_t> ports;
+  std::vector<int> claims;  // one per listen address with a port: see claimListenAddress
   DescriptorBudget budget;
   std::vector<int> cpus;  // the CPUs this process may use
   bool steering = false;  // datagrams go to the worker on the CPU that received them
@@ -114,6 +115,7 @@ Server::Server(config::ServerConfig config, std::shared_ptr<query::SnapshotHolde
 
 Server::~Server() {
   stop();
+  for (const int claim : impl_->claims) ::close(claim);
 }
 
 void Server::bind() {
@@ -174,8 +176,14 @@ void Server::bind() {
     error_code ec;
     const auto address = asio::ip::make_address(listen.host, ec);
     if (ec) throw std::runtime_error("listen address '" + listen.host + "' is not an IP address");
-    std::string protocol;
-    if (std::string why = probeListenAddress(address, listen.port, &protocol); !why.empty())
+    std::string protocol, why;
+    // Claimed first, so of two horizonds starting together the second stops here.
+    const int claim = claimListenAddress(address, listen.port, &why);
+    if (claim == -1)
+      throw std::runtime_error("cannot listen on " + endpointText(address, listen.port) + ": " +
+                               why + "; horizond does not share a port");
+    if (claim >= 0) s.claims.push_back(claim);
+    if (why = probeListenAddress(address, listen.port, &protocol); !why.empty())
       throw std::runtime_error("cannot listen on " + protocol + " " +
                                endpointText(address, listen.port) +
                                ": another process already serves this address and port (" + why +

@@ -23,6 +23,8 @@
 namespace horizon::test {
 namespace {
 
+const std::string kLoopbackHints = HORIZON_TEST_DATA "/loopback.hints";
+
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -305,14 +307,15 @@ TEST(HardeningLimits, ASecondHorizondOnTheSamePortExitsWithAnError) {
                                      "  www: 192.0.2.1\n");
   const auto port = findFreePort();
   // The first one shares its port among its own workers' sockets (SO_REUSEPORT).
-  auto first =
-      ServerProcess::start({"--zone", zone, "--listen", listenArg(port), "--workers", "2"}, port);
-  RunResult second =
-      runHorizond({"--zone", zone, "--listen", listenArg(port), "--workers", "2"}, Millis(8000));
+  const std::vector<std::string> args = {"--zone",    zone, "--listen",     listenArg(port),
+                                         "--workers", "2",  "--root-hints", kLoopbackHints};
+  auto first = ServerProcess::start(args, port);
+  RunResult second = runHorizond(args, Millis(8000));
   EXPECT_TRUE(second.status.exited) << second.status.toString() << "\n" << second.output;
   EXPECT_NE(second.status.code, 0) << second.output;
   EXPECT_THAT(second.output, HasSubstr("127.0.0.1:" + std::to_string(port)));
-  EXPECT_THAT(second.output, HasSubstr("another process already serves"));
+  EXPECT_THAT(second.output, HasSubstr("already serves this address and port"));
+  EXPECT_THAT(second.output, HasSubstr("horizond does not share a port"));
   // The first keeps answering, over UDP and TCP, every time.
   for (int i = 0; i < 20; ++i) {
     Packet udp = query({port, "127.0.0.1"}, "www.one.test", LDNS_RR_TYPE_A);
@@ -324,8 +327,37 @@ TEST(HardeningLimits, ASecondHorizondOnTheSamePortExitsWithAnError) {
   ASSERT_TRUE(tcp);
   EXPECT_TRUE(first->stop().success()) << first->output();
   // Once the first is gone, the port is free again at once.
-  auto again = ServerProcess::start({"--zone", zone, "--listen", listenArg(port)}, port);
+  auto again = ServerProcess::start(args, port);
   EXPECT_TRUE(again->stop().success()) << again->output();
+}
+
+// Two started at the same moment both find the port free when they probe it; the claim each
+// makes before probing lets only one go on, every time.
+TEST(HardeningLimits, OfTwoHorizondsStartedTogetherOneServes) {
+  TempDir dir;
+  const std::string zone = dir.write("one.test.yaml",
+                                     "zone: one.test\n"
+                                     "views:\n"
+                                     "  lan: [127.0.0.0/8]\n"
+                                     "records:\n"
+                                     "  www: 192.0.2.1\n");
+  for (int round = 0; round < 5; ++round) {
+    const auto port = findFreePort();
+    const std::vector<std::string> args = {"--zone",        zone,           "--listen",
+                                           listenArg(port), "--root-hints", kLoopbackHints};
+    auto a = ServerProcess::launch(args);
+    auto b = ServerProcess::launch(args);
+    // Both have bound or given up once one answers and a moment has passed.
+    for (int i = 0; i < 100 && !query({port, "127.0.0.1"}, "www.one.test", LDNS_RR_TYPE_A); ++i)
+      std::this_thread::sleep_for(Millis(50));
+    std::this_thread::sleep_for(Millis(1000));
+    const bool a_runs = a->running(), b_runs = b->running();
+    EXPECT_NE(a_runs, b_runs) << "round " << round << ": both or neither serve\n"
+                              << a->output() << "\n---\n"
+                              << b->output();
+    const ServerProcess& gone = a_runs ? *b : *a;
+    EXPECT_THAT(gone.output(), HasSubstr("horizond does not share a port")) << round;
+  }
 }
 
 }  // namespace

@@ -253,8 +253,7 @@ TEST_F(ProtocolPeers, NsidAndTheChaosIdentity) {
     EXPECT_EQ(ours.text, "\"horizond-test\"\n") << name;
   }
   // BIND answers id.server with its server-id (and hostname.bind with the host's name).
-  EXPECT_EQ(dig(peers_["bind"].port, {"+short", "CH", "TXT", "id.server"}).text,
-            "\"bind-test\"\n");
+  EXPECT_EQ(dig(peers_["bind"].port, {"+short", "CH", "TXT", "id.server"}).text, "\"bind-test\"\n");
 }
 
 TEST_F(ProtocolPeers, ServerCookiesAreInterchangeableWithBind) {
