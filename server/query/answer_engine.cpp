@@ -25,7 +25,11 @@ const RenderedAnswer& lookup(const CompiledView& view, const ParsedQuery& q,
                              std::size_t origin_len) {
   const NameNode* node = view.find(q.qname_lower, q.qname_len);
   if (!node) {
-    std::uint8_t wildcard[wire::kMaxNameLength + 2] = {1, '*'};
+    // Only the label "*" and the copied suffix are read: the rest of the buffer is not cleared
+    // (that cost more than the lookups themselves).
+    std::uint8_t wildcard[wire::kMaxNameLength + 2];
+    wildcard[0] = 1;
+    wildcard[1] = '*';
     std::size_t pos = q.qname_lower[0] + 1u;  // the parent of the question name
     while (q.qname_len - pos >= origin_len) {
       const std::uint8_t* suffix = q.qname_lower + pos;
