@@ -269,7 +269,10 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     cut_ = std::string(1, '\0');
     servers_ = impl_->config->root_hints;
     auto now = Clock::now();
-    for (std::string z = name_;; z = parentOf(z)) {
+    // A DS RRset lives on the parent side of its zone cut (RFC 4035 3.1.4.1): a known delegation
+    // of the name itself leads to the child's servers, which cannot have it.
+    const std::string deepest = qtype_ == type::DS ? parentOf(name_) : name_;
+    for (std::string z = deepest;; z = parentOf(z)) {
       auto it = impl_->delegations.find(z);
       if (it != impl_->delegations.end() && it->second.expires > now &&
           !it->second.servers.empty()) {
@@ -359,6 +362,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     for (const auto& rec : m.authority) {
       if (rec.type != type::NS) continue;
       if (!below(asked, rec.owner) || !below(rec.owner, cut_) || rec.owner == cut_) continue;
+      if (isDsReferralToName(rec)) continue;  // a DS question stays with the parent
       if (!zone.empty() && rec.owner != zone) continue;
       zone = rec.owner;
       hosts.push_back(rdataName(rec));
@@ -394,6 +398,12 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     minimised_labels_ = wire::labelCount(cut_) + 1;
     if (!servers.empty()) impl_->rememberDelegation(zone, servers, ttl);
     return true;
+  }
+
+  // True for an NS record delegating the name of a DS question itself: the DS is the parent's
+  // data, so the parent's servers must answer, not the child's (RFC 4035 3.1.4.1).
+  bool isDsReferralToName(const Record& ns) const {
+    return qtype_ == type::DS && ns.type == type::NS && ns.owner == name_;
   }
 
   void resolveGlueless() {
@@ -463,6 +473,11 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
       if (rec.type == type::SOA && inBailiwick(rec) && below(name_, rec.owner))
         out.authority.push_back(rec);
     if (out.authority.empty() && !m.authoritative()) {
+      // A parent server unaware of DNSSEC refers a DS question to the child; it knows no DS for
+      // the cut, and the child's apex has none either: no data (cached briefly, no SOA).
+      if (std::any_of(m.authority.begin(), m.authority.end(),
+                      [&](const Record& r) { return isDsReferralToName(r); }))
+        return complete(std::move(out));
       tried_.push_back(server);  // neither data nor a referral nor a negative proof: lame
       return step();
     }

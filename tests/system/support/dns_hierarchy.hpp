@@ -551,6 +551,14 @@ class DnsHierarchy {
     add("TXT in the child", "www.child.example.test.", LDNS_RR_TYPE_TXT, kNoError,
         {"www.child.example.test. IN TXT \"in the child zone\""});
     add("NXDOMAIN in the child", "nxdomain.child.example.test.", LDNS_RR_TYPE_A, kNxDomain);
+    // DS: the parent's data. After the cases above, the child's delegation is known, and must
+    // not lead the DS question to the child's servers (they answer NODATA).
+    add("DS of a delegated zone: from the parent, past the known delegation", "child.example.test.",
+        LDNS_RR_TYPE_DS, kNoError, {std::string("child.example.test. IN DS ") + kChildDs});
+    add("DS of a delegation that has none: NODATA from the parent", "example.test.",
+        LDNS_RR_TYPE_DS, kNoError);
+    add("DS of a name that is no zone cut: NODATA from its own zone", "www.child.example.test.",
+        LDNS_RR_TYPE_DS, kNoError);
     // A lame and a silent name server beside a working one.
     add("one of two name servers is lame (REFUSED)", "www.lame.test.", LDNS_RR_TYPE_A, kNoError,
         {"www.lame.test. IN A 192.0.2.60"});
@@ -560,6 +568,10 @@ class DnsHierarchy {
     add("NODATA past a silent server", "www.slow.test.", LDNS_RR_TYPE_AAAA, kNoError);
     return out;
   }
+
+  /// The rdata of the DS record of child.example.test. in the example.test. zone.
+  static constexpr const char* kChildDs =
+      "12345 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118E6F2D4E5B1F0B3A6C0D8E6F1";
 
   /// The big TXT RRset at big.example.test (kBigCount records, well over 1232 octets).
   static constexpr int kBigCount = 60;
@@ -771,7 +783,10 @@ class DnsHierarchy {
         "*.wild    IN A     192.0.2.42\n"
         "*.cw      IN CNAME www.example.test.\n"
         "child     IN NS    ns1.child.example.test.\n"
-        "ns1.child IN A     127.53.{K}.30\n";
+        "ns1.child IN A     127.53.{K}.30\n"
+        "; the child's DS, held by this zone, the parent's side of the cut (RFC 4035 3.1.4.1)\n"
+        "child     IN DS    " +
+        std::string(kChildDs) + "\n";
     for (int i = 1; i <= kBigCount; ++i) example += "big       IN TXT   " + bigTxt(i) + "\n";
     const std::string outofzone =
         "$ORIGIN outofzone.test.\n"
