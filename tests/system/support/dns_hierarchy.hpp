@@ -559,6 +559,22 @@ class DnsHierarchy {
         LDNS_RR_TYPE_DS, kNoError);
     add("DS of a name that is no zone cut: NODATA from its own zone", "www.child.example.test.",
         LDNS_RR_TYPE_DS, kNoError);
+    // DNAME (RFC 6672): the DNAME itself, the CNAME it implies, then the target's data.
+    add("DNAME into the delegated child", "www.dn.example.test.", LDNS_RR_TYPE_A, kNoError,
+        {"dn.example.test. IN DNAME child.example.test.",
+         "www.dn.example.test. IN CNAME www.child.example.test.",
+         "www.child.example.test. IN A 192.0.2.30"});
+    add("DNAME out of the zone", "www.dnout.example.test.", LDNS_RR_TYPE_A, kNoError,
+        {"dnout.example.test. IN DNAME outofzone.test.",
+         "www.dnout.example.test. IN CNAME www.outofzone.test.",
+         "www.outofzone.test. IN A 192.0.2.26"});
+    add("DNAME ending in NXDOMAIN", "nothing.dnout.example.test.", LDNS_RR_TYPE_A, kNxDomain,
+        {"dnout.example.test. IN DNAME outofzone.test.",
+         "nothing.dnout.example.test. IN CNAME nothing.outofzone.test."});
+    add("DNAME asked for at its owner", "dn.example.test.", LDNS_RR_TYPE_DNAME, kNoError,
+        {"dn.example.test. IN DNAME child.example.test."});
+    add("the DNAME's owner itself is not rewritten: NODATA", "dn.example.test.", LDNS_RR_TYPE_A,
+        kNoError);
     // A lame and a silent name server beside a working one.
     add("one of two name servers is lame (REFUSED)", "www.lame.test.", LDNS_RR_TYPE_A, kNoError,
         {"www.lame.test. IN A 192.0.2.60"});
@@ -786,7 +802,11 @@ class DnsHierarchy {
         "ns1.child IN A     127.53.{K}.30\n"
         "; the child's DS, held by this zone, the parent's side of the cut (RFC 4035 3.1.4.1)\n"
         "child     IN DS    " +
-        std::string(kChildDs) + "\n";
+        std::string(kChildDs) +
+        "\n"
+        "; rewrites everything below it into the delegated child, and out of the zone\n"
+        "dn        IN DNAME child.example.test.\n"
+        "dnout     IN DNAME outofzone.test.\n";
     for (int i = 1; i <= kBigCount; ++i) example += "big       IN TXT   " + bigTxt(i) + "\n";
     const std::string outofzone =
         "$ORIGIN outofzone.test.\n"
