@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -84,6 +85,7 @@ void lowercaseRdataNames(Record& r) {
     case type::CNAME:
     case type::NS:
     case type::PTR:
+    case type::DNAME:
       return lowerFrom(0, 1);
     case type::MX:
       return lowerFrom(2, 1);
@@ -158,6 +160,58 @@ bool onChain(const std::vector<Record>& chain, const std::string& name) {
   for (const Record& rec : chain)
     if (rec.type == type::CNAME && rec.owner == name) return true;
   return false;
+}
+
+// The DNAME of `records` that rewrites `name`: its owner a proper ancestor of `name` (RFC 6672
+// 2.3 leaves the owner itself alone), the deepest when several qualify; null when none does.
+template <typename Usable>
+const Record* dnameCovering(const std::vector<Record>& records, const std::string& name,
+                            Usable usable) {
+  const Record* best = nullptr;
+  for (const Record& rec : records) {
+    if (rec.type != type::DNAME || rec.owner == name || !below(name, rec.owner) || !usable(rec))
+      continue;
+    if (!best || rec.owner.size() > best->owner.size()) best = &rec;
+  }
+  return best;
+}
+
+// The CNAME that `dname` implies for `name` (RFC 6672 2.2: the owner's suffix of `name` replaced
+// by the target), with the DNAME's TTL as the server synthesizing it would give; nullopt when the
+// result would exceed a name's 255 octets (the server's YXDOMAIN case).
+std::optional<Record> synthesizeCname(const Record& dname, const std::string& name) {
+  const std::size_t prefix = name.size() - dname.owner.size();
+  if (prefix + dname.rdata.size() > wire::kMaxNameLength) return std::nullopt;
+  Record cname;
+  cname.owner = name;
+  cname.type = type::CNAME;
+  cname.rclass = dname.rclass;
+  cname.ttl = dname.ttl;
+  cname.rdata = name.substr(0, prefix) + dname.rdata;
+  return cname;
+}
+
+// Appends to `chain` the step that leads away from `name` in `records`, and returns the name it
+// leads to: through a DNAME, the DNAME itself (once) and the CNAME it implies, which the client
+// sees in that order (RFC 6672 3.4), else a CNAME owned by `name`. "" when no usable record leads
+// on; nullopt when a DNAME would lead to an over-long name.
+template <typename Usable>
+std::optional<std::string> followAlias(const std::vector<Record>& records, const std::string& name,
+                                       Usable usable, std::vector<Record>& chain) {
+  if (const Record* dname = dnameCovering(records, name, usable)) {
+    // The synthesized CNAME, not whatever CNAME came along: only the DNAME is authoritative data.
+    std::optional<Record> cname = synthesizeCname(*dname, name);
+    if (!cname) return std::nullopt;
+    if (std::find(chain.begin(), chain.end(), *dname) == chain.end()) chain.push_back(*dname);
+    chain.push_back(*cname);
+    return rdataName(*cname);
+  }
+  const Record* cname = nullptr;
+  for (const auto& rec : records)
+    if (usable(rec) && rec.owner == name && rec.type == type::CNAME) cname = &rec;
+  if (!cname) return std::string();
+  chain.push_back(*cname);
+  return rdataName(*cname);
 }
 
 }  // namespace
@@ -244,15 +298,16 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
           found = true;
         }
       if (found) break;
-      const Record* cname = nullptr;
-      for (const auto& rec : m.answer)
-        if (rec.owner == name && rec.type == type::CNAME) cname = &rec;
-      if (!cname) break;
+      std::vector<Record> link;
+      const auto anyRecord = [](const Record&) { return true; };
+      const auto next = followAlias(m.answer, name, anyRecord, link);
+      if (!next) return fail("DNAME substitution too long");
+      if (next->empty()) break;
       // A chain that comes back to a name on it, or never ends, is an answer no client can use:
       // SERVFAIL, and nothing of it cached (a failure is not).
       if (hops >= impl_->config->max_cname_chain) return fail("CNAME chain too long");
-      out.answer.push_back(*cname);
-      name = rdataName(*cname);
+      out.answer.insert(out.answer.end(), link.begin(), link.end());
+      name = *next;
       if (onChain(out.answer, name)) return fail("CNAME loop");
     }
     if (out.answer.empty() || out.answer.back().type == type::CNAME) {
@@ -269,7 +324,10 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     cut_ = std::string(1, '\0');
     servers_ = impl_->config->root_hints;
     auto now = Clock::now();
-    for (std::string z = name_;; z = parentOf(z)) {
+    // A DS RRset lives on the parent side of its zone cut (RFC 4035 3.1.4.1): a known delegation
+    // of the name itself leads to the child's servers, which cannot have it.
+    const std::string deepest = qtype_ == type::DS ? parentOf(name_) : name_;
+    for (std::string z = deepest;; z = parentOf(z)) {
       auto it = impl_->delegations.find(z);
       if (it != impl_->delegations.end() && it->second.expires > now &&
           !it->second.servers.empty()) {
@@ -350,6 +408,9 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     if (!m.answer.empty() && m.rcode == rcode::NOERROR) {
       for (const auto& rec : m.answer)
         if (rec.owner == asked) return false;
+      // A DNAME rewriting the name answers it, even from a server that sent no CNAME with it.
+      if (dnameCovering(m.answer, asked, [&](const Record& r) { return below(r.owner, cut_); }))
+        return false;
     }
     for (const auto& rec : m.authority)
       if (rec.type == type::SOA) return false;  // a negative answer, not a delegation
@@ -359,6 +420,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     for (const auto& rec : m.authority) {
       if (rec.type != type::NS) continue;
       if (!below(asked, rec.owner) || !below(rec.owner, cut_) || rec.owner == cut_) continue;
+      if (isDsReferralToName(rec)) continue;  // a DS question stays with the parent
       if (!zone.empty() && rec.owner != zone) continue;
       zone = rec.owner;
       hosts.push_back(rdataName(rec));
@@ -394,6 +456,12 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     minimised_labels_ = wire::labelCount(cut_) + 1;
     if (!servers.empty()) impl_->rememberDelegation(zone, servers, ttl);
     return true;
+  }
+
+  // True for an NS record delegating the name of a DS question itself: the DS is the parent's
+  // data, so the parent's servers must answer, not the child's (RFC 4035 3.1.4.1).
+  bool isDsReferralToName(const Record& ns) const {
+    return qtype_ == type::DS && ns.type == type::NS && ns.owner == name_;
   }
 
   void resolveGlueless() {
@@ -436,14 +504,12 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
         out.answer = answer_;
         return complete(std::move(out));
       }
-      const Record* cname = nullptr;
-      for (const auto& rec : m.answer)
-        if (inBailiwick(rec) && rec.owner == name && rec.type == type::CNAME) cname = &rec;
-      if (!cname) break;
-      answer_.push_back(*cname);
+      const auto next = followAlias(m.answer, name, inBailiwick, answer_);
+      if (!next) return fail("DNAME substitution too long");
+      if (next->empty()) break;
       chained = true;
       if (++cnames_ > impl_->config->max_cname_chain) return fail("CNAME chain too long");
-      name = rdataName(*cname);
+      name = *next;
       if (onChain(answer_, name)) return fail("CNAME loop");
       if (qtype_ == type::CNAME) {
         Outcome out;
@@ -463,6 +529,11 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
       if (rec.type == type::SOA && inBailiwick(rec) && below(name_, rec.owner))
         out.authority.push_back(rec);
     if (out.authority.empty() && !m.authoritative()) {
+      // A parent server unaware of DNSSEC refers a DS question to the child; it knows no DS for
+      // the cut, and the child's apex has none either: no data (cached briefly, no SOA).
+      if (std::any_of(m.authority.begin(), m.authority.end(),
+                      [&](const Record& r) { return isDsReferralToName(r); }))
+        return complete(std::move(out));
       tried_.push_back(server);  // neither data nor a referral nor a negative proof: lame
       return step();
     }

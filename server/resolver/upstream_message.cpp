@@ -51,6 +51,7 @@ bool readRdata(std::span<const std::uint8_t> msg, std::uint16_t type, std::uint1
     case wire::type::NS:
     case wire::type::CNAME:
     case wire::type::PTR:
+    case wire::type::DNAME:  // RFC 6672 2.5 forbids compressing it; accepted anyway, and checked
       if (!appendName()) return false;
       break;
     case wire::type::MX:

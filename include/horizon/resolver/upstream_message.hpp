@@ -18,8 +18,8 @@ struct Record {
   std::uint16_t type = 0;
   std::uint16_t rclass = 1;
   std::uint32_t ttl = 0;
-  std::string rdata;  // names decompressed for the RFC 1035 types (NS, CNAME, SOA, PTR, MX) and
-                      // SRV; other types as received
+  std::string rdata;  // names decompressed for the RFC 1035 types (NS, CNAME, SOA, PTR, MX),
+                      // SRV and DNAME; other types as received
   bool operator==(const Record&) const = default;
 };
 

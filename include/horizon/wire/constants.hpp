@@ -7,8 +7,8 @@ namespace horizon::wire {
 
 namespace type {
 constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16,
-                        AAAA = 28, SRV = 33, OPT = 41, TSIG = 250, IXFR = 251, AXFR = 252,
-                        ANY = 255, CAA = 257;
+                        AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43, TSIG = 250, IXFR = 251,
+                        AXFR = 252, ANY = 255, CAA = 257;
 }  // namespace type
 
 namespace rcode {

@@ -551,6 +551,30 @@ class DnsHierarchy {
     add("TXT in the child", "www.child.example.test.", LDNS_RR_TYPE_TXT, kNoError,
         {"www.child.example.test. IN TXT \"in the child zone\""});
     add("NXDOMAIN in the child", "nxdomain.child.example.test.", LDNS_RR_TYPE_A, kNxDomain);
+    // DS: the parent's data. After the cases above, the child's delegation is known, and must
+    // not lead the DS question to the child's servers (they answer NODATA).
+    add("DS of a delegated zone: from the parent, past the known delegation", "child.example.test.",
+        LDNS_RR_TYPE_DS, kNoError, {std::string("child.example.test. IN DS ") + kChildDs});
+    add("DS of a delegation that has none: NODATA from the parent", "example.test.",
+        LDNS_RR_TYPE_DS, kNoError);
+    add("DS of a name that is no zone cut: NODATA from its own zone", "www.child.example.test.",
+        LDNS_RR_TYPE_DS, kNoError);
+    // DNAME (RFC 6672): the DNAME itself, the CNAME it implies, then the target's data.
+    add("DNAME into the delegated child", "www.dn.example.test.", LDNS_RR_TYPE_A, kNoError,
+        {"dn.example.test. IN DNAME child.example.test.",
+         "www.dn.example.test. IN CNAME www.child.example.test.",
+         "www.child.example.test. IN A 192.0.2.30"});
+    add("DNAME out of the zone", "www.dnout.example.test.", LDNS_RR_TYPE_A, kNoError,
+        {"dnout.example.test. IN DNAME outofzone.test.",
+         "www.dnout.example.test. IN CNAME www.outofzone.test.",
+         "www.outofzone.test. IN A 192.0.2.26"});
+    add("DNAME ending in NXDOMAIN", "nothing.dnout.example.test.", LDNS_RR_TYPE_A, kNxDomain,
+        {"dnout.example.test. IN DNAME outofzone.test.",
+         "nothing.dnout.example.test. IN CNAME nothing.outofzone.test."});
+    add("DNAME asked for at its owner", "dn.example.test.", LDNS_RR_TYPE_DNAME, kNoError,
+        {"dn.example.test. IN DNAME child.example.test."});
+    add("the DNAME's owner itself is not rewritten: NODATA", "dn.example.test.", LDNS_RR_TYPE_A,
+        kNoError);
     // A lame and a silent name server beside a working one.
     add("one of two name servers is lame (REFUSED)", "www.lame.test.", LDNS_RR_TYPE_A, kNoError,
         {"www.lame.test. IN A 192.0.2.60"});
@@ -560,6 +584,10 @@ class DnsHierarchy {
     add("NODATA past a silent server", "www.slow.test.", LDNS_RR_TYPE_AAAA, kNoError);
     return out;
   }
+
+  /// The rdata of the DS record of child.example.test. in the example.test. zone.
+  static constexpr const char* kChildDs =
+      "12345 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118E6F2D4E5B1F0B3A6C0D8E6F1";
 
   /// The big TXT RRset at big.example.test (kBigCount records, well over 1232 octets).
   static constexpr int kBigCount = 60;
@@ -771,7 +799,14 @@ class DnsHierarchy {
         "*.wild    IN A     192.0.2.42\n"
         "*.cw      IN CNAME www.example.test.\n"
         "child     IN NS    ns1.child.example.test.\n"
-        "ns1.child IN A     127.53.{K}.30\n";
+        "ns1.child IN A     127.53.{K}.30\n"
+        "; the child's DS, held by this zone, the parent's side of the cut (RFC 4035 3.1.4.1)\n"
+        "child     IN DS    " +
+        std::string(kChildDs) +
+        "\n"
+        "; rewrites everything below it into the delegated child, and out of the zone\n"
+        "dn        IN DNAME child.example.test.\n"
+        "dnout     IN DNAME outofzone.test.\n";
     for (int i = 1; i <= kBigCount; ++i) example += "big       IN TXT   " + bigTxt(i) + "\n";
     const std::string outofzone =
         "$ORIGIN outofzone.test.\n"
