@@ -150,7 +150,7 @@ std::vector<std::uint8_t> encodeQuery(std::uint16_t id, std::string_view qname, 
   if (!writer.start(id, flags, reinterpret_cast<const std::uint8_t*>(qname.data()), qname.size(),
                     qtype, wire::kClassIN, edns_udp_size != 0))
     return {};
-  out.resize(writer.finish({edns_udp_size, false}));
+  out.resize(writer.finish({edns_udp_size, false, {}}));
   return out;
 }
 

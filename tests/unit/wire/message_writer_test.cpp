@@ -63,7 +63,7 @@ TEST(MessageWriter, OptRecordCarriesTheExtendedRcodeAndDo) {
   MessageWriter w(out, out.size());
   ASSERT_TRUE(w.startReply(query(true, true), kFlagQR));
   w.setRcode(rcode::BADVERS);
-  const std::size_t size = w.finish({kAdvertisedUdpPayload, true});
+  const std::size_t size = w.finish({kAdvertisedUdpPayload, true, {}});
   out.resize(size);
   ASSERT_EQ(size, 12u + 24 + kEdnsOptSize);
   EXPECT_EQ(u16(out, 2) & 0x0F, rcode::BADVERS & 0x0F);
@@ -167,7 +167,7 @@ TEST(MessageWriter, AQueryForTheResolver) {
   const std::string name("\3WwW\7example\0", 13);  // 0x20 case, sent as given
   ASSERT_TRUE(w.start(7, kFlagRD, reinterpret_cast<const std::uint8_t*>(name.data()), name.size(),
                       type::AAAA, kClassIN, true));
-  const std::size_t size = w.finish({4096, false});
+  const std::size_t size = w.finish({4096, false, {}});
   out.resize(size);
   EXPECT_EQ(u16(out, 0), 7);
   EXPECT_EQ(u16(out, 2), kFlagRD);
