@@ -4,7 +4,9 @@
 // servers or the global forwarders, RD set) or iterates: starting at the deepest delegation it
 // knows (else the root hints) it asks one server of the current zone cut at a time, follows
 // referrals downwards, resolves glueless name servers as sub-tasks, and restarts at the target
-// of a CNAME that leaves the zone. Every exchange is charged to the question's Budget (queries,
+// of a CNAME (or of the CNAME a DNAME implies, kept after the DNAME in the answer) that leaves
+// the zone. A DS question stops at the parent of its name: the DS is the parent's data (RFC 4035
+// 3.1.4.1). Every exchange is charged to the question's Budget (queries,
 // nesting depth, deadline), so a hostile zone cannot make it loop or amplify. Only records that
 // lie inside the cut being asked (its bailiwick) are ever used, and glue only for name servers
 // inside the delegated zone.
