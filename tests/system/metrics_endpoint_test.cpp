@@ -262,6 +262,12 @@ TEST_F(MetricsEndpointTest, ConnectionsBeyondTheBudgetAreRefusedWithoutStallingS
 // then backs off and retries instead of giving up (or spinning), and serves the next client once
 // it can.
 TEST_F(MetricsEndpointTest, AcceptRecoversWhenDescriptorsRunOut) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks an object's dynamic type through a pipe the first time it meets the type, and
+  // the served connection runs with no descriptor left: the check fails and reports a false
+  // type error. The normal build of the same run covers this test.
+  GTEST_SKIP() << "the sanitizers' runtime needs a descriptor that this test takes away";
+#endif
   auto endpoint = startEndpoint(32, 30s);
   // Two placeholders take the lowest free descriptors, and the limit is lowered to just above
   // them: each client's socket takes a placeholder's number in turn, and the server's accept
