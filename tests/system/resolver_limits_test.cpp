@@ -11,22 +11,17 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "scripted_server.hpp"
 #include "test_support.hpp"
 
 namespace horizon::test {
 namespace {
 
 constexpr const char* kRootAddress = "127.53.239.1";
-
-// Adds a record given as text to a section of `reply`.
-void addRecord(ldns_pkt* reply, ldns_pkt_section section, const std::string& text) {
-  ldns_rr* rr = nullptr;
-  ASSERT_EQ(ldns_rr_new_frm_str(&rr, text.c_str(), 3600, nullptr, nullptr), LDNS_STATUS_OK) << text;
-  ldns_pkt_push_rr(reply, section, rr);
-}
 
 // The trap for one question; the reply echoes the question exactly (0x20 case included).
 void fillTrap(ldns_pkt* reply, const std::string& qname_lower, std::uint64_t serial) {
@@ -48,74 +43,20 @@ void fillTrap(ldns_pkt* reply, const std::string& qname_lower, std::uint64_t ser
   }
 }
 
-class HostileRoot {
- public:
-  HostileRoot() {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(53);
-    inet_pton(AF_INET, kRootAddress, &sa.sin_addr);
-    bound_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-    timeval tv{0, 100000};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (bound_) thread_ = std::thread([this] { serve(); });
-  }
-  ~HostileRoot() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
-  bool bound() const { return bound_; }
-  std::uint64_t queries() const { return queries_; }
-
- private:
-  void serve() {
-    std::uint8_t buf[4096];
-    while (!stop_) {
-      sockaddr_storage peer{};
-      socklen_t len = sizeof peer;
-      const ssize_t n = recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &len);
-      if (n <= 0) continue;
-      ++queries_;
-      ldns_pkt* q = nullptr;
-      if (ldns_wire2pkt(&q, buf, static_cast<std::size_t>(n)) != LDNS_STATUS_OK) continue;
-      ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-      if (question == nullptr) {
-        ldns_pkt_free(q);
-        continue;
-      }
-      ldns_pkt* reply = ldns_pkt_new();
-      ldns_pkt_set_id(reply, ldns_pkt_id(q));
-      ldns_pkt_set_qr(reply, true);
-      ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(question));
-      char* owner = ldns_rdf2str(ldns_rr_owner(question));
-      std::string lower = owner;
-      std::free(owner);
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      fillTrap(reply, lower, queries_);
-      std::uint8_t* wire = nullptr;
-      std::size_t size = 0;
-      if (ldns_pkt2wire(&wire, reply, &size) == LDNS_STATUS_OK)
-        sendto(fd_, wire, size, 0, reinterpret_cast<sockaddr*>(&peer), len);
-      std::free(wire);
-      ldns_pkt_free(reply);
-      ldns_pkt_free(q);
-    }
-  }
-
-  int fd_ = -1;
-  bool bound_ = false;
-  std::atomic<bool> stop_{false};
-  std::atomic<std::uint64_t> queries_{0};
-  std::thread thread_;
-};
+// The hostile root: every question gets its trap, numbered by the questions asked so far.
+std::unique_ptr<ScriptedServer> hostileRoot() {
+  auto serial = std::make_shared<std::atomic<std::uint64_t>>(0);
+  return std::make_unique<ScriptedServer>(
+      kRootAddress, [serial](ldns_pkt* reply, const std::string& qname, ldns_rr_type) {
+        fillTrap(reply, qname, ++*serial);
+      });
+}
 
 class ResolverLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "binding port 53 on 127.53.239.1 needs root";
-    root_ = std::make_unique<HostileRoot>();
+    root_ = hostileRoot();
     if (!root_->bound()) GTEST_SKIP() << "127.53.239.1:53 is taken";
     hints_ = dir_.path() + "/hostile.hints";
     std::ofstream(hints_) << ". 3600000 NS a.root.\na.root. 3600000 A " << kRootAddress << "\n";
@@ -144,7 +85,7 @@ class ResolverLimitsTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<HostileRoot> root_;
+  std::unique_ptr<ScriptedServer> root_;
   std::string hints_, zone_;
   std::uint16_t port_ = 0;
   std::unique_ptr<ServerProcess> server_;
