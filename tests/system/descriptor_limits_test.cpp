@@ -307,6 +307,15 @@ int controlConnection(const std::string& path) {
   return fd;
 }
 
+// horizond's arguments for the control-socket tests: one worker, the control socket at `control`.
+std::vector<std::string> withControlSocket(std::uint16_t port, const std::string& control) {
+  return {"--zone",       kZone,
+          "--listen",     listenArg(port),
+          "--root-hints", HORIZON_TEST_DATA "/loopback.hints",
+          "--control",    control,
+          "--workers",    "1"};
+}
+
 // One line from `fd`, or "" when none came within `patience`.
 std::string readLine(int fd, std::chrono::milliseconds patience) {
   std::string line;
@@ -329,10 +338,7 @@ TEST(DescriptorLimits, ControlSessionsAreCappedAndTheRestToldWhy) {
   TempDir dir;
   const std::string control = dir.path() + "/control.sock";
   const std::uint16_t port = findFreePort();
-  LimitedHorizond server(
-      {"--zone", kZone, "--listen", listenArg(port), "--root-hints",
-       HORIZON_TEST_DATA "/loopback.hints", "--control", control, "--workers", "1"},
-      1024, 1024);
+  LimitedHorizond server(withControlSocket(port, control), 1024, 1024);
   ASSERT_TRUE(server.waitServing(port)) << server.log();
   const std::size_t idle = server.openDescriptors();
   std::vector<int> held;
@@ -372,10 +378,7 @@ TEST(DescriptorLimits, OutOfDescriptorsTheAcceptLoopsPauseInsteadOfSpinning) {
   TempDir dir;
   const std::string control = dir.path() + "/control.sock";
   const std::uint16_t port = findFreePort();
-  LimitedHorizond server(
-      {"--zone", kZone, "--listen", listenArg(port), "--root-hints",
-       HORIZON_TEST_DATA "/loopback.hints", "--control", control, "--workers", "1"},
-      26, 26);
+  LimitedHorizond server(withControlSocket(port, control), 26, 26);
   ASSERT_TRUE(server.waitServing(port)) << server.log();
   std::vector<int> held;
   for (int i = 0; i < 16; ++i)

@@ -24,6 +24,13 @@ namespace horizon::test {
 namespace {
 
 const std::string kLoopbackHints = HORIZON_TEST_DATA "/loopback.hints";
+// A zone with one LAN view and one name, for the tests of a second instance.
+const char* const kOneZone =
+    "zone: one.test\n"
+    "views:\n"
+    "  lan: [127.0.0.0/8]\n"
+    "records:\n"
+    "  www: 192.0.2.1\n";
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -299,12 +306,7 @@ TEST_F(ErrorTextTest, ControlCharactersAreEscapedInLogsStatusAndTerminal) {
 
 TEST(HardeningLimits, ASecondHorizondOnTheSamePortExitsWithAnError) {
   TempDir dir;
-  const std::string zone = dir.write("one.test.yaml",
-                                     "zone: one.test\n"
-                                     "views:\n"
-                                     "  lan: [127.0.0.0/8]\n"
-                                     "records:\n"
-                                     "  www: 192.0.2.1\n");
+  const std::string zone = dir.write("one.test.yaml", kOneZone);
   const auto port = findFreePort();
   // The first one shares its port among its own workers' sockets (SO_REUSEPORT).
   const std::vector<std::string> args = {"--zone",    zone, "--listen",     listenArg(port),
@@ -335,12 +337,7 @@ TEST(HardeningLimits, ASecondHorizondOnTheSamePortExitsWithAnError) {
 // makes before probing lets only one go on, every time.
 TEST(HardeningLimits, OfTwoHorizondsStartedTogetherOneServes) {
   TempDir dir;
-  const std::string zone = dir.write("one.test.yaml",
-                                     "zone: one.test\n"
-                                     "views:\n"
-                                     "  lan: [127.0.0.0/8]\n"
-                                     "records:\n"
-                                     "  www: 192.0.2.1\n");
+  const std::string zone = dir.write("one.test.yaml", kOneZone);
   for (int round = 0; round < 5; ++round) {
     const auto port = findFreePort();
     const std::vector<std::string> args = {"--zone",        zone,           "--listen",
