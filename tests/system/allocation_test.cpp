@@ -207,24 +207,33 @@ class QuietClient {
   std::array<int, kIdSlots> expected_rcode_{};
 };
 
-// With `metrics`, each answering thread counts into its own counters (allocated at start); the
-// count must cost no allocation either, and must add up.
-void expectNoAllocationAfterWarmUp(bool metrics) {
-  const std::string zone_file = std::string(HORIZON_TEST_DATA) + "/net/example.test.yaml";
+// horizond's server in this process on `zone_file`: one worker on 127.0.0.1 (a free port),
+// counting into per-thread metrics when `metrics` (the endpoint itself is main()'s). Null when
+// the zone does not load.
+std::unique_ptr<net::Server> startOneWorker(const std::string& zone_file, bool metrics) {
   auto loaded = zone::loadZoneFile(zone_file);
-  ASSERT_TRUE(loaded.ok()) << loaded.report();
+  if (!loaded.ok()) return nullptr;
   std::vector<zone::Zone> zones;
   zones.push_back(std::move(*loaded.zone));
   auto holder = std::make_shared<query::SnapshotHolder>(query::compileSnapshot(zones));
-
   config::ServerConfig config;
   config.zone_files = {zone_file};
   config.listen = {config::ListenAddress{"127.0.0.1", 0}};
   config.workers = 1;
-  if (metrics) config.metrics = "127.0.0.1:0";  // counting on; the endpoint is main()'s
-  net::Server server(config, holder);
-  server.bind();
-  server.start();
+  if (metrics) config.metrics = "127.0.0.1:0";
+  auto server = std::make_unique<net::Server>(config, holder);
+  server->bind();
+  server->start();
+  return server;
+}
+
+// With `metrics`, each answering thread counts into its own counters (allocated at start); the
+// count must cost no allocation either, and must add up.
+void expectNoAllocationAfterWarmUp(bool metrics) {
+  const std::string zone_file = std::string(HORIZON_TEST_DATA) + "/net/example.test.yaml";
+  auto started = startOneWorker(zone_file, metrics);
+  ASSERT_TRUE(started) << "cannot load " << zone_file;
+  net::Server& server = *started;
   const std::uint16_t port = server.boundPorts().at(0);
   ASSERT_NE(port, 0);
 
@@ -312,20 +321,9 @@ TEST(AllocationTest, RateLimitedAnswersAllocateNothing) {
   zone_text.replace(at, generous.size(), "responses-per-second: 1, errors-per-second: 1");
   TempDir dir;
   const std::string zone_file = dir.write("example.test.yaml", zone_text);
-  auto loaded = zone::loadZoneFile(zone_file);
-  ASSERT_TRUE(loaded.ok()) << loaded.report();
-  std::vector<zone::Zone> zones;
-  zones.push_back(std::move(*loaded.zone));
-  auto holder = std::make_shared<query::SnapshotHolder>(query::compileSnapshot(zones));
-
-  config::ServerConfig config;
-  config.zone_files = {zone_file};
-  config.listen = {config::ListenAddress{"127.0.0.1", 0}};
-  config.workers = 1;
-  config.metrics = "127.0.0.1:0";
-  net::Server server(config, holder);
-  server.bind();
-  server.start();
+  auto started = startOneWorker(zone_file, true);
+  ASSERT_TRUE(started) << "cannot load " << zone_file;
+  net::Server& server = *started;
   const std::uint16_t port = server.boundPorts().at(0);
   ASSERT_NE(port, 0);
 
