@@ -7,7 +7,8 @@ namespace horizon::wire {
 
 namespace type {
 constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16,
-                        AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43, TSIG = 250, IXFR = 251,
+                        AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43, RRSIG = 46,
+                        NSEC = 47, DNSKEY = 48, NSEC3 = 50, NSEC3PARAM = 51, TSIG = 250, IXFR = 251,
                         AXFR = 252, ANY = 255, CAA = 257;
 }  // namespace type
 
@@ -25,6 +26,7 @@ constexpr std::uint16_t kClassCH = 3;
 // EDNS option codes (IANA "DNS EDNS0 Option Codes").
 constexpr std::uint16_t kOptionNsid = 3;     // RFC 5001
 constexpr std::uint16_t kOptionCookie = 10;  // RFC 7873
+constexpr std::uint16_t kOptionEde = 15;     // RFC 8914 Extended DNS Errors
 constexpr std::uint8_t kOpcodeQuery = 0;
 constexpr std::uint16_t kOpcodeMask = 0x7800;  // the opcode's bits in the flags word
 
