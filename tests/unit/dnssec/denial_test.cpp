@@ -111,6 +111,17 @@ TEST(NsecDenial, EmptyNonTerminalNoData) {
   // It exists, so it is no name error.
   expectNotProven(
       proveNameError(kExample, wireName("w.example."), pick(zone, {"ns2.example.", "example."})));
+  // y.w.example exists too, though x.w.example's NSEC, which points below it, covers both it and
+  // *.y.w.example.
+  expectNotProven(proveNameError(kExample, wireName("y.w.example."), pick(zone, {"x.w.example."})));
+}
+
+TEST(NsecDenial, ContradictoryRecordsProveNothing) {
+  // A second NSEC (not in RFC 4035's chain) covers *.w.example, which the zone's own NSEC shows
+  // exists: an existing wildcard is never taken as denied.
+  auto records = pick(nsecZone(), {"x.y.w.example.", "*.w.example."});
+  records.push_back(recordFromText("ns2.example. 3600 IN NSEC x.w.example. A RRSIG NSEC"));
+  expectNotProven(proveNameError(kExample, wireName("a.z.w.example."), records));
 }
 
 TEST(NsecDenial, B4SignedDelegationDeniesNothingBelowOrBesideDs) {
@@ -313,6 +324,12 @@ TEST(Nsec3Denial, ParentSideRecordsAtACut) {
   expectProven(r);
   EXPECT_TRUE(r.delegation);
   expectNotProven(proveNoData(kExample, wireName("c.example."), type::A, unsigned_cut));
+  // A record with SOA at the name is the child apex's, even under the parent's signature
+  // (RFC 6840 4.4); rh67q1qc is H(sub.example).
+  std::vector<wire::Record> child_apex = {
+      recordFromText("rh67q1qcg4556j3ucb9j5lg6ubq5ujq4.example. 3600 IN NSEC3 1 0 12 aabbccdd "
+                     "rh67q1qcg4556j3ucb9j5lg6ubq5ujq5 NS SOA RRSIG DNSKEY")};
+  expectNotProven(proveNoData(kExample, wireName("sub.example."), type::DS, child_apex));
 }
 
 TEST(Nsec3Denial, NoDataRejectsASetCnameBit) {
@@ -345,6 +362,9 @@ TEST(Nsec3Denial, ParametersAreNotMixed) {
   auto other_salt = pick(nsec3Zone("1 0 12 aabbccde"), {kB1[2]});
   auto records = join(pick(zone, {kB1[0], kB1[1]}), other_salt);
   expectNotProven(proveNameError(kExample, wireName("a.c.x.w.example."), records));
+  auto other_count = pick(nsec3Zone("1 0 13 aabbccdd"), {kB1[2]});
+  expectNotProven(proveNameError(kExample, wireName("a.c.x.w.example."),
+                                 join(pick(zone, {kB1[0], kB1[1]}), other_count)));
   // Another iteration count, first in the list: the records after it do not fit its parameters.
   auto other_iterations = pick(nsec3Zone("1 0 13 aabbccdd"), {kB1[0]});
   expectNotProven(
@@ -402,6 +422,25 @@ TEST(Nsec3Denial, MalformedRecordsAreIgnored) {
   auto deeper_owner = good;
   deeper_owner[0].owner = wireName("2t7b4g4vsa5smi47k61mv5bv1a22bojr.x.example.");
   expectNotProven(proveNoData(kExample, qname, type::MX, deeper_owner));
+}
+
+TEST(Nsec3Denial, ContradictoryRecordsProveNothing) {
+  auto zone = nsec3ZoneNoOptOut();
+  // q04jkcev stretched to t644ebqk covers H(*.w.example) = r53bq7cc, which also matches: the
+  // wildcard exists, so a.z.w.example is no name error.
+  auto records = pick(zone, {"k8udemvp1j2f7eg6jebps17vp3n8i58h.example.",
+                             "r53bq7cc2uvmubfu5ocmm6pers9tk9en.example."});
+  records.push_back(
+      recordFromText("q04jkcevqvmu85r014c7dkba38o0ji5r.example. 3600 IN NSEC3 1 0 12 aabbccdd "
+                     "t644ebqk9bibcna874givr6joj62mlhv A RRSIG"));
+  expectNotProven(proveNameError(kExample, wireName("a.z.w.example."), records));
+  // ji6neoae stretched to kohar7mb covers H(w.example) = k8udemvp, which also matches: w.example
+  // exists, so a wildcard at example. cannot have answered a.z.w.example.
+  auto wildcard = pick(zone, {"k8udemvp1j2f7eg6jebps17vp3n8i58h.example."});
+  wildcard.push_back(
+      recordFromText("ji6neoaepv8b5o6k4ev33abha8ht9fgc.example. 3600 IN NSEC3 1 0 12 aabbccdd "
+                     "kohar7mbb8dc2ce8a9qvl8hon4k53uhi"));
+  expectNotProven(proveWildcardAnswer(kExample, wireName("a.z.w.example."), 1, wildcard));
 }
 
 // ---------------------------------------------------------------- both kinds
