@@ -92,7 +92,7 @@ DenialResult proven(std::string_view closest_encloser = {}, bool delegation = fa
 }
 
 // The checks a record matching the name (or the wildcard that would have answered) must pass for
-// a NODATA (RFC 4035 3.1.3.1, RFC 5155 8.5/8.6, RFC 6840 4.3/4.4).
+// a NODATA (RFC 4035 3.1.3.1, RFC 5155 8.5/8.6/8.9, RFC 6840 4.3/4.4).
 DenialResult checkTypeAbsent(std::string_view bitmap, std::uint16_t qtype,
                              std::string_view closest_encloser) {
   if (bitmapHasType(bitmap, qtype)) return fail("the type exists at the name");
@@ -196,7 +196,7 @@ DenialResult nsecNoData(const std::vector<Nsec>& nsecs, std::string_view qname,
   if (const Nsec* at = nsecAt(nsecs, qname)) return checkTypeAbsent(at->bitmap, qtype, {});
   const Nsec* denying = nsecDenying(nsecs, qname);
   if (!denying) return fail("no NSEC matches or covers the name");
-  // RFC 4035 3.1.3.2: an empty non-terminal has no NSEC; the one before it points below it.
+  // An empty non-terminal owns no NSEC; the NSEC before it in canonical order points below it.
   if (isStrictlyBelow(denying->next, qname)) return proven();
   // RFC 4035 3.1.3.4: no qname, and a wildcard at the closest encloser without the type.
   std::string_view ce = nsecClosestEncloser(*denying, qname);
