@@ -248,17 +248,22 @@ struct ResolverAnswer {
   Packet packet;                    // the whole response (null when none came)
 };
 
+/// A record as ldns prints it, on one line without the newline: "owner\tTTL\tCLASS\tTYPE\trdata".
+inline std::string recordText(const ldns_rr* rr) {
+  char* text = ldns_rr2str(rr);
+  std::string out = text != nullptr ? text : "";
+  std::free(text);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
 /// A record in canonical form (RFC 4034 6.2: owner and rdata names lowercase) as text without
 /// its TTL, which caches decrement: "www.example.test.\tIN\tA\t192.0.2.80".
 inline std::string canonicalRecord(const ldns_rr* rr) {
   ldns_rr* copy = ldns_rr_clone(rr);
   ldns_rr2canonical(copy);
-  ldns_rr_set_ttl(copy, 0);
-  char* text = ldns_rr2str(copy);
-  std::string out = text != nullptr ? text : "";
-  std::free(text);
+  std::string out = recordText(copy);
   ldns_rr_free(copy);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   // ldns writes "owner\tTTL\tCLASS\tTYPE\trdata"; drop the TTL field.
   const auto first = out.find('\t');
   const auto second = first == std::string::npos ? first : out.find('\t', first + 1);

@@ -512,11 +512,8 @@ class SignedHierarchy {
     ldns_rr_free(key);
     if (ds == nullptr) throw std::runtime_error("ldns cannot make a DS of " + key_file);
     ldns_rr_set_ttl(ds, 3600);
-    char* printed = ldns_rr2str(ds);
-    std::string out = printed != nullptr ? printed : "";
-    std::free(printed);
+    std::string out = recordText(ds);
     ldns_rr_free(ds);
-    while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   }
 
