@@ -84,6 +84,23 @@ std::string ownerText(const ldns_rr* rr) {
   return out;
 }
 
+// Whether one of a zone's NSEC3 records (all with the same parameters) is owned by the hash of
+// `name`.
+bool hasOwnNsec3(const std::vector<ldns_rr*>& nsec3s, const std::string& name) {
+  if (nsec3s.empty()) return false;
+  ldns_rdf* dname = ldns_dname_new_frm_str(name.c_str());
+  ldns_rdf* hash = ldns_nsec3_hash_name_frm_nsec3(nsec3s.front(), dname);
+  bool found = false;
+  for (const ldns_rr* rr : nsec3s) {
+    ldns_rdf* label = ldns_dname_label(ldns_rr_owner(rr), 0);
+    found = found || ldns_dname_compare(label, hash) == 0;
+    ldns_rdf_deep_free(label);
+  }
+  ldns_rdf_deep_free(hash);
+  ldns_rdf_deep_free(dname);
+  return found;
+}
+
 TEST_F(SignedHierarchyUnboundTest, ZoneFilesAreWhatTheyClaim) {
   std::map<std::string, const SignedZone*> by_origin;
   for (const SignedZone& zone : hierarchy_->zones()) by_origin[zone.origin] = &zone;
@@ -107,7 +124,7 @@ TEST_F(SignedHierarchyUnboundTest, ZoneFilesAreWhatTheyClaim) {
     ASSERT_FALSE(records.empty()) << "ldns cannot read " << zone.file;
     // The keys are of the claimed algorithm; the denial is of the claimed kind.
     int keys = 0, nsec = 0, nsec3 = 0, opt_out = 0, iterations = -1;
-    std::vector<ldns_rr*> dnskeys;
+    std::vector<ldns_rr*> dnskeys, nsec3s;
     for (ldns_rr* rr : records) {
       const ldns_rr_type type = ldns_rr_get_type(rr);
       if (type == LDNS_RR_TYPE_DNSKEY) {
@@ -123,6 +140,7 @@ TEST_F(SignedHierarchyUnboundTest, ZoneFilesAreWhatTheyClaim) {
       if (type == LDNS_RR_TYPE_NSEC) ++nsec;
       if (type == LDNS_RR_TYPE_NSEC3) {
         ++nsec3;
+        nsec3s.push_back(rr);
         if (ldns_nsec3_optout(rr)) ++opt_out;
         iterations = ldns_nsec3_iterations(rr);
       }
@@ -140,6 +158,11 @@ TEST_F(SignedHierarchyUnboundTest, ZoneFilesAreWhatTheyClaim) {
       EXPECT_GT(nsec3, 0);
       EXPECT_EQ(opt_out > 0, zone.denial == "NSEC3 opt-out");
       EXPECT_EQ(iterations > 150, zone.origin == "highiter.tst.") << iterations << " iterations";
+    }
+    if (zone.denial == "NSEC3 opt-out") {
+      // Opt-out really skips the unsigned delegation: no NSEC3 of its own, unlike a signed name.
+      EXPECT_TRUE(hasOwnNsec3(nsec3s, "www." + zone.origin));
+      EXPECT_FALSE(hasOwnNsec3(nsec3s, "unsigned." + zone.origin));
     }
 
     // The parent's DS records match a key of this zone, but for badds.tst.

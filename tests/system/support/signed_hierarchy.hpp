@@ -23,7 +23,7 @@
 //                stripped.tst.  ECDSAP256SHA256; only the RRSIG over www's A removed
 //   127.53.K.30  unsigned.optout.tst., the unsigned delegation optout.tst.'s opt-out covers
 //
-// Keys come from ldns-keygen once per process (RSA keys are slow to make) and every zone is signed
+// Keys come from ldns-keygen once per process (RSA keys take longest) and every zone is signed
 // by ldns-signzone at construction, except optout.tst.: ldns-signzone's -p only sets the opt-out
 // flag and still gives the unsigned delegation its own NSEC3, so dnssec-signzone -A signs it.
 // Good signatures start 6 hours ago and end 28 days ahead. Answers carry only documentation
@@ -31,10 +31,11 @@
 //
 // Typical use:
 //   if (auto why = SignedHierarchy::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
-//   SignedHierarchy hierarchy;                               // signs, starts every server, or
-//   throws UnboundOptions options; options.trust_anchor_file = hierarchy.trustAnchorFile(); auto
-//   unbound = UnboundProcess::start(hierarchy.rootHintsFile(), options); for (const SignedCase& c :
-//   hierarchy.cases())
+//   SignedHierarchy hierarchy;  // signs and starts every server, or throws
+//   UnboundOptions options;
+//   options.trust_anchor_file = hierarchy.trustAnchorFile();
+//   auto unbound = UnboundProcess::start(hierarchy.rootHintsFile(), options);
+//   for (const SignedCase& c : hierarchy.cases())
 //     EXPECT_EQ(checkSignedCase(c, askSignedCase(unbound->endpoint(), c)), "");
 #pragma once
 
@@ -280,13 +281,17 @@ class SignedHierarchy {
         kNone);
     add("CD on expired signatures", "www.expired.tst.", a, kDo, kCd, kNoError, kNoAd, kNone);
     add("CD past a mismatching DS", "www.badds.tst.", a, kDo, kCd, kNoError, kNoAd, kNone);
-    add("CD on stripped RRSIGs", "www.nosig.tst.", a, kDo, kCd, kNoError, kNoAd, kNone);
+    add("CD on a zone stripped of its RRSIGs", "www.nosig.tst.", a, kDo, kCd, kNoError, kNoAd,
+        kNone);
     add("CD without DO on a missing DNSKEY", "www.nokey.tst.", a, kNoDo, kCd, kNoError, kNoAd,
         kNone);
     return out;
   }
 
  private:
+  // The NSEC3 salt of every NSEC3 zone (hex).
+  static constexpr const char* kSalt = "a1b2c3d4";
+
   // How a zone's file comes about.
   struct Spec {
     std::string origin;     // "secure.tst."
@@ -331,7 +336,7 @@ class SignedHierarchy {
     return store;
   }
 
-  // The children of tst. on kChildren, then the grandchild under nsec3.tst.
+  // The children of tst. on kChildren, then the grandchild under optout.tst.
   static std::vector<Spec> childSpecs() {
     const std::string one_a = "www IN A 192.0.2.";
     return {
@@ -429,36 +434,15 @@ class SignedHierarchy {
     std::vector<std::string> argv;
     if (spec.denial == "NSEC3 opt-out") {
       // -z: the one key signs everything; -A: no NSEC3 for unsigned delegations.
-      argv = {"/usr/bin/dnssec-signzone",
-              "-3",
-              "a1b2c3d4",
-              "-H",
-              std::to_string(spec.iterations),
-              "-A",
-              "-z",
-              "-s",
-              inception,
-              "-e",
-              expiration,
-              "-o",
-              spec.origin,
-              "-f",
-              signed_file,
-              file_base + "unsigned"};
+      const std::string iterations = std::to_string(spec.iterations);
+      argv = {"/usr/bin/dnssec-signzone", "-3", kSalt, "-H", iterations, "-A", "-z"};
+      argv.insert(argv.end(), {"-s", inception, "-e", expiration});
     } else {
-      argv = {"/usr/bin/ldns-signzone",
-              "-i",
-              inception,
-              "-e",
-              expiration,
-              "-o",
-              spec.origin,
-              "-f",
-              signed_file};
+      argv = {"/usr/bin/ldns-signzone", "-i", inception, "-e", expiration};
       if (spec.denial == "NSEC3")
-        argv.insert(argv.end(), {"-n", "-s", "a1b2c3d4", "-t", std::to_string(spec.iterations)});
-      argv.push_back(file_base + "unsigned");
+        argv.insert(argv.end(), {"-n", "-s", kSalt, "-t", std::to_string(spec.iterations)});
     }
+    argv.insert(argv.end(), {"-o", spec.origin, "-f", signed_file, file_base + "unsigned"});
     argv.insert(argv.end(), keys.begin(), keys.end());
     runToCompletion(argv, file_base + "sign.log", dir_.path());
     const std::string served = spoil(readTextFile(signed_file), spec);
