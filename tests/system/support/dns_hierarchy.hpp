@@ -8,6 +8,8 @@
 // "horizon-dns-hierarchy-K" (released by the kernel when the process dies) and must have port 53
 // free on all its addresses. So two test binaries, or two ctest processes of one binary, can run
 // at the same time.
+// LoopbackBlock (claiming a block) and NsdServerSet (NSD processes with their zones) are shared
+// with the DNSSEC-signed hierarchy of signed_hierarchy.hpp.
 //
 //   127.53.K.1   root "." (a.root-servers.)
 //   127.53.K.2   b.root-servers.: lame (answers REFUSED), or silent with silent_second_root
@@ -56,6 +58,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -123,8 +126,10 @@ inline std::string readTextFile(const std::string& path) {
 /// stderr in a log file. It gets SIGTERM if the test process dies; the destructor stops it.
 class DaemonProcess {
  public:
-  /// Forks and execs argv[0] with `argv`. Throws std::runtime_error when it cannot fork.
-  DaemonProcess(const std::vector<std::string>& argv, std::string log_path)
+  /// Forks and execs argv[0] with `argv` in `working_directory` ("": this process's). Throws
+  /// std::runtime_error when it cannot fork.
+  DaemonProcess(const std::vector<std::string>& argv, std::string log_path,
+                const std::string& working_directory = "")
       : log_path_(std::move(log_path)) {
     std::vector<std::string> storage = argv;
     std::vector<char*> args;
@@ -143,6 +148,7 @@ class DaemonProcess {
       setpgid(0, 0);  // its own group, so stop() can reach the daemon's own children
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (getppid() != parent) _exit(127);  // the test died before prctl
+      if (!working_directory.empty() && chdir(working_directory.c_str()) != 0) _exit(127);
       dup2(out, STDOUT_FILENO);
       dup2(out, STDERR_FILENO);
       execv(args[0], args.data());
@@ -169,7 +175,7 @@ class DaemonProcess {
         std::this_thread::sleep_for(Millis(10));
       if (!reaped_) {
         kill(-group_, SIGKILL);
-        while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
         }
         reaped_ = true;
       }
@@ -188,9 +194,11 @@ class DaemonProcess {
   /// True while the daemon has not exited (reaps it when it has).
   bool running() {
     if (reaped_) return false;
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) reaped_ = true;
+    if (waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
     return !reaped_;
   }
+  /// The exit code once the process ended by exit(); -1 while it runs or when a signal ended it.
+  int exitCode() const { return reaped_ && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
   /// Everything the daemon wrote so far.
   std::string log() const { return readTextFile(log_path_); }
   pid_t pid() const { return pid_; }
@@ -199,8 +207,31 @@ class DaemonProcess {
   pid_t pid_ = -1;    // the daemon
   pid_t group_ = -1;  // its process group (the same number) until stop() saw the group gone
   bool reaped_ = false;
+  int status_ = 0;  // waitpid's status once reaped
   std::string log_path_;
 };
+
+/// Runs a tool (a key generator, a zone signer) to its end in `working_directory` and returns
+/// what it wrote. Throws std::runtime_error with that output when it fails or outlives `timeout`.
+inline std::string runToCompletion(const std::vector<std::string>& argv,
+                                   const std::string& log_path,
+                                   const std::string& working_directory = "",
+                                   Millis timeout = Millis(60000)) {
+  DaemonProcess process(argv, log_path, working_directory);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(Millis(2));
+  const bool finished = !process.running();
+  process.stop();
+  if (finished && process.exitCode() == 0) return process.log();
+  std::string command;
+  for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
+  throw std::runtime_error(command +
+                           (finished
+                                ? " failed (exit " + std::to_string(process.exitCode()) + "):\n"
+                                : " did not finish in time:\n") +
+                           process.log());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Asking resolvers and comparing what they say
@@ -210,21 +241,29 @@ struct ResolverAnswer {
   bool answered = false;            // a response came back (over UDP, or over TCP after TC)
   bool via_tcp = false;             // the UDP response was truncated and this one came over TCP
   unsigned rcode = 0;               // with the EDNS extended bits
+  bool ad = false;                  // the AD bit: the resolver validated the answer as secure
+  int ede = -1;                     // the first extended DNS error's INFO-CODE (RFC 8914); -1: none
+  std::string ede_text;             // its EXTRA-TEXT
   std::vector<std::string> answer;  // canonical records of the answer section, sorted, no TTLs
   Packet packet;                    // the whole response (null when none came)
 };
+
+/// A record as ldns prints it, on one line without the newline: "owner\tTTL\tCLASS\tTYPE\trdata".
+inline std::string recordText(const ldns_rr* rr) {
+  char* text = ldns_rr2str(rr);
+  std::string out = text != nullptr ? text : "";
+  std::free(text);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
 
 /// A record in canonical form (RFC 4034 6.2: owner and rdata names lowercase) as text without
 /// its TTL, which caches decrement: "www.example.test.\tIN\tA\t192.0.2.80".
 inline std::string canonicalRecord(const ldns_rr* rr) {
   ldns_rr* copy = ldns_rr_clone(rr);
   ldns_rr2canonical(copy);
-  ldns_rr_set_ttl(copy, 0);
-  char* text = ldns_rr2str(copy);
-  std::string out = text != nullptr ? text : "";
-  std::free(text);
+  std::string out = recordText(copy);
   ldns_rr_free(copy);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   // ldns writes "owner\tTTL\tCLASS\tTYPE\trdata"; drop the TTL field.
   const auto first = out.find('\t');
   const auto second = first == std::string::npos ? first : out.find('\t', first + 1);
@@ -282,17 +321,41 @@ inline std::string describeQuery(const std::string& name, ldns_rr_type type) {
   return out;
 }
 
+/// The first extended DNS error (EDNS option 15, RFC 8914) of a response: its INFO-CODE, or -1
+/// when there is none, and its EXTRA-TEXT in `text`.
+inline int extendedError(ldns_pkt* packet, std::string* text = nullptr) {
+  ldns_edns_option_list* options =
+      packet != nullptr ? ldns_pkt_edns_get_option_list(packet) : nullptr;
+  for (std::size_t i = 0; options != nullptr && i < ldns_edns_option_list_get_count(options); ++i) {
+    ldns_edns_option* option = ldns_edns_option_list_get_option(options, i);
+    const std::size_t size = ldns_edns_get_size(option);
+    if (ldns_edns_get_code(option) != LDNS_EDNS_EDE || size < 2) continue;
+    const std::uint8_t* data = ldns_edns_get_data(option);
+    if (text != nullptr) text->assign(reinterpret_cast<const char*>(data) + 2, size - 2);
+    return data[0] << 8 | data[1];
+  }
+  return -1;
+}
+
+/// The header and EDNS bits a stub sets on a question besides RD.
+struct AskFlags {
+  bool dnssec_ok = false;          // DO: wants DNSSEC records (and AD on secure answers)
+  bool checking_disabled = false;  // CD: wants the data even when validation fails
+};
+
 /// Asks a recursive resolver the way a stub does: RD set, EDNS with a 1232-octet payload, over
 /// UDP, sent again every `retry` (0: never) until a response with the query's id comes or
 /// `timeout` passes, and again over TCP when the response is truncated. Resending matters: a
 /// resolution from a cold cache past a silent server takes seconds, and Unbound drops the reply
 /// to a query that waited longer than its discard-timeout (1.9 s), expecting the stub to retry.
 inline ResolverAnswer askResolver(const Endpoint& resolver, const std::string& name,
-                                  ldns_rr_type type, Millis timeout = Millis(10000),
+                                  ldns_rr_type type, AskFlags flags, Millis timeout = Millis(10000),
                                   Millis retry = Millis(2000)) {
   using Clock = std::chrono::steady_clock;
   QueryOptions options;
   options.recursion_desired = true;
+  options.dnssec_ok = flags.dnssec_ok;
+  options.checking_disabled = flags.checking_disabled;
   static std::minstd_rand ids(std::random_device{}());
   options.id = static_cast<std::uint16_t>(ids());
   const Bytes message = buildQuery(name, type, options);
@@ -322,8 +385,17 @@ inline ResolverAnswer askResolver(const Endpoint& resolver, const std::string& n
   if (!result.packet) return result;
   result.answered = true;
   result.rcode = fullRcode(result.packet.get());
+  result.ad = ldns_pkt_ad(result.packet.get());
+  result.ede = extendedError(result.packet.get(), &result.ede_text);
   result.answer = canonicalAnswer(result.packet.get());
   return result;
+}
+
+/// askResolver with neither DO nor CD, as most stubs ask.
+inline ResolverAnswer askResolver(const Endpoint& resolver, const std::string& name,
+                                  ldns_rr_type type, Millis timeout = Millis(10000),
+                                  Millis retry = Millis(2000)) {
+  return askResolver(resolver, name, type, AskFlags{}, timeout, retry);
 }
 
 /// Indented lines for a report.
@@ -365,6 +437,211 @@ inline std::string compareResolvers(const std::string& label_a, const Endpoint& 
   const std::string diff = diffResolverAnswers(label_a, from_a, label_b, from_b);
   return diff.empty() ? "" : describeQuery(name, type) + ":\n" + diff;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Loopback name servers
+
+/// One address block 127.53.K.0/24 held by this process (see the top of this file), so that
+/// hierarchies of several test binaries, or of one binary twice, never share an address.
+class LoopbackBlock {
+ public:
+  /// 0, or the errno of binding port 53 (UDP, then TCP with SO_REUSEADDR as NSD does, so a
+  /// TIME_WAIT left by an earlier run does not count) on `address`.
+  static int probePort53(const std::string& address) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(53);
+    if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) return EINVAL;
+    int error = 0;
+    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+      const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+      if (fd < 0) return errno;
+      const int on = 1;
+      if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+      if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) error = errno;
+      close(fd);
+      if (error != 0) return error;
+    }
+    return 0;
+  }
+
+  /// Claims block `preferred` (only that one), or with 0 the first free block from a hash of the
+  /// binary's name on, where port 53 is free on every host of `hosts`. Throws std::runtime_error
+  /// when there is none.
+  LoopbackBlock(int preferred, const std::vector<int>& hosts) {
+    int start = preferred;
+    if (start == 0) {
+      char exe[4096] = {};
+      const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+      std::string name = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : "test";
+      name = name.substr(name.find_last_of('/') + 1);
+      std::uint32_t hash = 2166136261u;  // FNV-1a
+      for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
+      start = static_cast<int>(hash % 254) + 1;
+    }
+    std::string why;
+    for (int i = 0; i < 254; ++i) {
+      const int k = (start - 1 + i) % 254 + 1;
+      if (preferred != 0 && k != preferred) break;
+      const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+      sockaddr_un un{};
+      un.sun_family = AF_UNIX;
+      const std::string lock = "horizon-dns-hierarchy-" + std::to_string(k);
+      std::memcpy(un.sun_path + 1, lock.data(), lock.size());  // abstract: sun_path[0] is 0
+      const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + lock.size());
+      if (bind(fd, reinterpret_cast<sockaddr*>(&un), len) != 0) {
+        why = "block " + std::to_string(k) + " is held by another test process";
+        close(fd);
+        continue;
+      }
+      block_ = k;
+      int busy = 0;
+      for (int host : hosts) {
+        if (int error = probePort53(address(host)); error != 0) {
+          why = address(host) + ":53: " + std::strerror(error);
+          busy = error;
+          break;
+        }
+      }
+      if (busy == 0) {
+        lock_fd_ = fd;
+        return;
+      }
+      close(fd);
+    }
+    throw std::runtime_error(
+        "no free address block 127.53.K.0/24 for the DNS hierarchy (last: " + why + ")");
+  }
+  ~LoopbackBlock() {
+    if (lock_fd_ >= 0) close(lock_fd_);
+  }
+  LoopbackBlock(const LoopbackBlock&) = delete;
+  LoopbackBlock& operator=(const LoopbackBlock&) = delete;
+
+  /// K of 127.53.K.0/24.
+  int block() const { return block_; }
+  /// "127.53.K.host".
+  std::string address(int host) const {
+    return "127.53." + std::to_string(block_) + "." + std::to_string(host);
+  }
+  /// `text` with every "{K}" replaced by the block number (zone files are written with {K}).
+  std::string fill(std::string text) const {
+    const std::string k = std::to_string(block_);
+    for (auto at = text.find("{K}"); at != std::string::npos; at = text.find("{K}", at + 1))
+      text.replace(at, 3, k);
+    return text;
+  }
+
+ private:
+  int block_ = 0;
+  int lock_fd_ = -1;  // the abstract socket that holds the block
+};
+
+/// A zone one NSD serves: its origin ("example.test.", "." for the root) and its whole zone file.
+struct NsdZone {
+  std::string origin;
+  std::string text;
+};
+
+/// NSD processes on port 53 of loopback addresses, each with its own zones, configuration and log
+/// under one directory; running between start() and stop() (the destructor stops them).
+class NsdServerSet {
+ public:
+  /// Servers of the NSD at `nsd_program` whose files go under `directory`.
+  NsdServerSet(std::string nsd_program, std::string directory)
+      : nsd_(std::move(nsd_program)), dir_(std::move(directory)) {}
+  ~NsdServerSet() { stop(); }
+  NsdServerSet(const NsdServerSet&) = delete;
+  NsdServerSet& operator=(const NsdServerSet&) = delete;
+
+  /// Writes the configuration and zone files of one more server, `label`, listening on port 53 of
+  /// each of `addresses` ("127.53.K.h"); start() starts it.
+  void add(const std::string& label, const std::vector<std::string>& addresses,
+           const std::vector<NsdZone>& zones) {
+    Server server{label, addresses, zones.front().origin, "", nullptr};
+    const std::string d = dir_ + "/" + label;
+    std::filesystem::create_directories(d);
+    std::vector<std::string> listen;
+    for (const auto& address : addresses) listen.push_back(address + "@53");
+    std::ostringstream conf;
+    conf << nsdServerSection(listen, d);
+    for (const auto& zone : zones) {
+      const std::string file = d + "/" + (zone.origin == "." ? "root." : zone.origin) + "zone";
+      std::ofstream(file, std::ios::binary | std::ios::trunc) << zone.text;
+      conf << "zone:\n"
+           << "  name: \"" << zone.origin << "\"\n"
+           << "  zonefile: \"" << file << "\"\n";
+    }
+    server.config = d + "/nsd.conf";
+    std::ofstream(server.config, std::ios::binary | std::ios::trunc) << conf.str();
+    servers_.push_back(std::move(server));
+  }
+
+  /// Starts every server that is not running and waits until each answers its first zone's SOA
+  /// on every address. Throws std::runtime_error (with the log) when one does not in `timeout`.
+  void start(Millis timeout) {
+    for (auto& server : servers_) {
+      if (server.process && server.process->running()) continue;
+      server.process =
+          std::make_unique<DaemonProcess>(std::vector<std::string>{nsd_, "-d", "-c", server.config},
+                                          dir_ + "/" + server.label + ".log");
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (auto& server : servers_) waitUntilAnswering(server, deadline);
+  }
+  /// Stops every NSD (SIGTERM to all at once, then waits; bounded).
+  void stop() {
+    for (auto& server : servers_)
+      if (server.process) server.process->terminate();
+    for (auto& server : servers_)
+      if (server.process) server.process->stop();
+  }
+  /// Every server's log, for failure messages.
+  std::string logs() const {
+    std::string out;
+    for (const auto& server : servers_)
+      if (server.process) out += "--- NSD " + server.label + ":\n" + server.process->log();
+    return out;
+  }
+
+ private:
+  struct Server {
+    std::string label;                   // "root", "tld", ...
+    std::vector<std::string> addresses;  // where it listens (port 53)
+    std::string probe_zone;              // the origin of its first zone
+    std::string config;                  // nsd.conf path
+    std::unique_ptr<DaemonProcess> process;
+  };
+
+  // Polls every address of `server` until it answers its first zone's SOA authoritatively (NSD
+  // loads zones after binding). Throws with the log at the deadline or when NSD exits.
+  static void waitUntilAnswering(Server& server, std::chrono::steady_clock::time_point deadline) {
+    const Bytes probe = buildQuery(server.probe_zone, LDNS_RR_TYPE_SOA);
+    for (const auto& address : server.addresses) {
+      const Endpoint endpoint{53, "127.0.0.1", address};
+      for (;;) {
+        if (!server.process->running())
+          throw std::runtime_error("NSD " + server.label + " exited during startup:\n" +
+                                   server.process->log());
+        if (auto wire = exchangeUdp(endpoint, probe, Millis(200))) {
+          Packet reply = parsePacket(*wire);
+          if (reply && ldns_pkt_aa(reply.get()) && ldns_pkt_ancount(reply.get()) == 1 &&
+              fullRcode(reply.get()) == LDNS_RCODE_NOERROR)
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+          throw std::runtime_error("NSD " + server.label + " did not answer on " + address +
+                                   ":53 in time:\n" + server.process->log());
+        std::this_thread::sleep_for(Millis(50));
+      }
+    }
+  }
+
+  std::string nsd_;
+  std::string dir_;
+  std::vector<Server> servers_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // The hierarchy
@@ -413,18 +690,19 @@ class DnsHierarchy {
   static std::string unavailableReason() {
     if (findNsdProgram().empty())
       return "NSD is not installed (/usr/sbin/nsd); install the nsd package (CI does)";
-    if (int error = probePort53("127.53.0.1"); error == EACCES || error == EPERM)
+    if (int error = LoopbackBlock::probePort53("127.53.0.1"); error == EACCES || error == EPERM)
       return "binding port 53 on 127.53.0.0/16 needs root (or CAP_NET_BIND_SERVICE)";
     return "";
   }
 
   /// Picks a block, writes the zones and starts every server; returns when all answer. Throws
   /// std::runtime_error (with the servers' logs) on failure.
-  explicit DnsHierarchy(HierarchyOptions options = {}) : options_(options) {
-    nsd_ = findNsdProgram();
-    if (nsd_.empty()) throw std::runtime_error("NSD is not installed");
+  explicit DnsHierarchy(HierarchyOptions options = {})
+      : options_(options), servers_(findNsdProgram(), dir_.path()) {
+    if (findNsdProgram().empty()) throw std::runtime_error("NSD is not installed");
     try {
-      reserveBlock();
+      block_.emplace(options_.block,
+                     std::vector<int>{kRootA, kRootB, kTld, kExample, kChild, kRefuser, kSilent});
       defineServers();
       hints_ = renderHints();
       hints_file_ = dir_.write("root.hints", hints_);
@@ -440,31 +718,15 @@ class DnsHierarchy {
   DnsHierarchy& operator=(const DnsHierarchy&) = delete;
 
   /// Starts the NSD servers (again) and waits until every one answers for its zones.
-  void start() {
-    for (auto& server : servers_) {
-      if (server.process && server.process->running()) continue;
-      const std::string log = dir_.path() + "/" + server.label + ".log";
-      server.process = std::make_unique<DaemonProcess>(
-          std::vector<std::string>{nsd_, "-d", "-c", server.config}, log);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + options_.startup_timeout;
-    for (auto& server : servers_) waitUntilAnswering(server, deadline);
-  }
+  void start() { servers_.start(options_.startup_timeout); }
   /// Stops every NSD (SIGTERM to all at once, then waits; bounded). The silent server stays: it
   /// never answers anyway.
-  void stop() {
-    for (auto& server : servers_)
-      if (server.process) server.process->terminate();
-    for (auto& server : servers_)
-      if (server.process) server.process->stop();
-  }
+  void stop() { servers_.stop(); }
 
   /// K of 127.53.K.0/24.
-  int block() const { return block_; }
+  int block() const { return block_->block(); }
   /// "127.53.K.host".
-  std::string address(int host) const {
-    return "127.53." + std::to_string(block_) + "." + std::to_string(host);
-  }
+  std::string address(int host) const { return block_->address(host); }
   /// The root hints in named.root format (a.root-servers. and b.root-servers. on loopback).
   const std::string& rootHints() const { return hints_; }
   /// The root hints as a file, for unbound's root-hints: and horizond's --root-hints.
@@ -472,12 +734,7 @@ class DnsHierarchy {
   /// The directory holding the zone files, configurations and logs.
   const std::string& directory() const { return dir_.path(); }
   /// Every server's log, for failure messages.
-  std::string serverLogs() const {
-    std::string out;
-    for (const auto& server : servers_)
-      if (server.process) out += "--- NSD " + server.label + ":\n" + server.process->log();
-    return out;
-  }
+  std::string serverLogs() const { return servers_.logs(); }
 
   /// The queries and what a correct resolver answers (see the zones below).
   std::vector<HierarchyCase> cases() const {
@@ -593,97 +850,12 @@ class DnsHierarchy {
   static constexpr int kBigCount = 60;
 
  private:
-  struct Zone {
-    std::string origin;  // "example.test."
-    std::string text;    // the zone file with {K} for the block
-  };
-  struct Server {
-    std::string label;        // "root", "tld", ...
-    std::vector<int> hosts;   // host parts of its addresses
-    std::vector<Zone> zones;  // what it serves
-    std::string config;       // nsd.conf path
-    std::unique_ptr<DaemonProcess> process;
-  };
-
   // Stops everything and gives the block back.
   void release() {
     stop();
     for (int fd : silent_fds_) close(fd);
     silent_fds_.clear();
-    if (lock_fd_ >= 0) close(lock_fd_);
-    lock_fd_ = -1;
-  }
-
-  // 0, or the errno of binding port 53 (UDP, then TCP with SO_REUSEADDR as NSD does, so a
-  // TIME_WAIT left by an earlier run does not count) on `address`.
-  static int probePort53(const std::string& address) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(53);
-    if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) return EINVAL;
-    int error = 0;
-    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
-      const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-      if (fd < 0) return errno;
-      const int on = 1;
-      if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-      if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) error = errno;
-      close(fd);
-      if (error != 0) return error;
-    }
-    return 0;
-  }
-
-  // The hosts of the block that must be free on port 53.
-  static std::vector<int> blockHosts() {
-    return {kRootA, kRootB, kTld, kExample, kChild, kRefuser, kSilent};
-  }
-
-  // Takes the first free block from the option or the binary's name's hash (see the top).
-  void reserveBlock() {
-    int start = options_.block;
-    if (start == 0) {
-      char exe[4096] = {};
-      const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-      std::string name = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : "test";
-      name = name.substr(name.find_last_of('/') + 1);
-      std::uint32_t hash = 2166136261u;  // FNV-1a
-      for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
-      start = static_cast<int>(hash % 254) + 1;
-    }
-    std::string why;
-    for (int i = 0; i < 254; ++i) {
-      const int k = (start - 1 + i) % 254 + 1;
-      if (options_.block != 0 && k != options_.block) break;
-      const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-      sockaddr_un un{};
-      un.sun_family = AF_UNIX;
-      const std::string lock = "horizon-dns-hierarchy-" + std::to_string(k);
-      std::memcpy(un.sun_path + 1, lock.data(), lock.size());  // abstract: sun_path[0] is 0
-      const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + lock.size());
-      if (bind(fd, reinterpret_cast<sockaddr*>(&un), len) != 0) {
-        why = "block " + std::to_string(k) + " is held by another test process";
-        close(fd);
-        continue;
-      }
-      block_ = k;
-      int busy = 0;
-      for (int host : blockHosts()) {
-        if (int error = probePort53(address(host)); error != 0) {
-          why = address(host) + ":53: " + std::strerror(error);
-          busy = error;
-          break;
-        }
-      }
-      if (busy == 0) {
-        lock_fd_ = fd;
-        return;
-      }
-      close(fd);
-    }
-    throw std::runtime_error(
-        "no free address block 127.53.K.0/24 for the DNS hierarchy (last: " + why + ")");
+    block_.reset();
   }
 
   // A socket bound to port 53 that nobody reads (datagrams queue, then drop, never an ICMP
@@ -713,12 +885,7 @@ class DnsHierarchy {
   }
 
   // "{K}" -> the block number.
-  std::string fill(std::string text) const {
-    const std::string k = std::to_string(block_);
-    for (auto at = text.find("{K}"); at != std::string::npos; at = text.find("{K}", at + 1))
-      text.replace(at, 3, k);
-    return text;
-  }
+  std::string fill(std::string text) const { return block_->fill(std::move(text)); }
 
   std::string renderHints() const {
     return fill(
@@ -853,73 +1020,30 @@ class DnsHierarchy {
 
     std::vector<int> refuser_hosts = {kRefuser};
     if (!options_.silent_second_root) refuser_hosts.push_back(kRootB);
-    servers_.push_back({"root", {kRootA}, {{".", root}}, "", nullptr});
-    servers_.push_back({"tld", {kTld}, {{"test.", tld}}, "", nullptr});
-    servers_.push_back({"example",
-                        {kExample},
-                        {{"example.test.", example},
-                         {"outofzone.test.", outofzone},
-                         {"lame.test.", lame},
-                         {"slow.test.", slow}},
-                        "",
-                        nullptr});
-    servers_.push_back({"child", {kChild}, {{"child.example.test.", child}}, "", nullptr});
-    servers_.push_back({"refuser", refuser_hosts, {{"refuser.invalid.", refuser}}, "", nullptr});
-    for (auto& server : servers_) server.config = writeNsdConfig(server);
-  }
-
-  // An nsd.conf for one server: no chroot, no user switch, every state file in the temp dir.
-  std::string writeNsdConfig(const Server& server) const {
-    const std::string d = dir_.path() + "/" + server.label;
-    std::filesystem::create_directories(d);
-    std::vector<std::string> listen;
-    for (int host : server.hosts) listen.push_back(address(host) + "@53");
-    std::ostringstream conf;
-    conf << nsdServerSection(listen, d);
-    for (const auto& zone : server.zones) {
-      const std::string file_name = zone.origin == "." ? "root.zone" : zone.origin + "zone";
-      const std::string file = d + "/" + file_name;
-      std::ofstream(file, std::ios::binary | std::ios::trunc) << fill(zone.text);
-      conf << "zone:\n"
-           << "  name: \"" << zone.origin << "\"\n"
-           << "  zonefile: \"" << file << "\"\n";
-    }
-    const std::string path = d + "/nsd.conf";
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << conf.str();
-    return path;
-  }
-
-  // Polls every address of `server` until it answers its first zone's SOA authoritatively (NSD
-  // loads zones after binding). Throws with the log at the deadline or when NSD exits.
-  void waitUntilAnswering(Server& server, std::chrono::steady_clock::time_point deadline) {
-    const Bytes probe = buildQuery(server.zones.front().origin, LDNS_RR_TYPE_SOA);
-    for (int host : server.hosts) {
-      const Endpoint endpoint{53, "127.0.0.1", address(host)};
-      for (;;) {
-        if (!server.process->running())
-          throw std::runtime_error("NSD " + server.label + " exited during startup:\n" +
-                                   server.process->log());
-        if (auto wire = exchangeUdp(endpoint, probe, Millis(200))) {
-          Packet reply = parsePacket(*wire);
-          if (reply && ldns_pkt_aa(reply.get()) && ldns_pkt_ancount(reply.get()) == 1 &&
-              fullRcode(reply.get()) == LDNS_RCODE_NOERROR)
-            break;
-        }
-        if (std::chrono::steady_clock::now() >= deadline)
-          throw std::runtime_error("NSD " + server.label + " did not answer on " + address(host) +
-                                   ":53 in time:\n" + server.process->log());
-        std::this_thread::sleep_for(Millis(50));
-      }
-    }
+    const auto serve = [this](const std::string& label, const std::vector<int>& hosts,
+                              const std::vector<NsdZone>& zones) {
+      std::vector<std::string> addresses;
+      for (int host : hosts) addresses.push_back(address(host));
+      std::vector<NsdZone> filled;
+      for (const auto& zone : zones) filled.push_back({zone.origin, fill(zone.text)});
+      servers_.add(label, addresses, filled);
+    };
+    serve("root", {kRootA}, {{".", root}});
+    serve("tld", {kTld}, {{"test.", tld}});
+    serve("example", {kExample},
+          {{"example.test.", example},
+           {"outofzone.test.", outofzone},
+           {"lame.test.", lame},
+           {"slow.test.", slow}});
+    serve("child", {kChild}, {{"child.example.test.", child}});
+    serve("refuser", refuser_hosts, {{"refuser.invalid.", refuser}});
   }
 
   HierarchyOptions options_;
   TempDir dir_;
-  std::string nsd_;
-  int block_ = 0;
-  int lock_fd_ = -1;
+  NsdServerSet servers_;  // after dir_, which holds its files
+  std::optional<LoopbackBlock> block_;
   std::vector<int> silent_fds_;
-  std::vector<Server> servers_;
   std::string hints_, hints_file_;
 };
 
@@ -929,13 +1053,16 @@ class DnsHierarchy {
 /// How Unbound is set up beyond what the hierarchy needs.
 struct UnboundOptions {
   bool qname_minimisation = true;
+  // Non-empty: validate DNSSEC from this trust anchor file (DS or DNSKEY records of the loopback
+  // root), with extended errors (RFC 8914) and the reason for each bogus answer in the log.
+  std::string trust_anchor_file;
   std::string extra_server_config;  // more "  key: value\n" lines for the server: clause
   Millis startup_timeout = Millis(15000);
 };
 
 /// Unbound (from the distribution) in the foreground on 127.0.0.1:<free port>, iterating from the
-/// given root hints only: no DNSSEC validation (module-config "iterator", no trust anchor), no
-/// remote control, localhost allowed as upstream, "test." not blocked as special-use.
+/// given root hints only: no DNSSEC validation unless UnboundOptions::trust_anchor_file names the
+/// only anchor, no remote control, localhost allowed as upstream, "test." not blocked.
 class UnboundProcess {
  public:
   /// Why Unbound cannot run here ("" when it can). For GTEST_SKIP.
@@ -1013,8 +1140,7 @@ class UnboundProcess {
          << "  use-syslog: no\n"
          << "  log-time-ascii: yes\n"
          << "  root-hints: \"" << root_hints_file << "\"\n"
-         << "  module-config: \"iterator\"\n"
-         << "  do-not-query-localhost: no\n"
+         << validationConfig(options) << "  do-not-query-localhost: no\n"
          << "  access-control: 127.0.0.0/8 allow\n"
          << "  cache-min-ttl: 0\n"
          << "  qname-minimisation: " << (options.qname_minimisation ? "yes" : "no") << "\n"
@@ -1030,6 +1156,22 @@ class UnboundProcess {
          << "  control-enable: no\n";
     config_ = dir_.write("unbound.conf", conf.str());
     return config_;
+  }
+
+  // The validator's lines: without an anchor, none (iterator only). With one, that file is the
+  // only anchor (a config of our own reads no distribution defaults, so no real root key and no
+  // RFC 5011 state), stripped signatures are bogus, and no _ta- signal query goes to the root.
+  static std::string validationConfig(const UnboundOptions& options) {
+    if (options.trust_anchor_file.empty()) return "  module-config: \"iterator\"\n";
+    return "  module-config: \"validator iterator\"\n"
+           "  trust-anchor-file: \"" +
+           options.trust_anchor_file +
+           "\"\n"
+           "  harden-dnssec-stripped: yes\n"
+           "  val-permissive-mode: no\n"
+           "  trust-anchor-signaling: no\n"
+           "  ede: yes\n"
+           "  val-log-level: 2\n";
   }
 
   TempDir dir_;

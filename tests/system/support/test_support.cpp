@@ -315,6 +315,7 @@ Bytes buildQuery(const std::string& name, ldns_rr_type type, const QueryOptions&
   if (packet == nullptr) throw std::runtime_error("ldns_pkt_query_new failed");
   ldns_pkt_set_id(packet, options.id);
   ldns_pkt_set_rd(packet, options.recursion_desired);
+  ldns_pkt_set_cd(packet, options.checking_disabled);
   if (options.edns) {
     ldns_pkt_set_edns_udp_size(packet, options.udp_size);
     ldns_pkt_set_edns_version(packet, options.edns_version);

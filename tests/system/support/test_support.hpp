@@ -120,10 +120,11 @@ class ServerProcess {
 struct QueryOptions {
   std::uint16_t id = 0x4242;
   bool recursion_desired = false;
-  bool edns = true;               // add an OPT record
-  std::uint16_t udp_size = 1232;  // the OPT record's payload size
-  std::uint8_t edns_version = 0;  // anything but 0 must give BADVERS
-  bool dnssec_ok = false;         // the DO bit
+  bool edns = true;                // add an OPT record
+  std::uint16_t udp_size = 1232;   // the OPT record's payload size
+  std::uint8_t edns_version = 0;   // anything but 0 must give BADVERS
+  bool dnssec_ok = false;          // the DO bit
+  bool checking_disabled = false;  // the CD bit (RFC 4035 3.2.2: return data the resolver failed)
   ldns_rr_class qclass = LDNS_RR_CLASS_IN;
 };
 
