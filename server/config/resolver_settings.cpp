@@ -1,4 +1,5 @@
 // From the recursion settings to the resolver's configuration.
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <fstream>
 #include <sstream>
@@ -74,6 +75,32 @@ std::optional<resolver::ResolverConfig> buildResolverConfig(const ServerConfig& 
   }
   out.serve_stale = config.serve_stale;
   out.qname_minimisation = config.qname_minimisation;
+  if (config.dnssec) {
+    auto anchors = std::make_shared<dnssec::TrustAnchors>();
+    try {
+      *anchors = config.trust_anchor_file.empty()
+                     ? dnssec::TrustAnchors::builtInRoot()
+                     : dnssec::TrustAnchors::fromFile(config.trust_anchor_file);
+    } catch (const std::exception& e) {
+      *error = std::string("trust anchor: ") + e.what();
+      return std::nullopt;
+    }
+    for (const auto& name : config.domain_insecure) {
+      auto d = domain("domain-insecure", name);
+      if (!d) return std::nullopt;
+      anchors->addNegative(*d);
+    }
+    // A forward zone serves a private namespace the public chain of trust cannot vouch for:
+    // unsigned unless an anchor lies at or below it.
+    for (const auto& zone : out.forward_zones) {
+      const bool anchored = std::any_of(
+          anchors->anchors().begin(), anchors->anchors().end(),
+          [&](const dnssec::TrustAnchor& a) { return wire::isSubdomainOf(a.zone, zone.domain); });
+      if (!anchored) anchors->addNegative(zone.domain);
+    }
+    out.trust_anchors = std::move(anchors);
+    out.bogus_ttl = config.dnssec_bogus_ttl;
+  }
   return out;
 }
 

@@ -20,6 +20,7 @@ constexpr std::string_view kReload = "Live reload and the control socket";
 constexpr std::string_view kRecursion =
     "Recursion, for clients whose view may recurse (the zone file's `recursion:` key; by default "
     "views of private, CGNAT and loopback space), for names outside every zone";
+constexpr std::string_view kDnssec = "DNSSEC validation of recursive answers";
 constexpr std::string_view kLogging = "Logging";
 constexpr std::string_view kObservability = "Metrics, health and dnstap";
 constexpr std::string_view kIdentity = "Identity (NSID) and DNS cookies";
@@ -229,6 +230,53 @@ const std::array kTable = {
                     "turns it off.",
             .example = "true",
             .switch_value = false},
+    Setting{.key = "dnssec",
+            .flag = "--no-dnssec",
+            .kind = K::kSwitch,
+            .target = &ServerConfig::dnssec,
+            .default_text = "true",
+            .section = kDnssec,
+            .help = "Validate recursive answers (RFC 4035): AD on secure data for clients that "
+                    "ask with DO or AD, SERVFAIL with an Extended DNS Error for bogus data, data "
+                    "as received when the client sets CD. Our own zones are answered as always. "
+                    "The flag turns validation off.",
+            .example = "true",
+            .switch_value = false},
+    Setting{.key = "trust-anchor",
+            .flag = "--trust-anchor",
+            .kind = K::kPath,
+            .target = &ServerConfig::trust_anchor_file,
+            .value_name = "FILE",
+            .default_text = "the root KSKs 20326 and 38696, built in",
+            .section = kDnssec,
+            .help = "DS or DNSKEY records in presentation format, one per line, replacing the "
+                    "built-in root anchors (a private root, or anchors for a private domain).",
+            .example = "/etc/horizon/root.ds",
+            .example_commented = true},
+    Setting{.key = "domain-insecure",
+            .flag = "--domain-insecure",
+            .kind = K::kTextList,
+            .target = &ServerConfig::domain_insecure,
+            .value_name = "DOMAIN",
+            .default_text = "none",
+            .section = kDnssec,
+            .help = "A negative trust anchor (RFC 7646): names at or below DOMAIN are not "
+                    "validated (repeatable). Forward zones without an anchor of their own are "
+                    "treated this way already.",
+            .example = "[broken.example]",
+            .example_commented = true},
+    Setting{.key = "dnssec-bogus-ttl",
+            .flag = "--dnssec-bogus-ttl",
+            .kind = K::kNumber,
+            .target = &ServerConfig::dnssec_bogus_ttl,
+            .value_name = "SECONDS",
+            .default_text = "60",
+            .section = kDnssec,
+            .help = "How long a bogus answer is remembered (and answered SERVFAIL) before the "
+                    "zone is asked again.",
+            .example = "60",
+            .min = 0,
+            .max = 86400},
     Setting{.key = "query-log",
             .flag = "--query-log",
             .kind = K::kSwitch,

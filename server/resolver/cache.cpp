@@ -498,21 +498,57 @@ std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& qu
                             std::uint32_t elapsed_seconds, bool stale, std::uint32_t stale_ttl,
                             std::span<std::uint8_t> out, std::size_t limit,
                             std::span<const std::uint8_t> options) {
+  const bool checking_disabled = (query.flags & wire::kFlagCD) != 0;
+  const bool bogus = entry.security == dnssec::Security::kBogus && !checking_disabled;
+  // The EDE option (RFC 8914 2) after the options the caller gives: code, then the reason cut to
+  // what the buffer holds.
+  std::array<std::uint8_t, 256> with_ede;
+  if (bogus && entry.ede != dnssec::ede::kNone && query.edns_udp_size > 0 &&
+      options.size() + 6 <= with_ede.size()) {
+    const std::size_t text = std::min(entry.why.size(), with_ede.size() - options.size() - 6);
+    std::copy(options.begin(), options.end(), with_ede.begin());
+    std::uint8_t* o = with_ede.data() + options.size();
+    const std::size_t length = 2 + text;
+    o[0] = 0;
+    o[1] = static_cast<std::uint8_t>(wire::kOptionEde);
+    o[2] = static_cast<std::uint8_t>(length >> 8);
+    o[3] = static_cast<std::uint8_t>(length & 0xFF);
+    o[4] = static_cast<std::uint8_t>(entry.ede >> 8);
+    o[5] = static_cast<std::uint8_t>(entry.ede & 0xFF);
+    std::copy_n(entry.why.data(), text, o + 6);
+    options = std::span<const std::uint8_t>(with_ede.data(), options.size() + 6 + text);
+  }
   wire::MessageWriter writer(out, limit);
+  // Data validated secure is authentic whoever asks, CD or not (RFC 6840 5.7, 5.9; Unbound
+  // does the same); CD only lets bogus data through, never with AD.
+  const bool authentic = entry.security == dnssec::Security::kSecure &&
+                         (query.edns_do || (query.flags & wire::kFlagAD));
   // Without room for even the truncated form there is nothing useful to send.
   if (!writer.startReply(query,
-                         wire::kFlagQR | wire::kFlagRA |
+                         wire::kFlagQR | wire::kFlagRA | (authentic ? wire::kFlagAD : 0) |
                              (query.flags & (wire::kOpcodeMask | wire::kFlagRD | wire::kFlagCD)),
                          options.size()))
     return 0;
+  if (bogus) {
+    writer.setRcode(wire::rcode::SERVFAIL);
+    return writer.finish({wire::kAdvertisedUdpPayload, query.edns_do, options});
+  }
   writer.setRcode(entry.rcode);
   auto ttl = [&](const Record& r) {
     return stale ? stale_ttl : (r.ttl > elapsed_seconds ? r.ttl - elapsed_seconds : 0);
   };
+  // RFC 4035 3.2.1: signatures and proofs go to DO queries; a record of the type asked is data.
+  const auto shown = [&](const Record& r) {
+    if (query.edns_do || r.type == query.qtype) return true;
+    return r.type != wire::type::RRSIG && r.type != wire::type::NSEC && r.type != wire::type::NSEC3;
+  };
   for (const Record& r : entry.answer)
-    writer.addRecord(wire::Section::kAnswer, r.owner, r.type, r.rclass, ttl(r), r.rdata);
+    if (shown(r))
+      writer.addRecord(wire::Section::kAnswer, r.owner, r.type, r.rclass, ttl(r), r.rdata);
   for (const Record& r : entry.authority)
-    writer.addRecord(wire::Section::kAuthority, r.owner, r.type, r.rclass, ttl(r), r.rdata);
+    if (query.edns_do ||
+        (r.type != wire::type::RRSIG && r.type != wire::type::NSEC && r.type != wire::type::NSEC3))
+      writer.addRecord(wire::Section::kAuthority, r.owner, r.type, r.rclass, ttl(r), r.rdata);
   // All or nothing: a partial answer set would be cached by the client as if complete.
   if (writer.overflowed()) writer.truncate();
   return writer.finish({wire::kAdvertisedUdpPayload, query.edns_do, options});

@@ -25,6 +25,7 @@
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
+#include "validator.hpp"
 
 namespace horizon::resolver {
 namespace {
@@ -104,9 +105,38 @@ void lowercaseRdataNames(Record& r) {
 struct Outcome {
   bool failed = false;
   std::uint8_t rcode = rcode::NOERROR;
-  std::vector<Record> answer;
-  std::vector<Record> authority;
+  std::vector<Record> answer;     // with the RRSIGs over it when validating
+  std::vector<Record> authority;  // SOA; when validating, NSEC/NSEC3 proofs and RRSIGs too
 };
+
+// Appends to `out`, from `section`, the RRSIGs covering the records of `out` from `first` on
+// (same owner, covered type) that `usable` accepts, once each.
+template <typename Usable>
+void appendSignatures(const std::vector<Record>& section, std::vector<Record>& out,
+                      std::size_t first, Usable usable) {
+  const std::size_t end = out.size();
+  for (const Record& sig : section) {
+    if (sig.type != type::RRSIG || sig.rdata.size() < 2 || !usable(sig)) continue;
+    const auto covered = static_cast<std::uint16_t>((static_cast<std::uint8_t>(sig.rdata[0]) << 8) |
+                                                    static_cast<std::uint8_t>(sig.rdata[1]));
+    bool covers = false;
+    for (std::size_t i = first; i < end && !covers; ++i)
+      covers = out[i].owner == sig.owner && out[i].type == covered;
+    if (covers && std::find(out.begin(), out.end(), sig) == out.end()) out.push_back(sig);
+  }
+}
+
+// Appends the denial proofs of `authority` (NSEC, NSEC3) that `usable` accepts, and the RRSIGs
+// over them and over the SOA records already in `out`.
+template <typename Usable>
+void appendProofs(const std::vector<Record>& authority, std::vector<Record>& out, Usable usable) {
+  const std::size_t first = 0;
+  for (const Record& r : authority)
+    if ((r.type == type::NSEC || r.type == type::NSEC3) && usable(r) &&
+        std::find(out.begin(), out.end(), r) == out.end())
+      out.push_back(r);
+  appendSignatures(authority, out, first, usable);
+}
 
 // Shared by a client question and all its sub-resolutions.
 struct Budget {
@@ -137,6 +167,7 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   };
 
   class Task;
+  class PolicyHost;
   using Key = std::tuple<std::uint32_t, std::string, std::uint16_t>;
 
   boost::asio::io_context& io;
@@ -147,8 +178,15 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   UpstreamClient upstream;
   std::map<Key, std::vector<Callback>> in_flight;  // coalesced identical questions
   std::map<std::string, Delegation> delegations;   // zone cuts learnt from referrals
+  // Zones proven unsigned, per policy: names below them need no DS walk (validation only).
+  std::map<std::pair<std::uint32_t, std::string>, Clock::time_point> insecure_zones;
+  std::set<Key> under_validation;  // resolutions whose outcome is being validated
 
+  bool validating() const { return config->trust_anchors != nullptr; }
+  void resolve(std::uint32_t policy, const std::string& qname, std::uint16_t qtype, Callback done);
+  void refresh(std::uint32_t policy, const std::string& qname, std::uint16_t qtype);
   void start(const Key& key);
+  void store(const Key& key, Outcome outcome, const ValidationResult* validation);
   void rememberDelegation(const std::string& zone, std::vector<Endpoint> servers,
                           std::uint32_t ttl);
   void finish(const Key& key, Outcome outcome);
@@ -263,6 +301,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     tried_.push_back(server);
     ExchangeOptions options;
     options.recursion_desired = true;
+    options.dnssec_ok = impl_->validating();
     options.timeout = timeoutFor(server, untried.size());
     auto self = shared_from_this();
     impl_->upstream.exchange(server, name_, qtype_, options, [self, server](ExchangeResult r) {
@@ -315,6 +354,11 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     if (out.answer.empty() || out.answer.back().type == type::CNAME) {
       for (const auto& rec : m.authority)
         if (rec.type == type::SOA && below(name, rec.owner)) out.authority.push_back(rec);
+    }
+    if (impl_->validating()) {
+      const auto anyRecord = [](const Record&) { return true; };
+      appendSignatures(m.answer, out.answer, 0, anyRecord);
+      appendProofs(m.authority, out.authority, anyRecord);
     }
     complete(std::move(out));
   }
@@ -369,6 +413,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     }
     sent_minimised_ = send_name != name_;
     ExchangeOptions options;
+    options.dnssec_ok = impl_->validating();
     options.timeout = timeoutFor(server, untried.size());
     auto self = shared_from_this();
     impl_->upstream.exchange(
@@ -492,6 +537,21 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
   void handleAnswer(const Endpoint& server, const Message& m) {
     // Records are usable only inside the cut we asked (bailiwick).
     auto inBailiwick = [&](const Record& rec) { return below(rec.owner, cut_); };
+    const std::size_t hop_start = answer_.size();
+    // What validation needs from this response: the signatures over what it added to the chain,
+    // and the denial proofs (wildcard answers carry them too).
+    auto keepSignatures = [&] {
+      if (!impl_->validating()) return;
+      appendSignatures(m.answer, answer_, hop_start, inBailiwick);
+      appendProofs(m.authority, proofs_, inBailiwick);
+    };
+    auto answered = [&] {
+      keepSignatures();
+      Outcome out;
+      out.answer = answer_;
+      out.authority = proofs_;
+      complete(std::move(out));
+    };
     std::string name = name_;
     bool chained = false;
     for (int hops = 0;; ++hops) {
@@ -502,9 +562,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
           rrset.push_back(rec);
       if (!rrset.empty()) {
         answer_.insert(answer_.end(), rrset.begin(), rrset.end());
-        Outcome out;
-        out.answer = answer_;
-        return complete(std::move(out));
+        return answered();
       }
       const auto next = followAlias(m.answer, name, inBailiwick, answer_);
       if (!next) return fail("DNAME substitution too long");
@@ -513,14 +571,11 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
       if (++cnames_ > impl_->config->max_cname_chain) return fail("CNAME chain too long");
       name = *next;
       if (onChain(answer_, name)) return fail("CNAME loop");
-      if (qtype_ == type::CNAME) {
-        Outcome out;
-        out.answer = answer_;
-        return complete(std::move(out));
-      }
+      if (qtype_ == type::CNAME) return answered();
     }
     if (chained) {
       // The chain leaves what this response covers: resolve the target from the top.
+      keepSignatures();
       name_ = name;
       return startIteration();
     }
@@ -538,6 +593,12 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
         return complete(std::move(out));
       tried_.push_back(server);  // neither data nor a referral nor a negative proof: lame
       return step();
+    }
+    keepSignatures();
+    out.answer = answer_;
+    if (impl_->validating()) {
+      for (const Record& r : proofs_) out.authority.push_back(r);
+      appendSignatures(m.authority, out.authority, 0, inBailiwick);
     }
     complete(std::move(out));
   }
@@ -593,6 +654,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
   bool sent_minimised_ = false;
   std::size_t minimised_labels_ = 1;
   std::vector<Record> answer_;  // CNAMEs collected so far
+  std::vector<Record> proofs_;  // validation: NSEC/NSEC3 records and RRSIGs of every hop
 };
 
 void Resolver::Impl::start(const Key& key) {
@@ -642,11 +704,84 @@ std::vector<Record> Resolver::Impl::stripRebinding(const std::string& qname,
   return records;
 }
 
+// Validation's view of one policy of a resolver: fetches go through its cache and coalescing.
+class Resolver::Impl::PolicyHost : public ValidationHost {
+ public:
+  PolicyHost(std::shared_ptr<Resolver::Impl> impl, std::uint32_t policy)
+      : impl_(std::move(impl)), policy_(policy) {}
+  void fetch(const std::string& name, std::uint16_t qtype,
+             std::function<void(std::shared_ptr<const CacheEntry>)> done) override;
+  bool knownInsecure(const std::string& name) const override;
+  void rememberInsecure(const std::string& zone, std::uint32_t ttl) override;
+
+ private:
+  std::shared_ptr<Resolver::Impl> impl_;
+  std::uint32_t policy_;
+};
+
+void Resolver::Impl::PolicyHost::fetch(
+    const std::string& name, std::uint16_t qtype,
+    std::function<void(std::shared_ptr<const CacheEntry>)> done) {
+  impl_->resolve(policy_, name, qtype,
+                 [done = std::move(done)](std::shared_ptr<const CacheEntry> entry,
+                                          Resolver::Origin) { done(std::move(entry)); });
+}
+
+bool Resolver::Impl::PolicyHost::knownInsecure(const std::string& name) const {
+  const auto now = Clock::now();
+  for (std::string z = name;; z = parentOf(z)) {
+    auto it = impl_->insecure_zones.find({policy_, z});
+    if (it != impl_->insecure_zones.end() && it->second > now) return true;
+    if (z.size() <= 1) return false;
+  }
+}
+
+void Resolver::Impl::PolicyHost::rememberInsecure(const std::string& zone, std::uint32_t ttl) {
+  constexpr std::size_t kMaxInsecureZones = 10000;  // bounded like the delegations
+  const auto now = Clock::now();
+  auto& zones = impl_->insecure_zones;
+  if (zones.size() >= kMaxInsecureZones) {
+    std::erase_if(zones, [&](const auto& z) { return z.second <= now; });
+    if (zones.size() >= kMaxInsecureZones) zones.clear();
+  }
+  zones[{policy_, zone}] = now + std::chrono::seconds(std::min(ttl, 86400u));
+}
+
 void Resolver::Impl::finish(const Key& key, Outcome outcome) {
+  if (!in_flight.count(key)) return;  // already answered (deadline or the task)
+  if (outcome.failed || !validating()) return store(key, std::move(outcome), nullptr);
+  // Validated before it is cached or answered, so a cache hit never repeats the work.
+  const auto& [policy, qname, qtype] = key;
+  ValidationInput input;
+  input.qname = qname;
+  input.qtype = qtype;
+  input.rcode = outcome.rcode;
+  input.answer = outcome.answer;
+  input.authority = outcome.authority;
+  ValidationSettings settings;
+  settings.anchors = config->trust_anchors;
+  settings.clock_skew = config->clock_skew;
+  settings.signature_checks = config->max_signature_checks;
+  settings.denial.max_nsec3_iterations = config->max_nsec3_iterations;
+  auto self = shared_from_this();
+  auto shared_outcome = std::make_shared<Outcome>(std::move(outcome));
+  under_validation.insert(key);
+  validateOutcome(std::make_shared<PolicyHost>(self, policy), settings, std::move(input),
+                  [self, key, shared_outcome](ValidationResult result) {
+                    self->under_validation.erase(key);
+                    self->store(key, std::move(*shared_outcome), &result);
+                  });
+}
+
+void Resolver::Impl::store(const Key& key, Outcome outcome, const ValidationResult* validation) {
   auto it = in_flight.find(key);
-  if (it == in_flight.end()) return;  // already answered (deadline or the task)
-  std::vector<Callback> callbacks = std::move(it->second);
-  in_flight.erase(it);
+  std::vector<Callback> callbacks;
+  if (it != in_flight.end()) {
+    callbacks = std::move(it->second);
+    in_flight.erase(it);
+  } else if (!validation) {
+    return;  // already answered, and nothing validated worth keeping
+  }
   stats.in_flight.store(in_flight.size(), std::memory_order_relaxed);
   const auto& [policy, qname, qtype] = key;
   const auto now = Clock::now();
@@ -663,6 +798,23 @@ void Resolver::Impl::finish(const Key& key, Outcome outcome) {
     for (auto& record : *section) lowercaseRdataNames(record);
   auto entry = std::make_shared<CacheEntry>();
   entry->rcode = outcome.rcode;
+  if (validation) {
+    const dnssec::Verdict& v = validation->verdict;
+    entry->security = v.security;
+    entry->ede = v.ede;
+    entry->why = v.why;
+    entry->insecure_delegation = validation->insecure_delegation;
+    // RFC 4035 5.3.3: no longer than the signatures allow; bogus data only briefly, so a broken
+    // zone is not asked again for every query but a repaired one is seen soon.
+    const std::uint32_t cap = v.security == dnssec::Security::kBogus    ? config->bogus_ttl
+                              : v.security == dnssec::Security::kSecure ? validation->ttl_cap
+                                                                        : UINT32_MAX;
+    for (auto* section : {&outcome.answer, &outcome.authority})
+      for (auto& record : *section) record.ttl = std::min(record.ttl, cap);
+    if (v.security == dnssec::Security::kBogus)
+      spdlog::warn("DNSSEC validation failed for {} type {}: {} (EDE {})", wire::nameToText(qname),
+                   qtype, v.why, v.ede);
+  }
   entry->answer = stripRebinding(qname, std::move(outcome.answer));
   entry->authority = std::move(outcome.authority);
   entry->stored = now;
@@ -683,28 +835,37 @@ Resolver::~Resolver() {
 
 void Resolver::resolve(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype,
                        Callback done) {
+  impl_->resolve(policy, qname_lower, qtype, std::move(done));
+}
+
+void Resolver::Impl::resolve(std::uint32_t policy, const std::string& qname_lower,
+                             std::uint16_t qtype, Callback done) {
   const auto now = Clock::now();
-  CacheLookup hit = impl_->cache->lookup(policy, qname_lower, qtype, now, false);
+  CacheLookup hit = cache->lookup(policy, qname_lower, qtype, now, false);
   if (hit.state == CacheLookup::State::kFresh) {
-    if (hit.prefetch && impl_->config->prefetch) refresh(policy, qname_lower, qtype);
+    if (hit.prefetch && config->prefetch) refresh(policy, qname_lower, qtype);
     return done(hit.entry, Origin::kCache);
   }
-  Impl::Key key{policy, qname_lower, qtype};
-  auto [it, inserted] = impl_->in_flight.try_emplace(key);
+  Key key{policy, qname_lower, qtype};
+  auto [it, inserted] = in_flight.try_emplace(key);
   it->second.push_back(std::move(done));
   if (inserted) {
-    impl_->stats.in_flight.store(impl_->in_flight.size(), std::memory_order_relaxed);
-    impl_->start(key);
+    stats.in_flight.store(in_flight.size(), std::memory_order_relaxed);
+    start(key);
   }
 }
 
 void Resolver::refresh(std::uint32_t policy, const std::string& qname_lower, std::uint16_t qtype) {
-  Impl::Key key{policy, qname_lower, qtype};
-  auto [it, inserted] = impl_->in_flight.try_emplace(key);
-  if (inserted) {  // no waiters: the result only refreshes the cache
-    impl_->stats.prefetches.add();
-    impl_->stats.in_flight.store(impl_->in_flight.size(), std::memory_order_relaxed);
-    impl_->start(key);
+  impl_->refresh(policy, qname_lower, qtype);
+}
+
+void Resolver::Impl::refresh(std::uint32_t policy, const std::string& qname_lower,
+                             std::uint16_t qtype) {
+  Key key{policy, qname_lower, qtype};
+  if (in_flight.try_emplace(key).second) {  // no waiters: the result only refreshes the cache
+    stats.prefetches.add();
+    stats.in_flight.store(in_flight.size(), std::memory_order_relaxed);
+    start(key);
   }
 }
 

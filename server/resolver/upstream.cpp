@@ -265,7 +265,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     socket_->waiting[id_] = weak_from_this();
     query_ = encodeQuery(id_, sent_qname_, qtype_,
                          options_.recursion_desired ? wire::kFlagRD : std::uint16_t{0},
-                         options_.edns_udp_size);
+                         options_.edns_udp_size, options_.dnssec_ok);
     // What we advertised: a larger answer, without TC, is asked again over TCP (onDatagram).
     advertised_ = std::max<std::size_t>(options_.edns_udp_size, wire::kMinUdpPayload);
     sent_at_ = SteadyClock::now();

@@ -143,14 +143,15 @@ std::optional<Message> decodeMessage(std::span<const std::uint8_t> msg) {
 }
 
 std::vector<std::uint8_t> encodeQuery(std::uint16_t id, std::string_view qname, std::uint16_t qtype,
-                                      std::uint16_t flags, std::uint16_t edns_udp_size) {
+                                      std::uint16_t flags, std::uint16_t edns_udp_size,
+                                      bool dnssec_ok) {
   std::vector<std::uint8_t> out(wire::kHeaderSize + qname.size() + 4 +
                                 (edns_udp_size ? wire::kEdnsOptSize : 0));
   wire::MessageWriter writer(out, out.size());
   if (!writer.start(id, flags, reinterpret_cast<const std::uint8_t*>(qname.data()), qname.size(),
                     qtype, wire::kClassIN, edns_udp_size != 0))
     return {};
-  out.resize(writer.finish({edns_udp_size, false, {}}));
+  out.resize(writer.finish({edns_udp_size, dnssec_ok && edns_udp_size != 0, {}}));
   return out;
 }
 

@@ -334,7 +334,8 @@ class PrometheusScrapeTest : public ::testing::Test {
     server_ = ServerProcess::start(
         {"--zone", zone_path_, "--listen", listenArg(dns_port_), "--metrics",
          "127.0.0.1:" + std::to_string(horizond_metrics_), "--forward", forwarder_.address(),
-         "--root-hints", HORIZON_TEST_DATA "/loopback.hints", "--workers", "1", "--no-rate-limit"},
+         "--root-hints", HORIZON_TEST_DATA "/loopback.hints", "--workers", "1", "--no-rate-limit",
+         "--no-dnssec"},
         dns_port_);
     ASSERT_TRUE(waitFor([&] { return ready(horizond_metrics_); }, kPatience)) << server_->output();
 

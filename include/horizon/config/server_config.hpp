@@ -56,6 +56,12 @@ struct ServerConfig {
   bool serve_stale = true;
   bool qname_minimisation = true;
 
+  // DNSSEC validation of recursive answers (RFC 4033-4035).
+  bool dnssec = true;
+  std::string trust_anchor_file;             // empty: the root KSKs built in
+  std::vector<std::string> domain_insecure;  // negative trust anchors (RFC 7646)
+  unsigned dnssec_bogus_ttl = 60;            // seconds a bogus answer is kept
+
   // Identity and cookies (EDNS options).
   std::string nsid;             // empty: no NSID
   bool identity_chaos = false;  // answer hostname.bind / id.server CH TXT with the nsid

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "horizon/dnssec/security.hpp"
 #include "horizon/resolver/upstream_message.hpp"
 #include "horizon/wire/message.hpp"
 
@@ -36,12 +37,16 @@ class RetiredFlag {
 /// A cached resolution: what the client gets for (qname, qtype) under one policy.
 struct CacheEntry {
   std::uint8_t rcode = 0;         // NOERROR, NXDOMAIN (or SERVFAIL, cached briefly)
-  std::vector<Record> answer;     // the answer section, CNAME chain first
-  std::vector<Record> authority;  // for negative answers: the SOA
-  std::uint32_t ttl = 0;          // seconds the entry is fresh, after caps
-  Clock::time_point stored{};     // when it was inserted
-  std::size_t bytes = 0;          // heap charged for it in the cache, list and index nodes too
-  RetiredFlag retired;            // set once the cache no longer serves this entry
+  std::vector<Record> answer;     // the answer section, CNAME chain first, with their RRSIGs
+  std::vector<Record> authority;  // for negative answers: the SOA; NSEC/NSEC3 proofs and RRSIGs
+  dnssec::Security security = dnssec::Security::kUnchecked;  // what validation concluded
+  std::uint16_t ede = dnssec::ede::kNone;  // bogus: the Extended DNS Error code (RFC 8914)
+  bool insecure_delegation = false;        // a DS question: proven no DS at a delegation
+  std::string why;                         // bogus: the reason, for the log and the EDE text
+  std::uint32_t ttl = 0;                   // seconds the entry is fresh, after caps
+  Clock::time_point stored{};              // when it was inserted
+  std::size_t bytes = 0;  // heap charged for it in the cache, list and index nodes too
+  RetiredFlag retired;    // set once the cache no longer serves this entry
 };
 
 /// Limits and TTL policy; defaults are what an Unbound operator would expect.
@@ -150,7 +155,10 @@ class CacheFront {
 /// with RA set and AA clear, the question as the client sent it, the records with `ttl` as their
 /// TTL ceiling (each record's TTL is reduced by the time elapsed, never below 0, or replaced
 /// with ttl when serving stale), TC when it does not fit, and `options` in its OPT record (when
-/// the query had one). Returns the size. Allocation-free.
+/// the query had one). DNSSEC as RFC 4035 3.2 asks: RRSIG, NSEC and NSEC3 records only for DO
+/// queries (or when asked for by type); AD for secure data when the query had DO or AD; bogus
+/// data only with CD, otherwise SERVFAIL with the entry's Extended DNS Error (RFC 8914) when the
+/// query had EDNS. Returns the size. Allocation-free.
 std::size_t renderFromCache(const CacheEntry& entry, const wire::ParsedQuery& query,
                             std::uint32_t elapsed_seconds, bool stale, std::uint32_t stale_ttl,
                             std::span<std::uint8_t> out, std::size_t limit,

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "horizon/dnssec/trust_anchor.hpp"
 #include "horizon/resolver/cache.hpp"
 #include "horizon/resolver/resolver_stats.hpp"
 #include "horizon/resolver/upstream.hpp"
@@ -41,6 +42,12 @@ struct ResolverConfig {
   int max_referrals = 24;    // delegations followed for one name
   int max_cname_chain = 12;  // CNAMEs followed across zones
   int max_ns_fanout = 4;     // glueless name server names resolved per delegation
+  // DNSSEC validation (RFC 4033-4035): on when trust anchors are set.
+  std::shared_ptr<const dnssec::TrustAnchors> trust_anchors;
+  std::uint32_t bogus_ttl = 60;              // how long a bogus answer is kept before refetching
+  std::uint32_t clock_skew = 300;            // seconds allowed around signature validity
+  int max_signature_checks = 16;             // per validated answer (KeyTrap bound)
+  std::uint16_t max_nsec3_iterations = 150;  // above: insecure (RFC 9276 3.2)
 };
 
 /// Resolves questions for one worker. Not thread-safe: use it from its io_context's thread.

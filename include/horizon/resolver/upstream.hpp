@@ -44,6 +44,7 @@ struct ExchangeOptions {
   bool recursion_desired = false;  // RD: set when forwarding to a recursive resolver
   bool use_0x20 = true;
   std::uint16_t edns_udp_size = 1232;
+  bool dnssec_ok = false;  // DO: ask for RRSIGs and denial proofs (validation is on)
   std::chrono::milliseconds timeout{1500};
 };
 

@@ -33,8 +33,10 @@ struct Message {
 std::optional<Message> decodeMessage(std::span<const std::uint8_t> wire);
 
 /// Encodes a query: one question, the given id, flags (e.g. RD for forwarding, CD), and an EDNS
-/// OPT advertising `edns_udp_size` (0: no EDNS). `qname` is sent exactly as given (0x20 case).
+/// OPT advertising `edns_udp_size` (0: no EDNS) with DO when `dnssec_ok`. `qname` is sent exactly
+/// as given (0x20 case).
 std::vector<std::uint8_t> encodeQuery(std::uint16_t id, std::string_view qname, std::uint16_t qtype,
-                                      std::uint16_t flags, std::uint16_t edns_udp_size);
+                                      std::uint16_t flags, std::uint16_t edns_udp_size,
+                                      bool dnssec_ok = false);
 
 }  // namespace horizon::resolver
