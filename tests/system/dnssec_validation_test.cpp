@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "signed_hierarchy.hpp"
 #include "test_support.hpp"
@@ -23,15 +24,24 @@ class DnssecValidationTest : public ::testing::Test {
     if (auto why = SignedHierarchy::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
     try {
       hierarchy_ = std::make_unique<SignedHierarchy>();
-      port_ = findFreePort();
-      horizond_ =
-          ServerProcess::start({"--zone", kZone, "--listen", listenArg(port_), "--root-hints",
-                                hierarchy_->rootHintsFile(), "--trust-anchor",
-                                hierarchy_->trustAnchorFile(), "--workers", "2"},
-                               port_);
     } catch (const std::exception& e) {
-      FAIL() << "could not start the servers: " << e.what();
+      FAIL() << "the signed hierarchy did not start: " << e.what();
     }
+  }
+
+  // horizond with `flags` besides its zone and listen address.
+  void startHorizond(std::vector<std::string> flags) {
+    port_ = findFreePort();
+    std::vector<std::string> args = {"--zone", kZone, "--listen", listenArg(port_)};
+    args.insert(args.end(), flags.begin(), flags.end());
+    horizond_ = ServerProcess::start(args, port_);
+  }
+
+  // horizond trusting the hierarchy's root key, getting its data through `upstream` (a
+  // --root-hints or --forward flag and its value).
+  void startValidating(const std::string& upstream_flag, const std::string& upstream) {
+    startHorizond({upstream_flag, upstream, "--trust-anchor", hierarchy_->trustAnchorFile(),
+                   "--workers", "2"});
   }
 
   Endpoint horizond() const { return Endpoint{port_, "127.0.0.1"}; }
@@ -55,8 +65,66 @@ class DnssecValidationTest : public ::testing::Test {
 
 TEST_F(DnssecValidationTest, EveryCaseAsUnboundGivesItColdThenCached) {
   ASSERT_GE(hierarchy_->cases().size(), 40u);
+  startValidating("--root-hints", hierarchy_->rootHintsFile());
   checkEveryCase("empty cache");
   checkEveryCase("from the cache");
+}
+
+// Forwarding: the forwarder (an Unbound that iterates but does not validate) passes signatures
+// and proofs through for DO queries, and horizond validates them itself, with the same outcomes.
+TEST_F(DnssecValidationTest, ForwardingToANonValidatingResolverGivesTheSameOutcomes) {
+  if (auto why = UnboundProcess::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
+  std::unique_ptr<UnboundProcess> forwarder;
+  try {
+    forwarder = UnboundProcess::start(hierarchy_->rootHintsFile());
+  } catch (const std::exception& e) {
+    FAIL() << "Unbound did not start: " << e.what();
+  }
+  startValidating("--forward", "127.0.0.1:" + std::to_string(forwarder->port()));
+  checkEveryCase("forwarding");
+}
+
+// --no-dnssec: the same questions answered as the servers give them, never with AD, and the
+// bogus zones' data handed out (what validation exists to stop).
+TEST_F(DnssecValidationTest, WithoutValidationNothingIsAuthenticOrRefused) {
+  startHorizond({"--root-hints", hierarchy_->rootHintsFile(), "--no-dnssec"});
+  for (const SignedCase& c : hierarchy_->cases()) {
+    const ResolverAnswer got = askSignedCase(horizond(), c);
+    ASSERT_TRUE(got.answered) << c.name;
+    EXPECT_FALSE(got.ad) << c.name << ": " << c.why;
+    EXPECT_EQ(got.ede, -1) << c.name;
+    EXPECT_NE(got.rcode, LDNS_RCODE_SERVFAIL) << c.name << ": " << c.why;
+  }
+}
+
+// Negative trust anchors (RFC 7646): --domain-insecure, and a forward zone without an anchor of
+// its own, are answered as the servers give them, without AD; the rest is still validated.
+TEST_F(DnssecValidationTest, NegativeAnchorsAndForwardZonesAreNotValidated) {
+  if (auto why = UnboundProcess::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
+  std::unique_ptr<UnboundProcess> forwarder;
+  try {
+    forwarder = UnboundProcess::start(hierarchy_->rootHintsFile());
+  } catch (const std::exception& e) {
+    FAIL() << "Unbound did not start: " << e.what();
+  }
+  const std::string forwarder_address = "127.0.0.1:" + std::to_string(forwarder->port());
+  startHorizond({"--root-hints", hierarchy_->rootHintsFile(), "--trust-anchor",
+                 hierarchy_->trustAnchorFile(), "--domain-insecure", "expired.tst",
+                 "--forward-zone", "tampered.tst=" + forwarder_address});
+  const AskFlags dnssec{.dnssec_ok = true};
+  for (const char* name : {"www.expired.tst.", "www.tampered.tst."}) {
+    const ResolverAnswer got = askResolver(horizond(), name, LDNS_RR_TYPE_A, dnssec);
+    ASSERT_TRUE(got.answered) << name;
+    EXPECT_EQ(got.rcode, LDNS_RCODE_NOERROR) << name << "\n" << horizond_->output();
+    EXPECT_FALSE(got.ad) << name;
+  }
+  // Outside them, validation goes on: bogus stays bogus, secure stays secure.
+  const ResolverAnswer bogus = askResolver(horizond(), "www.badds.tst.", LDNS_RR_TYPE_A, dnssec);
+  EXPECT_EQ(bogus.rcode, LDNS_RCODE_SERVFAIL);
+  EXPECT_EQ(bogus.ede, 9);
+  const ResolverAnswer secure = askResolver(horizond(), "www.secure.tst.", LDNS_RR_TYPE_A, dnssec);
+  EXPECT_EQ(secure.rcode, LDNS_RCODE_NOERROR);
+  EXPECT_TRUE(secure.ad);
 }
 
 }  // namespace
