@@ -157,6 +157,27 @@ void addCacheFamilies(metrics::Families& out, const net::ServerStatistics& s) {
   counter("horizon_cache_stale_answers_total",
           "Answers given from expired entries because resolution failed (RFC 8767).",
           static_cast<double>(s.stale_answers));
+  auto& validations = metrics::addFamily(
+      out, "horizon_dnssec_validations_total",
+      "Resolutions validated before caching, by outcome: secure, insecure (unsigned, or no "
+      "anchor covers it) or bogus (answered SERVFAIL).",
+      MetricType::Counter);
+  const char* const outcomes[] = {"insecure", "secure", "bogus"};
+  for (std::size_t i = 0; i < 3; ++i)
+    metrics::addSample(validations, {{"result", outcomes[i]}},
+                       static_cast<double>(s.validations[i]));
+  counter("horizon_dnssec_signature_checks_total",
+          "Signature verifications the validator made (cache hits make none).",
+          static_cast<double>(s.signature_checks));
+  auto& limits = metrics::addFamily(
+      out, "horizon_dnssec_limits_reached_total",
+      "Validations a work bound cut short: signature_checks (the answer is bogus) or "
+      "nsec3_iterations (above the limit, the proof counts as insecure).",
+      MetricType::Counter);
+  metrics::addSample(limits, {{"limit", "signature_checks"}},
+                     static_cast<double>(s.signature_limit_hits));
+  metrics::addSample(limits, {{"limit", "nsec3_iterations"}},
+                     static_cast<double>(s.nsec3_limit_hits));
   gauge("horizon_resolutions_in_flight", "Resolutions waiting for upstream servers.",
         static_cast<double>(s.resolutions_in_flight));
   auto& refused = metrics::addFamily(out, "horizon_resolutions_refused_total",

@@ -335,6 +335,11 @@ void Server::statistics(ServerStatistics& out) const {
     const resolver::ResolverStats& r = w->recursion->resolverStats();
     out.prefetches += r.prefetches.get();
     out.stale_answers += r.stale_answers.get();
+    for (std::size_t i = 0; i < out.validations.size(); ++i)
+      out.validations[i] += r.validations[i].get();
+    out.signature_checks += r.signature_checks.get();
+    out.signature_limit_hits += r.signature_limit_hits.get();
+    out.nsec3_limit_hits += r.nsec3_limit_hits.get();
     out.resolutions_refused_worker += w->recursion->refusedForWorker();
     out.resolutions_refused_client += w->recursion->refusedForClient();
     out.resolutions_in_flight += r.in_flight.load(std::memory_order_relaxed);

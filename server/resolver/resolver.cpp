@@ -811,6 +811,11 @@ void Resolver::Impl::store(const Key& key, Outcome outcome, const ValidationResu
                                                                         : UINT32_MAX;
     for (auto* section : {&outcome.answer, &outcome.authority})
       for (auto& record : *section) record.ttl = std::min(record.ttl, cap);
+    if (v.security != dnssec::Security::kUnchecked)
+      stats.validations[static_cast<std::size_t>(v.security) - 1].add();
+    stats.signature_checks.add(static_cast<std::uint64_t>(validation->signature_checks));
+    if (validation->signature_limit) stats.signature_limit_hits.add();
+    if (validation->nsec3_iteration_limit) stats.nsec3_limit_hits.add();
     if (v.security == dnssec::Security::kBogus)
       spdlog::warn("DNSSEC validation failed for {} type {}: {} (EDE {})", wire::nameToText(qname),
                    qtype, v.why, v.ede);

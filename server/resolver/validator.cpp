@@ -341,6 +341,7 @@ class Validation : public std::enable_shared_from_this<Validation> {
         if (in_.qtype == type::DS) result_.insecure_delegation = true;
         return combine({Security::kInsecure, ede::kNone, ""});
       case dnssec::Denial::kInsecureIterations:
+        result_.nsec3_iteration_limit = true;
         return combine({Security::kInsecure, ede::kUnsupportedNsec3Iterations, ""});
       case dnssec::Denial::kNotProven:
         return combine(Verdict::bogus(ede::kNsecMissing, "no proof of " + what + ": " + d.why));
@@ -380,6 +381,8 @@ class Validation : public std::enable_shared_from_this<Validation> {
     if (negative()) evaluateNegative();
     if (result_.verdict.security != Security::kBogus && budget_.exhausted)
       combine(Verdict::bogus(ede::kBogus, "validation work limit reached"));
+    result_.signature_checks = settings_.signature_checks - budget_.signature_checks_left;
+    result_.signature_limit = budget_.exhausted;
   }
 
   void evaluateNegative() {

@@ -37,6 +37,9 @@ struct ValidationResult {
   dnssec::Verdict verdict;
   std::uint32_t ttl_cap = UINT32_MAX;
   bool insecure_delegation = false;
+  int signature_checks = 0;            // cryptographic verifications spent
+  bool signature_limit = false;        // the budget of signature checks ran out
+  bool nsec3_iteration_limit = false;  // an NSEC3 proof was above the iteration limit
 };
 
 /// What validation asks of the resolver it runs in, for one resolution policy.

@@ -6,10 +6,12 @@
 // 127.53.K.x), nsd, unbound, ldnsutils and bind9-utils.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "http_probe.hpp"
 #include "signed_hierarchy.hpp"
 #include "test_support.hpp"
 
@@ -40,8 +42,9 @@ class DnssecValidationTest : public ::testing::Test {
   // horizond trusting the hierarchy's root key, getting its data through `upstream` (a
   // --root-hints or --forward flag and its value).
   void startValidating(const std::string& upstream_flag, const std::string& upstream) {
+    metrics_port_ = findFreePort();
     startHorizond({upstream_flag, upstream, "--trust-anchor", hierarchy_->trustAnchorFile(),
-                   "--workers", "2"});
+                   "--workers", "2", "--metrics", "127.0.0.1:" + std::to_string(metrics_port_)});
   }
 
   Endpoint horizond() const { return Endpoint{port_, "127.0.0.1"}; }
@@ -60,14 +63,36 @@ class DnssecValidationTest : public ::testing::Test {
 
   std::unique_ptr<SignedHierarchy> hierarchy_;
   std::unique_ptr<ServerProcess> horizond_;
+  // horizond's metrics now (those of a validating start only).
+  std::map<std::string, double> metrics() const {
+    const auto reply = httpGet(metrics_port_, "/metrics");
+    EXPECT_TRUE(reply && reply->status == 200);
+    return reply ? exposedSamples(reply->body) : std::map<std::string, double>{};
+  }
+
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;
 };
 
 TEST_F(DnssecValidationTest, EveryCaseAsUnboundGivesItColdThenCached) {
   ASSERT_GE(hierarchy_->cases().size(), 40u);
   startValidating("--root-hints", hierarchy_->rootHintsFile());
   checkEveryCase("empty cache");
+  const auto cold = metrics();
+  for (const char* result : {"secure", "insecure", "bogus"})
+    EXPECT_GT(sampleValue(
+                  cold, std::string("horizon_dnssec_validations_total{result=\"") + result + "\"}"),
+              0)
+        << result;
+  EXPECT_GT(sampleValue(cold, "horizon_dnssec_signature_checks_total"), 0);
+  EXPECT_GT(sampleValue(cold, R"(horizon_dnssec_limits_reached_total{limit="nsec3_iterations"})"),
+            0);
+  EXPECT_EQ(sampleValue(cold, R"(horizon_dnssec_limits_reached_total{limit="signature_checks"})"),
+            0);
   checkEveryCase("from the cache");
+  // The validated state is cached with the data: answering again costs no signature check.
+  EXPECT_EQ(sampleValue(metrics(), "horizon_dnssec_signature_checks_total"),
+            sampleValue(cold, "horizon_dnssec_signature_checks_total"));
 }
 
 // Forwarding: the forwarder (an Unbound that iterates but does not validate) passes signatures

@@ -38,24 +38,13 @@ std::string zoneText(const std::string& www = "192.0.2.1") {
          "recursion: [lan]\n";
 }
 
-std::optional<HttpReply> get(std::uint16_t port, const std::string& path) {
-  try {
-    HttpProbe probe(port);
-    if (!probe.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
-      return std::nullopt;
-    return probe.read(Millis(5000));
-  } catch (const std::exception&) {
-    return std::nullopt;  // not listening (yet)
-  }
-}
-
 // Asks for `path` until `done` holds for the reply (or kWait passes); the last reply, if any.
 std::optional<HttpReply> getUntil(std::uint16_t port, const std::string& path,
                                   const std::function<bool(const HttpReply&)>& done) {
   std::optional<HttpReply> reply;
   const auto deadline = std::chrono::steady_clock::now() + kWait;
   while (std::chrono::steady_clock::now() < deadline) {
-    reply = get(port, path);
+    reply = httpGet(port, path);
     if (reply && done(*reply)) break;
     std::this_thread::sleep_for(Millis(20));
   }
@@ -63,24 +52,6 @@ std::optional<HttpReply> getUntil(std::uint16_t port, const std::string& path,
 }
 const auto kAnyReply = [](const HttpReply&) { return true; };
 const auto kOk = [](const HttpReply& r) { return r.status == 200; };
-
-// The samples of one scrape, keyed by the series as printed ("name{labels}").
-std::map<std::string, double> samples(const std::string& exposition) {
-  std::map<std::string, double> out;
-  std::istringstream in(exposition);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
-
-double value(const std::map<std::string, double>& s, const std::string& series) {
-  const auto it = s.find(series);
-  return it == s.end() ? -1 : it->second;
-}
 
 // Runs promtool check metrics on `exposition`; "" when it passed or is not installed (then
 // `skipped` is set), its complaint otherwise.
@@ -112,11 +83,11 @@ class MetricsTest : public ::testing::Test {
   }
 
   std::map<std::string, double> scrape(std::string* text = nullptr) {
-    const auto reply = get(metrics_port_, "/metrics");
+    const auto reply = httpGet(metrics_port_, "/metrics");
     EXPECT_TRUE(reply && reply->status == 200);
     if (!reply) return {};
     if (text) *text = reply->body;
-    return samples(reply->body);
+    return exposedSamples(reply->body);
   }
 
   TempDir dir_;
@@ -152,97 +123,108 @@ TEST_F(MetricsTest, CountsQueriesByViewSourceAndRcode) {
   // Requests by view, transport, family and type. ServerProcess::start's probe (". SOA" from
   // 127.0.0.1) is a LAN question too, without RD: refused, since the cache cannot answer it.
   EXPECT_EQ(
-      value(s, R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="A"})"),
+      sampleValue(
+          s, R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="A"})"),
       9);
   EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="AAAA"})"),
+      sampleValue(
+          s, R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="AAAA"})"),
       3);
   EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_requests_total{view="public",transport="udp",family="ipv4",type="A"})"),
+      sampleValue(
+          s, R"(horizon_dns_requests_total{view="public",transport="udp",family="ipv4",type="A"})"),
       5);
   EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_requests_total{view="public",transport="tcp",family="ipv4",type="A"})"),
+      sampleValue(
+          s, R"(horizon_dns_requests_total{view="public",transport="tcp",family="ipv4",type="A"})"),
       2);
   EXPECT_EQ(
-      value(s, R"(horizon_dns_requests_total{view="none",transport="udp",family="ipv4",type="A"})"),
+      sampleValue(
+          s, R"(horizon_dns_requests_total{view="none",transport="udp",family="ipv4",type="A"})"),
       4);
   // Responses by view, source and rcode.
   EXPECT_EQ(
-      value(s, R"(horizon_dns_responses_total{view="lan",source="authoritative",rcode="NOERROR"})"),
+      sampleValue(
+          s, R"(horizon_dns_responses_total{view="lan",source="authoritative",rcode="NOERROR"})"),
       7);
   EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_responses_total{view="lan",source="authoritative",rcode="NXDOMAIN"})"),
+      sampleValue(
+          s, R"(horizon_dns_responses_total{view="lan",source="authoritative",rcode="NXDOMAIN"})"),
       3);
   EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_responses_total{view="public",source="authoritative",rcode="NOERROR"})"),
+      sampleValue(
+          s,
+          R"(horizon_dns_responses_total{view="public",source="authoritative",rcode="NOERROR"})"),
       7);
+  EXPECT_EQ(sampleValue(
+                s, R"(horizon_dns_responses_total{view="none",source="refused",rcode="REFUSED"})"),
+            4);
   EXPECT_EQ(
-      value(s, R"(horizon_dns_responses_total{view="none",source="refused",rcode="REFUSED"})"), 4);
-  EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="SOA"})"),
+      sampleValue(
+          s, R"(horizon_dns_requests_total{view="lan",transport="udp",family="ipv4",type="SOA"})"),
       1);
   EXPECT_EQ(
-      value(s, R"(horizon_dns_responses_total{view="lan",source="recursion",rcode="SERVFAIL"})"),
+      sampleValue(s,
+                  R"(horizon_dns_responses_total{view="lan",source="recursion",rcode="SERVFAIL"})"),
       1);
-  EXPECT_EQ(value(s, R"(horizon_dns_responses_total{view="lan",source="refused",rcode="REFUSED"})"),
-            1);
-  EXPECT_EQ(value(s, R"(horizon_dns_responses_total{view="lan",source="cache",rcode="SERVFAIL"})"),
-            1);
+  EXPECT_EQ(
+      sampleValue(s, R"(horizon_dns_responses_total{view="lan",source="refused",rcode="REFUSED"})"),
+      1);
+  EXPECT_EQ(
+      sampleValue(s, R"(horizon_dns_responses_total{view="lan",source="cache",rcode="SERVFAIL"})"),
+      1);
   // The histograms count every answer once, all of them under +Inf.
   EXPECT_EQ(
-      value(s, R"(horizon_dns_request_duration_seconds_count{view="lan",source="authoritative"})"),
+      sampleValue(
+          s, R"(horizon_dns_request_duration_seconds_count{view="lan",source="authoritative"})"),
       10);
   EXPECT_EQ(
-      value(
+      sampleValue(
           s,
           R"(horizon_dns_request_duration_seconds_bucket{view="lan",source="authoritative",le="+Inf"})"),
       10);
   EXPECT_EQ(
-      value(s,
-            R"(horizon_dns_request_duration_seconds_count{view="public",source="authoritative"})"),
+      sampleValue(
+          s, R"(horizon_dns_request_duration_seconds_count{view="public",source="authoritative"})"),
       7);
-  EXPECT_EQ(
-      value(s, R"(horizon_dns_request_duration_seconds_count{view="lan",source="recursion"})"), 1);
+  EXPECT_EQ(sampleValue(
+                s, R"(horizon_dns_request_duration_seconds_count{view="lan",source="recursion"})"),
+            1);
   EXPECT_GT(
-      value(s, R"(horizon_dns_request_duration_seconds_sum{view="lan",source="authoritative"})"),
+      sampleValue(s,
+                  R"(horizon_dns_request_duration_seconds_sum{view="lan",source="authoritative"})"),
       0);
-  EXPECT_EQ(value(s, R"(horizon_dns_response_size_bytes_count{transport="udp"})"),
+  EXPECT_EQ(sampleValue(s, R"(horizon_dns_response_size_bytes_count{transport="udp"})"),
             1 + 7 + 3 + 5 + 4 + 2);
-  EXPECT_EQ(value(s, R"(horizon_dns_response_size_bytes_count{transport="tcp"})"), 2);
-  EXPECT_EQ(value(s, R"(horizon_dns_dropped_requests_total)"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_dns_response_size_bytes_count{transport="tcp"})"), 2);
+  EXPECT_EQ(sampleValue(s, R"(horizon_dns_dropped_requests_total)"), 1);
   // The cache and the upstream: one miss (the first outside question), one hit; the forwarder
   // refused every exchange.
-  EXPECT_EQ(value(s, R"(horizon_cache_misses_total)"), 1);
-  EXPECT_EQ(value(s, R"(horizon_cache_hits_total)"), 1);
-  EXPECT_GE(value(s, R"(horizon_cache_entries)"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_cache_misses_total)"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_cache_hits_total)"), 1);
+  EXPECT_GE(sampleValue(s, R"(horizon_cache_entries)"), 1);
   const std::string upstream = "127.0.0.1:" + std::to_string(dead_forwarder_);
-  EXPECT_GE(value(s, R"(horizon_upstream_queries_total{upstream=")" + upstream + R"("})"), 1);
-  EXPECT_GE(
-      value(s, R"(horizon_upstream_errors_total{upstream=")" + upstream + R"(",error="network"})"),
-      1);
-  EXPECT_EQ(value(s, R"(horizon_resolutions_in_flight)"), 0);
-  EXPECT_EQ(value(s, R"(horizon_tcp_connections_accepted_total)"), 2);
+  EXPECT_GE(sampleValue(s, R"(horizon_upstream_queries_total{upstream=")" + upstream + R"("})"), 1);
+  EXPECT_GE(sampleValue(s, R"(horizon_upstream_errors_total{upstream=")" + upstream +
+                               R"(",error="network"})"),
+            1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_resolutions_in_flight)"), 0);
+  EXPECT_EQ(sampleValue(s, R"(horizon_tcp_connections_accepted_total)"), 2);
   // The zone, the reloads, readiness, the build and the process.
-  EXPECT_GT(value(s, R"(horizon_zone_serial{zone="metrics.test.",view="lan"})"), 0);
-  EXPECT_EQ(value(s, R"(horizon_zone_records{zone="metrics.test.",view="public"})"), 3);
-  EXPECT_EQ(value(s, R"(horizon_reloads_total{trigger="startup",result="success"})"), 1);
-  EXPECT_EQ(value(s, R"(horizon_last_reload_success)"), 1);
-  EXPECT_EQ(value(s, R"(horizon_ready)"), 1);
-  EXPECT_EQ(value(s, R"(horizon_build_info{version="0.1.0"})"), 1);
-  EXPECT_GT(value(s, R"(process_resident_memory_bytes)"), 0);
-  EXPECT_GT(value(s, R"(process_open_fds)"), 0);
+  EXPECT_GT(sampleValue(s, R"(horizon_zone_serial{zone="metrics.test.",view="lan"})"), 0);
+  EXPECT_EQ(sampleValue(s, R"(horizon_zone_records{zone="metrics.test.",view="public"})"), 3);
+  EXPECT_EQ(sampleValue(s, R"(horizon_reloads_total{trigger="startup",result="success"})"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_last_reload_success)"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_ready)"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_build_info{version="0.1.0"})"), 1);
+  EXPECT_GT(sampleValue(s, R"(process_resident_memory_bytes)"), 0);
+  EXPECT_GT(sampleValue(s, R"(process_open_fds)"), 0);
 
   bool skipped = false;
   EXPECT_EQ(promtoolComplaint(text, skipped), "");
   if (skipped) std::fprintf(stderr, "promtool not installed (Debian: prometheus): not checked\n");
-  EXPECT_EQ(get(metrics_port_, "/health")->status, 200);
-  EXPECT_EQ(get(metrics_port_, "/ready")->status, 200);
+  EXPECT_EQ(httpGet(metrics_port_, "/health")->status, 200);
+  EXPECT_EQ(httpGet(metrics_port_, "/ready")->status, 200);
   EXPECT_TRUE(server_->stop().success()) << server_->output();
 }
 
@@ -255,13 +237,13 @@ TEST_F(MetricsTest, ReloadsByTriggerAndResult) {
   const auto deadline = std::chrono::steady_clock::now() + kWait;
   while (std::chrono::steady_clock::now() < deadline) {
     s = scrape();
-    if (value(s, R"(horizon_reloads_total{trigger="signal",result="failure"})") == 1) break;
+    if (sampleValue(s, R"(horizon_reloads_total{trigger="signal",result="failure"})") == 1) break;
     std::this_thread::sleep_for(Millis(50));
   }
-  EXPECT_EQ(value(s, R"(horizon_reloads_total{trigger="signal",result="failure"})"), 1);
-  EXPECT_EQ(value(s, R"(horizon_last_reload_success)"), 0);
-  EXPECT_EQ(value(s, R"(horizon_ready)"), 1);  // still serving the last good zones
-  EXPECT_EQ(get(metrics_port_, "/ready")->status, 200);
+  EXPECT_EQ(sampleValue(s, R"(horizon_reloads_total{trigger="signal",result="failure"})"), 1);
+  EXPECT_EQ(sampleValue(s, R"(horizon_last_reload_success)"), 0);
+  EXPECT_EQ(sampleValue(s, R"(horizon_ready)"), 1);  // still serving the last good zones
+  EXPECT_EQ(httpGet(metrics_port_, "/ready")->status, 200);
   EXPECT_TRUE(server_->stop().success());
 }
 
@@ -276,9 +258,9 @@ TEST_F(MetricsTest, NotReadyUntilTheZonesLoad) {
   const auto health = getUntil(metrics_port_, "/health", kAnyReply);
   ASSERT_TRUE(health) << server->output();
   EXPECT_EQ(health->status, 200);
-  EXPECT_EQ(get(metrics_port_, "/ready")->status, 503);
-  const auto before = samples(get(metrics_port_, "/metrics")->body);
-  EXPECT_EQ(value(before, "horizon_ready"), 0);
+  EXPECT_EQ(httpGet(metrics_port_, "/ready")->status, 503);
+  const auto before = exposedSamples(httpGet(metrics_port_, "/metrics")->body);
+  EXPECT_EQ(sampleValue(before, "horizon_ready"), 0);
   EXPECT_FALSE(query({port_, "127.0.0.1"}, "www.metrics.test", LDNS_RR_TYPE_A));
 
   {
@@ -307,11 +289,11 @@ TEST_F(MetricsTest, WaitsForABrokenZoneToBeFixed) {
   // The endpoint answers before the first load has ended, so the failure is waited for.
   const std::string failed = R"(horizon_reloads_total{trigger="startup",result="failure"})";
   const auto scrape = getUntil(metrics_port_, "/metrics", [&](const HttpReply& r) {
-    return value(samples(r.body), failed) >= 1;
+    return sampleValue(exposedSamples(r.body), failed) >= 1;
   });
   ASSERT_TRUE(scrape);
-  EXPECT_EQ(value(samples(scrape->body), failed), 1) << server->output();
-  EXPECT_EQ(get(metrics_port_, "/ready")->status, 503);
+  EXPECT_EQ(sampleValue(exposedSamples(scrape->body), failed), 1) << server->output();
+  EXPECT_EQ(httpGet(metrics_port_, "/ready")->status, 503);
 
   { std::ofstream(zone) << zoneText(); }
   ready = getUntil(metrics_port_, "/ready", kOk);

@@ -650,18 +650,6 @@ TEST_F(SyncTest, WatchReconcilesOnFileChangesAndCorrectsDashboardEdits) {
   EXPECT_THAT(log, HasSubstr("changed"));
 }
 
-// "name{labels}" -> value, for every sample of a Prometheus text exposition.
-std::map<std::string, double> parseExposition(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
-
 // Writes as the fake carried them out, by kind: single calls and batch items, faulted or
 // refused requests left out.
 std::map<std::string, int> writesReceived(const Json& requests) {
@@ -716,7 +704,7 @@ TEST_F(SyncTest, WatchServesMetricsOfItsRuns) {
   ASSERT_TRUE(scrape);
   ASSERT_EQ(scrape->status, 200);
   EXPECT_EQ(scrape->header("content-type"), "text/plain; version=0.0.4");
-  const auto m = parseExposition(scrape->body);
+  const auto m = exposedSamples(scrape->body);
   const auto writes = writesReceived(fake_.requests());
   EXPECT_EQ(writes.at("create"), 5);
   EXPECT_GE(m.at("horizon_sync_runs_total{result=\"success\"}"), 1);

@@ -2,6 +2,7 @@
 // SO_REUSEPORT UDP socket per listen address (recvmmsg/sendmmsg batches) and TCP acceptors.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,10 @@ struct ServerStatistics {
   std::vector<UpstreamTotals> upstreams;  // at most UpstreamTable::kMaxUpstreams + 1
   std::uint64_t prefetches = 0;
   std::uint64_t stale_answers = 0;
+  std::array<std::uint64_t, 3> validations{};  // insecure, secure, bogus
+  std::uint64_t signature_checks = 0;
+  std::uint64_t signature_limit_hits = 0;
+  std::uint64_t nsec3_limit_hits = 0;
   std::uint64_t cache_evictions = 0;
   std::size_t cache_entries = 0;
   std::size_t cache_bytes = 0;

@@ -55,8 +55,14 @@ class UpstreamTable {
 /// One Resolver's statistics.
 struct ResolverStats {
   UpstreamTable upstreams;
-  stats::Counter prefetches;              // background refreshes started
-  stats::Counter stale_answers;           // answers given from expired entries (RFC 8767)
+  stats::Counter prefetches;     // background refreshes started
+  stats::Counter stale_answers;  // answers given from expired entries (RFC 8767)
+  // DNSSEC: validated resolutions by outcome (insecure, secure, bogus: Security's order from 1),
+  // signature verifications spent, and validations cut short by a work bound.
+  std::array<stats::Counter, 3> validations;
+  stats::Counter signature_checks;
+  stats::Counter signature_limit_hits;    // the signature-check budget ran out
+  stats::Counter nsec3_limit_hits;        // NSEC3 iterations above the limit: treated as insecure
   std::atomic<std::size_t> in_flight{0};  // resolutions waiting for upstreams, mirrored here
 };
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -154,6 +155,38 @@ inline std::optional<HttpReply> httpRequest(
   } catch (const std::runtime_error&) {
     return std::nullopt;
   }
+}
+
+/// One GET of `path` from 127.0.0.1:`port` (closing the connection); nullopt when nothing
+/// listens there or no whole answer comes within 5 s.
+inline std::optional<HttpReply> httpGet(std::uint16_t port, const std::string& path) {
+  try {
+    HttpProbe probe(port);
+    if (!probe.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+      return std::nullopt;
+    return probe.read(std::chrono::milliseconds(5000));
+  } catch (const std::exception&) {
+    return std::nullopt;  // not listening (yet)
+  }
+}
+
+/// Every sample of a Prometheus text exposition, keyed by the series as printed
+/// ("name{labels}").
+inline std::map<std::string, double> exposedSamples(const std::string& exposition) {
+  std::map<std::string, double> out;
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+/// The value of `series` in `samples`, or -1 when it is not there.
+inline double sampleValue(const std::map<std::string, double>& samples, const std::string& series) {
+  const auto it = samples.find(series);
+  return it == samples.end() ? -1 : it->second;
 }
 
 }  // namespace horizon::test
