@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -29,9 +30,11 @@
 #include <utility>
 
 #include "cpu_steering.hpp"
+#include "horizon/dnssec/clock_check.hpp"
 #include "horizon/edns/edns_responder.hpp"
 #include "horizon/resolver/resolver.hpp"
 #include "horizon/version.hpp"
+#include "horizon/wire/presentation.hpp"
 #include "port_probe.hpp"
 #include "tcp_listener.hpp"
 #include "udp_listener.hpp"
@@ -149,6 +152,19 @@ void Server::bind() {
   auto resolver_config = config::buildResolverConfig(s.config, &why);
   if (!resolver_config) throw std::runtime_error(why);
   s.resolver_config = std::make_shared<const resolver::ResolverConfig>(std::move(*resolver_config));
+  if (const auto& anchors = s.resolver_config->trust_anchors) {
+    std::string zones;
+    for (const auto& a : anchors->anchors())
+      zones += (zones.empty() ? "" : ", ") + wire::nameToText(a.zone);
+    spdlog::info("DNSSEC validation on: trust anchors for {}{}", zones,
+                 anchors->negatives().empty()
+                     ? std::string()
+                     : ", " + std::to_string(anchors->negatives().size()) + " insecure domain(s)");
+    if (const std::string why = dnssec::implausibleClock(std::time(nullptr)); !why.empty())
+      spdlog::warn("{}", why);
+  } else {
+    spdlog::info("DNSSEC validation off (--no-dnssec)");
+  }
   resolver::CacheLimits limits;
   limits.max_entries = s.config.cache_max_entries;
   limits.max_bytes = s.config.cache_max_bytes;
