@@ -95,6 +95,33 @@ TEST_F(DnssecValidationTest, EveryCaseAsUnboundGivesItColdThenCached) {
             sampleValue(cold, "horizon_dnssec_signature_checks_total"));
 }
 
+// RFC 4035 3.2.1: a DO query gets the signatures and the denial proofs, cached or not; one
+// without DO gets neither, from the same cache entry.
+TEST_F(DnssecValidationTest, DoQueriesGetSignaturesAndProofsOthersDoNot) {
+  startValidating("--root-hints", hierarchy_->rootHintsFile());
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "empty cache" : "from the cache");
+    const AskFlags dnssec{.dnssec_ok = true};
+    const ResolverAnswer signed_a =
+        askResolver(horizond(), "www.secure.tst.", LDNS_RR_TYPE_A, dnssec);
+    ASSERT_TRUE(signed_a.packet);
+    EXPECT_EQ(answerTypes(signed_a), "A RRSIG");
+    const ResolverAnswer plain_a = askResolver(horizond(), "www.secure.tst.", LDNS_RR_TYPE_A);
+    ASSERT_TRUE(plain_a.packet);
+    EXPECT_EQ(answerTypes(plain_a), "A");
+    const ResolverAnswer signed_nx =
+        askResolver(horizond(), "nx.secure.tst.", LDNS_RR_TYPE_A, dnssec);
+    ASSERT_TRUE(signed_nx.packet);
+    const std::string proof = authorityTypes(signed_nx);
+    EXPECT_NE(proof.find("SOA"), std::string::npos) << proof;
+    EXPECT_NE(proof.find("NSEC"), std::string::npos) << proof;
+    EXPECT_NE(proof.find("RRSIG"), std::string::npos) << proof;
+    const ResolverAnswer plain_nx = askResolver(horizond(), "nx.secure.tst.", LDNS_RR_TYPE_A);
+    ASSERT_TRUE(plain_nx.packet);
+    EXPECT_EQ(authorityTypes(plain_nx), "SOA");
+  }
+}
+
 // Forwarding: the forwarder (an Unbound that iterates but does not validate) passes signatures
 // and proofs through for DO queries, and horizond validates them itself, with the same outcomes.
 TEST_F(DnssecValidationTest, ForwardingToANonValidatingResolverGivesTheSameOutcomes) {

@@ -248,6 +248,24 @@ struct ResolverAnswer {
   Packet packet;                    // the whole response (null when none came)
 };
 
+/// The types of a section's records in the order sent ("DNAME CNAME A"); "" for none.
+inline std::string sectionTypes(const ldns_rr_list* section) {
+  std::string out;
+  for (std::size_t i = 0; section != nullptr && i < ldns_rr_list_rr_count(section); ++i) {
+    char* text = ldns_rr_type2str(ldns_rr_get_type(ldns_rr_list_rr(section, i)));
+    out += (out.empty() ? "" : " ") + std::string(text != nullptr ? text : "?");
+    std::free(text);
+  }
+  return out;
+}
+/// The types of an answer's answer and authority sections, in the order sent.
+inline std::string answerTypes(const ResolverAnswer& got) {
+  return got.packet ? sectionTypes(ldns_pkt_answer(got.packet.get())) : "";
+}
+inline std::string authorityTypes(const ResolverAnswer& got) {
+  return got.packet ? sectionTypes(ldns_pkt_authority(got.packet.get())) : "";
+}
+
 /// A record as ldns prints it, on one line without the newline: "owner\tTTL\tCLASS\tTYPE\trdata".
 inline std::string recordText(const ldns_rr* rr) {
   char* text = ldns_rr2str(rr);
