@@ -178,6 +178,7 @@ class Validation : public std::enable_shared_from_this<Validation> {
     if (keys_.count(zone)) return;
     keys_[zone].verdict.security = Security::kInsecure;
     if (!covered(zone)) return;
+    if (!spendFetch(keys_[zone].verdict)) return;
     auto self = shared_from_this();
     ++pending_;
     host_->fetch(zone, type::DNSKEY, [self, zone](std::shared_ptr<const CacheEntry> e) {
@@ -202,6 +203,7 @@ class Validation : public std::enable_shared_from_this<Validation> {
       return;
     }
     if (!covered(zone)) return;
+    if (!spendFetch(ds_.verdict)) return;
     auto self = shared_from_this();
     ++pending_;
     host_->fetch(zone, type::DS, [self, zone](std::shared_ptr<const CacheEntry> e) {
@@ -227,6 +229,7 @@ class Validation : public std::enable_shared_from_this<Validation> {
       state.verdict.security = Security::kSecure;
       return;
     }
+    if (!spendFetch(state.verdict)) return;
     auto self = shared_from_this();
     ++pending_;
     host_->fetch(name, type::DS, [self, name](std::shared_ptr<const CacheEntry> e) {
@@ -248,6 +251,16 @@ class Validation : public std::enable_shared_from_this<Validation> {
       }
       self->release();
     });
+  }
+
+  // Counts one more link to fetch; past the bound, `verdict` becomes bogus instead. An answer
+  // whose records name many signers or unsigned owners cannot make one validation fan out.
+  bool spendFetch(Verdict& verdict) {
+    if (++fetches_ <= kMaxFetches) return true;
+    verdict = Verdict::bogus(ede::kBogus, "more than " + std::to_string(kMaxFetches) +
+                                              " zones to validate for one answer");
+    budget_.exhausted = true;
+    return false;
   }
 
   // False when no anchor covers `name` (a negative one aside) or it lies in a known unsigned
@@ -440,6 +453,10 @@ class Validation : public std::enable_shared_from_this<Validation> {
   std::map<std::string, ZoneState> zones_;  // name -> whether its zone signs
   ZoneState ds_;                            // for a DNSKEY question: what vouches for the keys
   bool ds_requested_ = false;
+  // Keys, DS and zone proofs asked for one answer: a 12-link CNAME chain through as many signed
+  // zones, each with its proof, fits.
+  static constexpr int kMaxFetches = 32;
+  int fetches_ = 0;
   int pending_ = 0;
   bool finished_ = false;
   dnssec::CheckBudget budget_;
