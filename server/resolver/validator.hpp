@@ -61,7 +61,7 @@ struct ValidationSettings {
   std::shared_ptr<const dnssec::TrustAnchors> anchors;
   dnssec::DenialLimits denial;
   std::uint32_t clock_skew = 300;  // seconds allowed around signature validity periods
-  int signature_checks = 16;       // per validated resolution (KeyTrap bound)
+  int signature_checks = 32;       // per validated resolution (KeyTrap bound)
 };
 
 /// Validates `input` and calls `done` once with the result.

@@ -46,7 +46,7 @@ struct ResolverConfig {
   std::shared_ptr<const dnssec::TrustAnchors> trust_anchors;
   std::uint32_t bogus_ttl = 60;              // how long a bogus answer is kept before refetching
   std::uint32_t clock_skew = 300;            // seconds allowed around signature validity
-  int max_signature_checks = 16;             // per validated answer (KeyTrap bound)
+  int max_signature_checks = 32;             // per validated answer (KeyTrap bound)
   std::uint16_t max_nsec3_iterations = 150;  // above: insecure (RFC 9276 3.2)
 };
 
