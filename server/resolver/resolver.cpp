@@ -234,15 +234,16 @@ std::optional<Record> synthesizeCname(const Record& dname, const std::string& na
 // Appends to `chain` the step that leads away from `name` in `records`, and returns the name it
 // leads to: through a DNAME, the DNAME itself (once) and the CNAME it implies, which the client
 // sees in that order (RFC 6672 3.4), else a CNAME owned by `name`. "" when no usable record leads
-// on; nullopt when a DNAME would lead to an over-long name.
+// on; nullopt when a DNAME would lead to an over-long name (the DNAME is still appended: with
+// YXDOMAIN it is the answer, RFC 6672 2.2).
 template <typename Usable>
 std::optional<std::string> followAlias(const std::vector<Record>& records, const std::string& name,
                                        Usable usable, std::vector<Record>& chain) {
   if (const Record* dname = dnameCovering(records, name, usable)) {
     // The synthesized CNAME, not whatever CNAME came along: only the DNAME is authoritative data.
     std::optional<Record> cname = synthesizeCname(*dname, name);
-    if (!cname) return std::nullopt;
     if (std::find(chain.begin(), chain.end(), *dname) == chain.end()) chain.push_back(*dname);
+    if (!cname) return std::nullopt;
     chain.push_back(*cname);
     return rdataName(*cname);
   }
@@ -326,7 +327,8 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     }
     impl_->selection->recordRtt(server, r.rtt);
     const Message& m = *r.response;
-    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN) return forwardNext();
+    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN && m.rcode != rcode::YXDOMAIN)
+      return forwardNext();
     // A forwarder resolves the whole chain; keep only the records on the chain from our name.
     Outcome out;
     out.rcode = static_cast<std::uint8_t>(m.rcode);
@@ -342,7 +344,11 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
       std::vector<Record> link;
       const auto anyRecord = [](const Record&) { return true; };
       const auto next = followAlias(m.answer, name, anyRecord, link);
-      if (!next) return fail("DNAME substitution too long");
+      if (!next) {
+        out.rcode = rcode::YXDOMAIN;
+        out.answer.insert(out.answer.end(), link.begin(), link.end());
+        break;
+      }
       if (next->empty()) break;
       // A chain that comes back to a name on it, or never ends, is an answer no client can use:
       // SERVFAIL, and nothing of it cached (a failure is not).
@@ -429,7 +435,7 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
     }
     impl_->selection->recordRtt(server, r.rtt);
     const Message& m = *r.response;
-    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN) {
+    if (m.rcode != rcode::NOERROR && m.rcode != rcode::NXDOMAIN && m.rcode != rcode::YXDOMAIN) {
       if (sent_minimised_)
         minimise_ = false;  // relaxed: retry with the full name
       else
@@ -565,7 +571,15 @@ class Resolver::Impl::Task : public std::enable_shared_from_this<Task> {
         return answered();
       }
       const auto next = followAlias(m.answer, name, inBailiwick, answer_);
-      if (!next) return fail("DNAME substitution too long");
+      if (!next) {
+        // The name the DNAME makes would exceed 255 octets: YXDOMAIN, the DNAME its answer.
+        keepSignatures();
+        Outcome out;
+        out.rcode = rcode::YXDOMAIN;
+        out.answer = answer_;
+        out.authority = proofs_;
+        return complete(std::move(out));
+      }
       if (next->empty()) break;
       chained = true;
       if (++cnames_ > impl_->config->max_cname_chain) return fail("CNAME chain too long");

@@ -128,6 +128,7 @@ class Validation : public std::enable_shared_from_this<Validation> {
 
   bool negative() const {
     if (in_.rcode == wire::rcode::NXDOMAIN) return true;
+    if (in_.rcode == wire::rcode::YXDOMAIN) return false;  // the DNAME is the answer
     if (in_.qtype == type::CNAME || in_.qtype == type::ANY) return false;
     return !std::any_of(in_.answer.begin(), in_.answer.end(),
                         [&](const Record& r) { return r.owner == final_ && r.type == in_.qtype; });

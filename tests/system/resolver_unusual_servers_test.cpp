@@ -78,15 +78,23 @@ std::vector<std::string> answerInOrder(const ldns_pkt* reply) {
 
 constexpr const char* kRootSoa = ". 3600 IN SOA a.root. hostmaster.root. 1 1800 900 604800 300";
 
+// Three labels of 63 octets: a DNAME target long enough that names below its owner overflow.
+const std::string kLongTarget =
+    std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + ".";
+
 // A root authoritative for everything: old. is rewritten to new. by a DNAME sent without its
-// CNAME; bogus. by one sent with a CNAME that does not match it.
+// CNAME; bogus. by one sent with a CNAME that does not match it; long. by one whose target makes
+// longer names exceed 255 octets, answered YXDOMAIN as RFC 6672 2.2 says.
 void dnameRoot(ldns_pkt* reply, const std::string& qname, ldns_rr_type type) {
   ldns_pkt_set_aa(reply, true);
   auto below = [&](const std::string& zone) {
     return qname.size() > zone.size() &&
            qname.compare(qname.size() - zone.size() - 1, zone.size() + 1, "." + zone) == 0;
   };
-  if (below("old.")) {
+  if (below("long.")) {
+    addRecord(reply, LDNS_SECTION_ANSWER, "long. 3600 IN DNAME " + kLongTarget);
+    if (qname.size() + kLongTarget.size() - 5 > 254) ldns_pkt_set_rcode(reply, LDNS_RCODE_YXDOMAIN);
+  } else if (below("old.")) {
     addRecord(reply, LDNS_SECTION_ANSWER, "old. 3600 IN DNAME new.");
   } else if (below("bogus.")) {
     addRecord(reply, LDNS_SECTION_ANSWER, "bogus. 3600 IN DNAME new.");
@@ -116,6 +124,13 @@ TEST(ResolverUnusualServersTest, DnameIsFollowedWithOrWithoutItsCname) {
         (std::vector<std::string>{"old.\t0\tIN\tDNAME\tnew.", "www.old.\t0\tIN\tCNAME\twww.new.",
                                   "www.new.\t0\tIN\tA\t192.0.2.1"}));
     // A CNAME that contradicts the DNAME it came with is not what the DNAME says: ignored.
+    // A substitution past 255 octets: YXDOMAIN with the DNAME, not a failure.
+    const std::string too_long = std::string(63, 'x') + "." + std::string(60, 'y') + ".long.";
+    Packet overflow = horizond.ask(too_long, LDNS_RR_TYPE_A);
+    ASSERT_TRUE(overflow) << horizond.output();
+    EXPECT_EQ(fullRcode(overflow.get()), LDNS_RCODE_YXDOMAIN);
+    EXPECT_EQ(answerInOrder(overflow.get()),
+              (std::vector<std::string>{"long.\t0\tIN\tDNAME\t" + kLongTarget}));
     Packet bogus = horizond.ask("www.bogus.", LDNS_RR_TYPE_A);
     ASSERT_TRUE(bogus) << horizond.output();
     EXPECT_EQ(fullRcode(bogus.get()), LDNS_RCODE_NOERROR);

@@ -14,7 +14,7 @@ constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13,
 
 namespace rcode {
 constexpr std::uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4,
-                       REFUSED = 5;
+                       REFUSED = 5, YXDOMAIN = 6;
 constexpr std::uint8_t NOTAUTH = 9;
 constexpr std::uint16_t BADVERS = 16;    // extended rcode, carried in the OPT record
 constexpr std::uint16_t BADCOOKIE = 23;  // RFC 7873 8, extended like BADVERS
