@@ -181,7 +181,7 @@ main() {
     measure_round horizond "${HZ_PORT}" "${HZ_PID}" "${round}"
     measure_round nsd "${NSD_PORT}" "${NSD_PID}" "${round}"
   done
-  print_table horizond nsd horizond/NSD
+  print_table horizond nsd -- horizond/NSD:horizond:nsd
 }
 
 main "$@"

@@ -283,19 +283,22 @@ us_per_query() {
   awk -v t=$(($2 - $1)) -v n="$3" 'BEGIN { printf "%.3f", t / 1000 / n }'
 }
 
+# measure_round SERVER PORT PID ROUND [DNSPERF_ARG...]: one round's runs of one server (a row:
+# the same process may be timed under two labels, with different dnsperf arguments such as -D).
 measure_round() {
   local server="$1" port="$2" pid="$3" round="$4"
+  shift 4
   local qps before us_max us
   # CPU per query at saturation too: there batches are full, at a fixed rate wake-ups dominate.
   before="$(cpu_ns "${pid}")"
-  run_dnsperf "${port}" "${WORK}/${server}-max-${round}.txt"
+  run_dnsperf "${port}" "${WORK}/${server}-max-${round}.txt" "$@"
   qps="${DP_QPS}"
   us_max="$(us_per_query "${before}" "$(cpu_ns "${pid}")" "${DP_COMPLETED}")"
   record "${server}" qps "${qps}"
   record "${server}" cpumax "${us_max}"
 
   before="$(cpu_ns "${pid}")"
-  run_dnsperf "${port}" "${WORK}/${server}-rate-${round}.txt" -Q "${RATE}"
+  run_dnsperf "${port}" "${WORK}/${server}-rate-${round}.txt" -Q "${RATE}" "$@"
   ((DP_COMPLETED > 0)) || die "${server}: no query completed at ${RATE} qps"
   us="$(us_per_query "${before}" "$(cpu_ns "${pid}")" "${DP_COMPLETED}")"
   record "${server}" cpu "${us}"
@@ -310,51 +313,71 @@ median() {
     awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# percentile P VALUES: the nearest-rank P-th percentile (the smallest value at least P % of them
+# do not exceed) of values separated by spaces or newlines; P=100 is the largest.
+percentile() {
+  tr ' ' '\n' <<<"$2" | grep . | sort -g |
+    awk -v p="$1" '{ v[NR] = $1 } END { r = int(NR * p / 100); if (r < NR * p / 100) r++; if (r < 1) r = 1; print v[r] }'
+}
+
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
-# print_table SERVER_A SERVER_B RATIO_LABEL: medians of both, and A/B.
-print_table() {
-  local a="$1" b="$2" label="$3" s
-  declare -A med=()
-  for s in "${a}" "${b}"; do
-    med["${s} qps"]="$(median "${RESULTS["${s} qps"]}")"
-    med["${s} cpumax"]="$(median "${RESULTS["${s} cpumax"]}")"
-    med["${s} cpu"]="$(median "${RESULTS["${s} cpu"]}")"
-    med["${s} rss"]="$(awk -v k="$(median "${RESULTS["${s} rss"]}")" 'BEGIN { printf "%.1f", k / 1024 }')"
-    med["${s} pss"]="$(awk -v k="$(median "${RESULTS["${s} pss"]}")" 'BEGIN { printf "%.1f", k / 1024 }')"
-  done
-  local format='%-16s %10s %14s %16s %9s %9s\n'
-  echo
+# The columns of a table of medians; the first is wide enough for "horizond+DO/Unbound+DO".
+readonly TABLE_FORMAT='%-22s %10s %14s %16s %9s %9s\n'
+
+# table_header ROUNDS_TEXT: the load before the rounds, the run's settings and the column heads.
+table_header() {
   # The runs load the machine themselves (dnsperf and 2 workers); before them the load should be
   # near 0, or other work (builds, tests) shared the CPUs and the figures are noise.
   echo "Load average before the rounds: ${LOAD_BEFORE} (well above 0 means other work shared the CPUs)"
-  echo "Medians of ${ROUNDS} rounds; ${DURATION} s per run; dnsperf -c ${CLIENTS} -T ${THREADS}" \
+  echo "Medians of ${ROUNDS} $1; ${DURATION} s per run; dnsperf -c ${CLIENTS} -T ${THREADS}" \
     "-q ${OUTSTANDING} -e; $(workers_text); $(nproc) CPUs shared with dnsperf"
   # shellcheck disable=SC2059 # the format is ours
-  printf "${format}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
+  printf "${TABLE_FORMAT}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
   # shellcheck disable=SC2059
-  printf "${format}" ---------------- ---------- -------------- ---------------- --------- ---------
-  for s in "${a}" "${b}"; do
-    # shellcheck disable=SC2059
-    printf "${format}" "${s}" "$(printf '%.0f' "${med["${s} qps"]}")" \
-      "$(printf '%.2f' "${med["${s} cpumax"]}")" "$(printf '%.2f' "${med["${s} cpu"]}")" \
-      "${med["${s} rss"]}" "${med["${s} pss"]}"
-  done
+  printf "${TABLE_FORMAT}" ---------------------- ---------- -------------- ---------------- --------- ---------
+}
+
+# median_row SERVER [LABEL]: one server's medians.
+median_row() {
+  local s="$1"
   # shellcheck disable=SC2059
-  printf "${format}" "${label}" \
-    "$(ratio "${med["${a} qps"]}" "${med["${b} qps"]}")" \
-    "$(ratio "${med["${a} cpumax"]}" "${med["${b} cpumax"]}")" \
-    "$(ratio "${med["${a} cpu"]}" "${med["${b} cpu"]}")" \
-    "$(ratio "${med["${a} rss"]}" "${med["${b} rss"]}")" \
-    "$(ratio "${med["${a} pss"]}" "${med["${b} pss"]}")"
-  echo
+  printf "${TABLE_FORMAT}" "${2:-${s}}" "$(printf '%.0f' "$(med "${s}" qps)")" \
+    "$(printf '%.2f' "$(med "${s}" cpumax)")" "$(printf '%.2f' "$(med "${s}" cpu)")" \
+    "$(med "${s}" rss)" "$(med "${s}" pss)"
+}
+
+# per_round SERVER...: every round's values, to see whether two servers' rounds overlap.
+per_round() {
+  local s
   echo "Per round:"
-  for s in "${a}" "${b}"; do
+  for s in "$@"; do
+    [[ -n "${RESULTS["${s} qps"]:-}" ]] || continue
     echo "  ${s}: qps${RESULTS["${s} qps"]}; us/q @max${RESULTS["${s} cpumax"]};" \
       "us/q @${RATE}${RESULTS["${s} cpu"]}"
   done
+}
+
+# print_table SERVER... -- LABEL:A:B...: the servers' medians, then a row of A's over B's medians
+# for each LABEL.
+print_table() {
+  local servers=() s spec label a b
+  while (($#)) && [[ "$1" != -- ]]; do
+    servers+=("$1")
+    shift
+  done
+  shift
+  echo
+  table_header rounds
+  for s in "${servers[@]}"; do median_row "${s}"; done
+  for spec in "$@"; do
+    IFS=: read -r label a b <<<"${spec}"
+    ratio_row "${TABLE_FORMAT}" "${a}" "${label}" "${b}" "${b}" "${b}" "${b}" "${b}"
+  done
+  echo
+  per_round "${servers[@]}"
   echo "(max qps higher is better; CPU per query and memory lower is better)"
 }
 
@@ -403,20 +426,11 @@ print_comparison() {
   local subject="$1" ceiling="$2" s
   shift 2
   local peers=("$@")
-  local format='%-22s %10s %14s %16s %9s %9s\n'
-  echo "Load average before the rounds: ${LOAD_BEFORE} (well above 0 means other work shared the CPUs)"
-  echo "Medians of ${ROUNDS} interleaved rounds; ${DURATION} s per run; dnsperf -c ${CLIENTS}" \
-    "-T ${THREADS} -q ${OUTSTANDING} -e; $(workers_text); $(nproc) CPUs shared with dnsperf"
-  # shellcheck disable=SC2059 # the format is ours
-  printf "${format}" server "max qps" "CPU us/q @max" "CPU us/q @${RATE}" "RSS MiB" "PSS MiB"
-  # shellcheck disable=SC2059
-  printf "${format}" ---------------------- ---------- -------------- ---------------- --------- ---------
+  local format="${TABLE_FORMAT}"
+  table_header "interleaved rounds"
   for s in "${subject}" "${peers[@]}" "${ceiling}"; do
     [[ -n "${RESULTS["${s} qps"]:-}" ]] || continue
-    # shellcheck disable=SC2059
-    printf "${format}" "${s}$([[ "${s}" == "${ceiling}" ]] && echo ' (ceiling)')" \
-      "$(printf '%.0f' "$(med "${s}" qps)")" "$(printf '%.2f' "$(med "${s}" cpumax)")" \
-      "$(printf '%.2f' "$(med "${s}" cpu)")" "$(med "${s}" rss)" "$(med "${s}" pss)"
+    median_row "${s}" "${s}$([[ "${s}" == "${ceiling}" ]] && echo ' (ceiling)')"
   done
   local timed_peers=()
   for s in "${peers[@]}"; do [[ -z "${RESULTS["${s} qps"]:-}" ]] || timed_peers+=("${s}"); done
@@ -437,10 +451,5 @@ print_comparison() {
   fi
   echo "(max qps higher is better; CPU per query and memory lower is better; a ratio below 1 in"
   echo " the CPU and memory columns, above 1 in the qps column, is a win for ${subject})"
-  echo "Per round:"
-  for s in "${subject}" "${peers[@]}" "${ceiling}"; do
-    [[ -n "${RESULTS["${s} qps"]:-}" ]] || continue
-    echo "  ${s}: qps${RESULTS["${s} qps"]}; us/q @max${RESULTS["${s} cpumax"]};" \
-      "us/q @${RATE}${RESULTS["${s} cpu"]}"
-  done
+  per_round "${subject}" "${peers[@]}" "${ceiling}"
 }
