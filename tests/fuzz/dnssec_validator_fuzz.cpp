@@ -5,11 +5,6 @@
 // must never crash or hang, must call back exactly once, and must ask a bounded number of
 // questions (the chain of trust of one response is short). Seeds: responses built from the zones
 // tests/data/dnssec/validator_fuzz_*.zone, signed by ldns-signzone, so real signatures verify.
-#include <stdbool.h>  // before ldns: its own bool definition otherwise breaks <optional>
-// clang-format off: the order above matters
-#include <ldns/ldns.h>
-// clang-format on
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../unit/dnssec/ldns_record.hpp"
 #include "horizon/dnssec/trust_anchor.hpp"
 #include "horizon/resolver/upstream_message.hpp"
 #include "horizon/wire/constants.hpp"
@@ -125,19 +121,8 @@ std::vector<Record> zoneRecords(const char* file) {
       std::fprintf(stderr, "ldns cannot read %s", line);
       std::abort();
     }
-    Record r;
-    const ldns_rdf* owner = ldns_rr_owner(rr);
-    r.owner =
-        std::string(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner));
-    r.type = static_cast<std::uint16_t>(ldns_rr_get_type(rr));
-    r.rclass = static_cast<std::uint16_t>(ldns_rr_get_class(rr));
-    r.ttl = ldns_rr_ttl(rr);
-    for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-      const ldns_rdf* field = ldns_rr_rdf(rr, i);
-      r.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(field)), ldns_rdf_size(field));
-    }
+    out.push_back(horizon::dnssec::testing::fromLdns(rr));
     ldns_rr_free(rr);
-    out.push_back(std::move(r));
   }
   std::fclose(f);
   return out;

@@ -32,7 +32,7 @@ const std::string kZone = wireName("example.test.");
 // One RRset of a signed zone with its RRSIGs, and the zone's key.
 struct SignedRrset {
   std::vector<Record> records;  // the zone, owning everything below
-  std::vector<const Record*> rrset, sigs, dnskeys;
+  std::vector<const Record*> rrset, sigs;
   std::vector<Record> keys;  // the zone's DNSKEY records, as verifyRrset takes them
 };
 
@@ -43,6 +43,7 @@ std::vector<Record> signedExample(const std::string& algorithm) {
   return zone.records();
 }
 
+// The RRset of `t` at `owner` in `zone`, with its one RRSIG and the zone's one key.
 SignedRrset signedRrset(std::vector<Record> zone, const std::string& owner, std::uint16_t t) {
   SignedRrset s;
   s.records = std::move(zone);
@@ -51,10 +52,7 @@ SignedRrset signedRrset(std::vector<Record> zone, const std::string& owner, std:
     if (r.owner == name && r.type == t) s.rrset.push_back(&r);
     if (r.owner == name && r.type == type::RRSIG && parseRrsig(r.rdata)->type_covered == t)
       s.sigs.push_back(&r);
-    if (r.type == type::DNSKEY) {
-      s.dnskeys.push_back(&r);
-      s.keys.push_back(r);
-    }
+    if (r.type == type::DNSKEY) s.keys.push_back(r);
   }
   EXPECT_FALSE(s.rrset.empty()) << owner;
   EXPECT_EQ(s.sigs.size(), 1u) << owner;
@@ -62,9 +60,9 @@ SignedRrset signedRrset(std::vector<Record> zone, const std::string& owner, std:
   return s;
 }
 
-// A copy of `rdata` (a DNSKEY's) whose key differs in byte `variant` and whose last two aligned
-// octets are chosen so that its key tag is `tag`: the tag is a checksum (RFC 4034 Appendix B),
-// so anyone can make keys that collide with a real one.
+// A copy of `rdata` (a DNSKEY's) whose key differs at octet 20 by `variant` and whose last two
+// aligned octets are chosen so that its key tag is `tag`: the tag is a checksum (RFC 4034 Appendix
+// B), so anyone can make keys that collide with a real one.
 std::string keyWithTag(std::string rdata, std::uint16_t tag, std::uint8_t variant) {
   rdata[20] = static_cast<char>(rdata[20] ^ variant);
   const std::size_t p = (rdata.size() - 2) & ~std::size_t{1};  // even: the high octet
@@ -89,6 +87,7 @@ std::vector<Record> bogusCopies(const Record& sig, int count) {
   return out;
 }
 
+// The addresses of `records`, as verifyRrset takes an RRset.
 std::vector<const Record*> pointers(const std::vector<Record>& records) {
   std::vector<const Record*> out;
   for (const Record& r : records) out.push_back(&r);

@@ -230,7 +230,9 @@ TEST(CanonicalRdata, NamesAreLoweredOnlyWhereRfc4034SaysSo) {
   // NSEC's next name keeps its case (RFC 6840 5.1); TXT is not a name at all.
   Record nsec{wireName("a.test."), wire::type::NSEC, 1, 300, wireName("B.test.") + "\x00\x01\x40"};
   EXPECT_EQ(canonicalRdata(nsec), nsec.rdata);
-  Record txt{wireName("a.test."), wire::type::TXT, 1, 300, "\x03ABC"};
+  Record txt{wireName("a.test."), wire::type::TXT, 1, 300,
+             "\x03"
+             "ABC"};
   EXPECT_EQ(canonicalRdata(txt), txt.rdata);
 }
 

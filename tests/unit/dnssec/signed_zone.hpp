@@ -4,8 +4,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
-#include <stdbool.h>  // before ldns: its own bool definition otherwise breaks <optional>
 #include <unistd.h>
 
 #include <cstdint>
@@ -17,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "horizon/wire/name.hpp"
 #include "horizon/wire/record.hpp"
+#include "ldns_record.hpp"
 
 namespace horizon::dnssec::testing {
 
@@ -31,22 +29,6 @@ inline std::optional<std::string> run(const std::string& command) {
   while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
   if (pclose(pipe) != 0) return std::nullopt;
   return out;
-}
-
-/// One record from ldns, its rdata in uncompressed wire format with the case as written.
-inline wire::Record fromLdns(const ldns_rr* rr) {
-  wire::Record r;
-  const ldns_rdf* owner = ldns_rr_owner(rr);
-  r.owner = wire::lowercaseName(
-      std::string(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
-  r.type = ldns_rr_get_type(rr);
-  r.rclass = ldns_rr_get_class(rr);
-  r.ttl = ldns_rr_ttl(rr);
-  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-    const ldns_rdf* f = ldns_rr_rdf(rr, i);
-    r.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(f)), ldns_rdf_size(f));
-  }
-  return r;
 }
 
 /// Every record of a zone file (SOA first); fails the test when ldns cannot read it.
