@@ -3,8 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
-#include <stdbool.h>  // before ldns: its own bool definition otherwise breaks <optional>
 
 #include <fstream>
 #include <initializer_list>
@@ -14,6 +12,7 @@
 #include "horizon/wire/name.hpp"
 #include "horizon/wire/presentation.hpp"
 #include "horizon/wire/record.hpp"
+#include "ldns_record.hpp"
 
 namespace horizon::dnssec::testing {
 
@@ -33,17 +32,7 @@ inline wire::Record recordFromText(const std::string& text) {
     ADD_FAILURE() << "ldns cannot parse: " << text;
     return out;
   }
-  const ldns_rdf* owner = ldns_rr_owner(rr);
-  out.owner = wire::lowercaseName(
-      std::string(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
-  out.type = static_cast<std::uint16_t>(ldns_rr_get_type(rr));
-  out.rclass = static_cast<std::uint16_t>(ldns_rr_get_class(rr));
-  out.ttl = ldns_rr_ttl(rr);
-  ldns_buffer* buf = ldns_buffer_new(1024);
-  EXPECT_EQ(ldns_rr_rdata2buffer_wire(buf, rr), LDNS_STATUS_OK);
-  out.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf)),
-                   ldns_buffer_position(buf));
-  ldns_buffer_free(buf);
+  out = fromLdns(rr);
   ldns_rr_free(rr);
   return out;
 }

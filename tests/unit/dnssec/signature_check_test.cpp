@@ -5,123 +5,28 @@
 #include "horizon/dnssec/signature_check.hpp"
 
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "dnssec_test_records.hpp"
 #include "horizon/dnssec/dnskey.hpp"
 #include "horizon/dnssec/rrsig.hpp"
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/name.hpp"
+#include "signed_zone.hpp"
 
 namespace horizon::dnssec {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::fromLdns;
+using testing::readZone;
+using testing::run;
+using testing::SignedZone;
+using testing::signerToolsPresent;
+using testing::unixNow;
+using testing::wireName;
 using wire::Record;
-
-// Runs `command` in a shell; returns its standard output, or nullopt on a non-zero exit.
-std::optional<std::string> run(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return std::nullopt;
-  std::string out;
-  char buffer[4096];
-  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  if (pclose(pipe) != 0) return std::nullopt;
-  return out;
-}
-
-// One record from ldns, its rdata in uncompressed wire format with the case as written.
-Record fromLdns(const ldns_rr* rr) {
-  Record r;
-  const ldns_rdf* owner = ldns_rr_owner(rr);
-  r.owner = wire::lowercaseName(
-      std::string(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
-  r.type = ldns_rr_get_type(rr);
-  r.rclass = ldns_rr_get_class(rr);
-  r.ttl = ldns_rr_ttl(rr);
-  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-    const ldns_rdf* f = ldns_rr_rdf(rr, i);
-    r.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(f)), ldns_rdf_size(f));
-  }
-  return r;
-}
-
-std::vector<Record> readZone(const std::string& path) {
-  FILE* f = fopen(path.c_str(), "r");
-  EXPECT_NE(f, nullptr) << path;
-  if (!f) return {};
-  ldns_zone* zone = nullptr;
-  const ldns_status status = ldns_zone_new_frm_fp(&zone, f, nullptr, 0, LDNS_RR_CLASS_IN);
-  fclose(f);
-  EXPECT_EQ(status, LDNS_STATUS_OK) << ldns_get_errorstr_by_id(status);
-  if (status != LDNS_STATUS_OK) return {};
-  std::vector<Record> out;
-  if (ldns_zone_soa(zone)) out.push_back(fromLdns(ldns_zone_soa(zone)));
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(ldns_zone_rrs(zone)); ++i)
-    out.push_back(fromLdns(ldns_rr_list_rr(ldns_zone_rrs(zone), i)));
-  ldns_zone_deep_free(zone);
-  return out;
-}
-
-std::string wireName(const std::string& text) {
-  ldns_rdf* rdf = nullptr;
-  EXPECT_EQ(ldns_str2rdf_dname(&rdf, text.c_str()), LDNS_STATUS_OK);
-  std::string out(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
-  ldns_rdf_deep_free(rdf);
-  return out;
-}
-
-std::uint32_t unixNow() {
-  return static_cast<std::uint32_t>(std::time(nullptr));
-}
-
-// A zone signed by ldns-signzone with a fresh key of one algorithm, in a temporary directory.
-class SignedZone {
- public:
-  SignedZone(const std::string& algorithm, const std::string& extra_sign_flags = "") {
-    char dir_template[] = "/tmp/horizon-dnssec-XXXXXX";
-    dir_ = mkdtemp(dir_template);
-    std::ofstream(dir_ + "/zone") << "example.test. 3600 IN SOA ns.example.test. "
-                                     "Host.Example.TEST. 1 3600 600 86400 300\n"
-                                     "example.test. 3600 IN NS NS.example.test.\n"
-                                     "ns.example.test. 3600 IN A 192.0.2.53\n"
-                                     "www.example.test. 300 IN A 192.0.2.1\n"
-                                     "www.example.test. 300 IN A 192.0.2.2\n"
-                                     "www.example.test. 300 IN AAAA 2001:db8::1\n"
-                                     "*.wild.example.test. 300 IN TXT \"wild\"\n"
-                                     "mail.example.test. 300 IN MX 10 MX.Example.Test.\n"
-                                     "alias.example.test. 300 IN CNAME WWW.example.TEST.\n";
-    auto key = run("cd " + dir_ + " && ldns-keygen -a " + algorithm + " -k example.test 2>&1");
-    if (!key) return;
-    key_base_ = dir_ + "/" + key->substr(0, key->find('\n'));
-    ok_ = run("ldns-signzone " + extra_sign_flags + " -f " + dir_ + "/zone.signed " + dir_ +
-              "/zone " + key_base_ + " 2>&1")
-              .has_value();
-  }
-  ~SignedZone() { fs::remove_all(dir_); }
-  bool ok() const { return ok_; }
-  std::vector<Record> records() const { return readZone(dir_ + "/zone.signed"); }
-  std::string dsFile() const { return key_base_ + ".ds"; }
-  std::string keyFile() const { return key_base_ + ".key"; }
-
- private:
-  std::string dir_, key_base_;
-  bool ok_ = false;
-};
-
-bool signerToolsPresent() {
-  return access("/usr/bin/ldns-keygen", X_OK) == 0 && access("/usr/bin/ldns-signzone", X_OK) == 0;
-}
 
 // The RRset an RRSIG covers, from the same zone.
 std::vector<const Record*> coveredRrset(const std::vector<Record>& zone, const Record& sig,
@@ -325,7 +230,9 @@ TEST(CanonicalRdata, NamesAreLoweredOnlyWhereRfc4034SaysSo) {
   // NSEC's next name keeps its case (RFC 6840 5.1); TXT is not a name at all.
   Record nsec{wireName("a.test."), wire::type::NSEC, 1, 300, wireName("B.test.") + "\x00\x01\x40"};
   EXPECT_EQ(canonicalRdata(nsec), nsec.rdata);
-  Record txt{wireName("a.test."), wire::type::TXT, 1, 300, "\x03ABC"};
+  Record txt{wireName("a.test."), wire::type::TXT, 1, 300,
+             "\x03"
+             "ABC"};
   EXPECT_EQ(canonicalRdata(txt), txt.rdata);
 }
 
