@@ -163,9 +163,16 @@ class Validation : public std::enable_shared_from_this<Validation> {
     if (set.derived) return;
     const Record& r = *set.records.front();
     if (isSelfSignedKeys(set)) return needDsOf(r.owner);
-    if (!set.signer.empty()) return needKeysOf(set.signer);
-    if (in_answer) return needZoneOf(hintFor(r.owner, r.type));
-    if (negative()) needZoneOf(negativeHint());
+    if (in_answer) {
+      if (!set.signer.empty()) return needKeysOf(set.signer);
+      return needZoneOf(hintFor(r.owner, r.type));
+    }
+    // The authority section matters only for a negative answer, and then only records from a
+    // zone holding the name: a wildcard proof is checked with the answer's own signer, and
+    // whatever else a server adds costs nothing.
+    if (!negative()) return;
+    if (set.signer.empty()) return needZoneOf(negativeHint());
+    if (wire::isSubdomainOf(final_, set.signer)) needKeysOf(set.signer);
   }
 
   // True for the keys of the zone whose DNSKEY question this is: they are what is being
@@ -355,8 +362,10 @@ class Validation : public std::enable_shared_from_this<Validation> {
         if (in_.qtype == type::DS) result_.insecure_delegation = true;
         return combine({Security::kInsecure, ede::kNone, ""});
       case dnssec::Denial::kInsecureIterations:
+        // Insecure without an EDE, as Unbound answers (RFC 9276 3.2 makes EDE 27 a SHOULD for
+        // a SERVFAIL; an insecure answer carries no error).
         result_.nsec3_iteration_limit = true;
-        return combine({Security::kInsecure, ede::kUnsupportedNsec3Iterations, ""});
+        return combine({Security::kInsecure, ede::kNone, ""});
       case dnssec::Denial::kNotProven:
         return combine(Verdict::bogus(ede::kNsecMissing, "no proof of " + what + ": " + d.why));
     }
@@ -429,6 +438,7 @@ class Validation : public std::enable_shared_from_this<Validation> {
     for (const Rrset& set : authority_) {
       const std::uint16_t t = set.records.front()->type;
       if (t == type::NSEC || t == type::NSEC3) continue;  // checked by verifiedDenials
+      if (!set.signer.empty() && !wire::isSubdomainOf(final_, set.signer)) continue;  // unrelated
       if (set.signer.empty())
         checkUnsigned(set, negativeHint());
       else
