@@ -62,7 +62,19 @@ class DnssecValidationTest : public ::testing::Test {
   }
 
   std::unique_ptr<SignedHierarchy> hierarchy_;
+  std::unique_ptr<UnboundProcess> forwarder_;
   std::unique_ptr<ServerProcess> horizond_;
+  // An Unbound that iterates over the hierarchy without validating: a forwarder that passes
+  // signatures and proofs through to DO queries.
+  void startForwarder() {
+    try {
+      forwarder_ = UnboundProcess::start(hierarchy_->rootHintsFile());
+    } catch (const std::exception& e) {
+      FAIL() << "Unbound did not start: " << e.what();
+    }
+  }
+  std::string forwarderAddress() const { return "127.0.0.1:" + std::to_string(forwarder_->port()); }
+
   // horizond's metrics now (those of a validating start only).
   std::map<std::string, double> metrics() const {
     const auto reply = httpGet(metrics_port_, "/metrics");
@@ -126,13 +138,8 @@ TEST_F(DnssecValidationTest, DoQueriesGetSignaturesAndProofsOthersDoNot) {
 // and proofs through for DO queries, and horizond validates them itself, with the same outcomes.
 TEST_F(DnssecValidationTest, ForwardingToANonValidatingResolverGivesTheSameOutcomes) {
   if (auto why = UnboundProcess::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
-  std::unique_ptr<UnboundProcess> forwarder;
-  try {
-    forwarder = UnboundProcess::start(hierarchy_->rootHintsFile());
-  } catch (const std::exception& e) {
-    FAIL() << "Unbound did not start: " << e.what();
-  }
-  startValidating("--forward", "127.0.0.1:" + std::to_string(forwarder->port()));
+  ASSERT_NO_FATAL_FAILURE(startForwarder());
+  startValidating("--forward", forwarderAddress());
   checkEveryCase("forwarding");
 }
 
@@ -153,13 +160,8 @@ TEST_F(DnssecValidationTest, WithoutValidationNothingIsAuthenticOrRefused) {
 // its own, are answered as the servers give them, without AD; the rest is still validated.
 TEST_F(DnssecValidationTest, NegativeAnchorsAndForwardZonesAreNotValidated) {
   if (auto why = UnboundProcess::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
-  std::unique_ptr<UnboundProcess> forwarder;
-  try {
-    forwarder = UnboundProcess::start(hierarchy_->rootHintsFile());
-  } catch (const std::exception& e) {
-    FAIL() << "Unbound did not start: " << e.what();
-  }
-  const std::string forwarder_address = "127.0.0.1:" + std::to_string(forwarder->port());
+  ASSERT_NO_FATAL_FAILURE(startForwarder());
+  const std::string forwarder_address = forwarderAddress();
   startHorizond({"--root-hints", hierarchy_->rootHintsFile(), "--trust-anchor",
                  hierarchy_->trustAnchorFile(), "--domain-insecure", "expired.tst",
                  "--forward-zone", "tampered.tst=" + forwarder_address});
