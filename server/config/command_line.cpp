@@ -94,6 +94,9 @@ CommandLine parseCommandLine(int argc, const char* const* argv) {
   if (config.listen.empty())
     throw UsageError(
         "no listen address: give --listen ADDR:PORT or 'listen:' in the --config file");
+  const bool encrypted = !config.listen_tls.empty() || !config.listen_https.empty();
+  if (encrypted && (config.tls_cert.empty() || config.tls_key.empty()))
+    throw UsageError("--listen-tls and --listen-https need --tls-cert FILE and --tls-key FILE");
   if (!config.dnstap.empty() && !config.dnstap.starts_with("unix:") &&
       !config.dnstap.starts_with("file:"))
     throw UsageError("--dnstap: expected unix:PATH or file:PATH, got '" + config.dnstap + "'");

@@ -16,6 +16,8 @@ constexpr std::string_view kQueryLogFormats[] = {"text", "json"};
 // Sections, in the order --help and the example config show them.
 constexpr std::string_view kServing = "Serving";
 constexpr std::string_view kTcp = "TCP (RFC 7766)";
+constexpr std::string_view kEncrypted =
+    "Encrypted DNS: DNS over TLS (RFC 7858) and HTTPS (RFC 8484)";
 constexpr std::string_view kReload = "Live reload and the control socket";
 constexpr std::string_view kRecursion =
     "Recursion, for clients whose view may recurse (the zone file's `recursion:` key; by default "
@@ -121,6 +123,51 @@ const std::array kTable = {
             .example = "0",
             .min = 0,
             .max = 1u << 30},
+    Setting{.key = "listen-tls",
+            .flag = "--listen-tls",
+            .kind = K::kListenList,
+            .target = &ServerConfig::listen_tls,
+            .value_name = "ADDR:PORT",
+            .default_text = "none",
+            .section = kEncrypted,
+            .help = "A DNS-over-TLS listen address (repeatable); 853 is the port clients expect. "
+                    "Clients get the same views as over UDP, by their address. Connections "
+                    "count against max-tcp-connections and close after tcp-idle-timeout-ms.",
+            .example = "[\"0.0.0.0:853\"]",
+            .example_commented = true},
+    Setting{.key = "listen-https",
+            .flag = "--listen-https",
+            .kind = K::kListenList,
+            .target = &ServerConfig::listen_https,
+            .value_name = "ADDR:PORT",
+            .default_text = "none",
+            .section = kEncrypted,
+            .help = "A DNS-over-HTTPS listen address (repeatable; path /dns-query, HTTP/2 and "
+                    "HTTP/1.1). Connections count against max-tcp-connections.",
+            .example = "[\"0.0.0.0:443\"]",
+            .example_commented = true},
+    Setting{.key = "tls-cert",
+            .flag = "--tls-cert",
+            .kind = K::kPath,
+            .target = &ServerConfig::tls_cert,
+            .value_name = "FILE",
+            .default_text = "none; required with listen-tls or listen-https",
+            .section = kEncrypted,
+            .help = "The certificate chain the encrypted listeners present (PEM, the server's "
+                    "certificate first). Checked every 2 seconds: a changed file is loaded for "
+                    "new connections; one that fails to load is logged and the old one kept.",
+            .example = "/etc/horizon/tls/tls.crt",
+            .example_commented = true},
+    Setting{.key = "tls-key",
+            .flag = "--tls-key",
+            .kind = K::kPath,
+            .target = &ServerConfig::tls_key,
+            .value_name = "FILE",
+            .default_text = "none; required with tls-cert",
+            .section = kEncrypted,
+            .help = "The private key of tls-cert (PEM, unencrypted), reloaded with it.",
+            .example = "/etc/horizon/tls/tls.key",
+            .example_commented = true},
     Setting{.key = "control",
             .flag = "--control",
             .kind = K::kPath,

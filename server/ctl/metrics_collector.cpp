@@ -195,6 +195,18 @@ void addCacheFamilies(metrics::Families& out, const net::ServerStatistics& s) {
   counter("horizon_tcp_connections_evicted_total",
           "Idle client TCP connections closed to make room for new ones (the cap was reached).",
           static_cast<double>(s.tcp_evicted));
+  auto& handshakes =
+      metrics::addFamily(out, "horizon_tls_handshakes_total",
+                         "TLS handshakes of DNS-over-TLS and DNS-over-HTTPS clients, "
+                         "by result (failed: refused, broken or abandoned).",
+                         MetricType::Counter);
+  metrics::addSample(handshakes, {{"result", "ok"}}, static_cast<double>(s.tls_handshakes));
+  metrics::addSample(handshakes, {{"result", "failed"}},
+                     static_cast<double>(s.tls_handshake_failures));
+  if (s.tls_certificate_expiry != 0)
+    gauge("horizon_tls_certificate_expiry_timestamp_seconds",
+          "When the certificate served to DoT and DoH clients expires (Unix time).",
+          static_cast<double>(s.tls_certificate_expiry));
 }
 
 void addUpstreamFamilies(metrics::Families& out, const net::ServerStatistics& s) {

@@ -37,6 +37,7 @@
 #include "horizon/wire/presentation.hpp"
 #include "port_probe.hpp"
 #include "tcp_listener.hpp"
+#include "tls_credentials.hpp"
 #include "udp_listener.hpp"
 #include "udp_socket.hpp"
 #include "upstream_dnstap.hpp"
@@ -51,6 +52,8 @@ using Udp = asio::ip::udp;
 using Tcp = asio::ip::tcp;
 
 constexpr int kPortAttempts = 16;  // port 0: tries to find a port free for UDP and TCP
+// How often the certificate files are checked for a rotation.
+constexpr auto kCertificateCheckInterval = std::chrono::seconds(2);
 
 std::string endpointText(const asio::ip::address& address, std::uint16_t port) {
   if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(port);
@@ -65,10 +68,13 @@ struct Server::Impl {
   std::shared_ptr<resolver::ServerSelection> selection;
   std::shared_ptr<const resolver::ResolverConfig> resolver_config;
   std::shared_ptr<query::SnapshotHolder> snapshots;
-  std::unique_ptr<dnstap::Writer> dnstap;               // outlives the workers that write to it
-  std::unique_ptr<edns::EdnsResponder> edns;            // outlives the workers that read it
-  std::unique_ptr<tsig::Keyring> tsig_keys;             // likewise
-  std::unique_ptr<asio::steady_timer> cookie_rotation;  // on the first worker's io thread
+  std::unique_ptr<dnstap::Writer> dnstap;                 // outlives the workers that write to it
+  std::unique_ptr<edns::EdnsResponder> edns;              // outlives the workers that read it
+  std::unique_ptr<tsig::Keyring> tsig_keys;               // likewise
+  std::unique_ptr<asio::steady_timer> cookie_rotation;    // on the first worker's io thread
+  std::shared_ptr<TlsCredentials> dot_credentials;        // null without --listen-tls
+  std::shared_ptr<TlsCredentials> https_credentials;      // null without --listen-https
+  std::unique_ptr<asio::steady_timer> certificate_check;  // on the first worker's io thread
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::uint16_t> ports;
   std::vector<int> claims;  // one per listen address with a port: see claimListenAddress
@@ -90,6 +96,13 @@ struct Server::Impl {
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
+  // Binds `listen` for TCP on every worker as a TLS listener with `credentials`.
+  void bindEncrypted(const config::ListenAddress& listen,
+                     const std::shared_ptr<TlsCredentials>& credentials, const char* what);
+
+  // Checks the certificate files now and then; a rotation reaches new connections only.
+  void checkCertificatesLater();
+
   void stopSteering(const char* why) {
     spdlog::warn("not keeping datagrams on the CPU that received them: {}", why);
     steering = false;
@@ -107,6 +120,49 @@ static void rotateCookieSecretLater(asio::steady_timer& timer, edns::EdnsRespond
     if (ec) return;
     edns.rotateCookieSecret();
     rotateCookieSecretLater(timer, edns);
+  });
+}
+
+void Server::Impl::bindEncrypted(const config::ListenAddress& listen,
+                                 const std::shared_ptr<TlsCredentials>& credentials,
+                                 const char* what) {
+  error_code ec;
+  const auto address = asio::ip::make_address(listen.host, ec);
+  if (ec) throw std::runtime_error("listen address '" + listen.host + "' is not an IP address");
+  if (listen.port == 0)
+    throw std::runtime_error(std::string(what) + " listen address " + endpointText(address, 0) +
+                             ": give a port");
+  std::string why;
+  const int claim = claimListenAddress(address, listen.port, &why);
+  if (claim == -1)
+    throw std::runtime_error("cannot listen on " + endpointText(address, listen.port) + ": " + why +
+                             "; horizond does not share a port");
+  if (claim >= 0) claims.push_back(claim);
+  for (auto& w : workers) {
+    auto acceptor = openTcpAcceptor(w->io, Tcp::endpoint(address, listen.port), ec);
+    if (!acceptor)
+      throw std::runtime_error(std::string("cannot listen on ") + what + " " +
+                               endpointText(address, listen.port) + ": " + ec.message());
+    w->tcp.push_back(std::make_unique<TcpListener>(*w, std::move(*acceptor), credentials));
+  }
+  spdlog::info("{} on {}", what, endpointText(address, listen.port));
+}
+
+void Server::Impl::checkCertificatesLater() {
+  certificate_check->expires_after(kCertificateCheckInterval);
+  certificate_check->async_wait([this](const error_code& ec) {
+    if (ec) return;
+    for (const auto& credentials : {dot_credentials, https_credentials}) {
+      if (!credentials) continue;
+      std::string error;
+      if (credentials->reloadIfChanged(&error)) {
+        spdlog::info("TLS certificate {} reloaded; new connections use it",
+                     credentials->certFile());
+      } else if (!error.empty()) {
+        spdlog::error("TLS certificate not reloaded, the previous one stays in use: {}", error);
+      }
+    }
+    checkCertificatesLater();
   });
 }
 
@@ -138,8 +194,10 @@ void Server::bind() {
                                     kVersionString, &error);
     if (!s.dnstap) throw std::runtime_error("dnstap: " + error);
   }
-  s.budget = planDescriptors(currentDescriptorLimit(), count, s.config.listen.size(),
-                             s.config.max_tcp_connections);
+  s.budget = planDescriptors(
+      currentDescriptorLimit(), count,
+      s.config.listen.size() + s.config.listen_tls.size() + s.config.listen_https.size(),
+      s.config.max_tcp_connections);
   // Split the connection cap over the workers, at least one each.
   const std::size_t tcp_cap = s.budget.tcp_connections;
   for (unsigned i = 0; i < count; ++i) {
@@ -255,6 +313,12 @@ void Server::bind() {
     }
     s.ports.push_back(port);
   }
+  if (!s.config.listen_tls.empty()) {
+    s.dot_credentials =
+        std::make_shared<TlsCredentials>(s.config.tls_cert, s.config.tls_key, TlsService::kDot);
+    for (const auto& listen : s.config.listen_tls)
+      s.bindEncrypted(listen, s.dot_credentials, "DNS over TLS");
+  }
   if (s.steering) {
     spdlog::debug("{} workers, UDP threads pinned to CPUs {}..{}; datagrams stay on their CPU",
                   count, s.cpus.front(), s.cpus.back());
@@ -279,6 +343,10 @@ void Server::start() {
   }
   s.cookie_rotation = std::make_unique<asio::steady_timer>(s.workers.front()->io);
   rotateCookieSecretLater(*s.cookie_rotation, *s.edns);
+  if (s.dot_credentials || s.https_credentials) {
+    s.certificate_check = std::make_unique<asio::steady_timer>(s.workers.front()->io);
+    asio::post(s.workers.front()->io, [&s] { s.checkCertificatesLater(); });
+  }
 }
 
 void Server::stop() {
@@ -294,6 +362,7 @@ void Server::stop() {
     if (worker->thread.joinable()) worker->thread.join();
   }
   s.cookie_rotation.reset();  // before the io_context it was made on
+  s.certificate_check.reset();
   // Closing the sockets now (rather than at destruction) frees the ports as stop() promises.
   const std::lock_guard lock(s.workers_mutex);
   s.workers.clear();
@@ -321,6 +390,8 @@ void Server::statistics(ServerStatistics& out) const {
     out.cache_max_bytes = s.cache->limits().max_bytes;
     out.cache_evictions = s.cache->evictionCount();
   }
+  for (const auto& credentials : {s.dot_credentials, s.https_credentials})
+    if (credentials) out.tls_certificate_expiry = credentials->expiry();
   // Upstreams are merged by address over the workers; past the cap they join "other".
   UpstreamTotals other;
   other.label = "other";
@@ -347,6 +418,8 @@ void Server::statistics(ServerStatistics& out) const {
     out.tcp_open += w->tcp_open.load(std::memory_order_relaxed);
     out.tcp_accepted += w->tcp_accepted.get();
     out.tcp_evicted += w->tcp_evicted.get();
+    out.tls_handshakes += w->tls_handshakes.get();
+    out.tls_handshake_failures += w->tls_handshake_failures.get();
     if (!w->recursion) continue;
     const resolver::ResolverStats& r = w->recursion->resolverStats();
     out.prefetches += r.prefetches.get();

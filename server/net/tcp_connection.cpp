@@ -1,5 +1,5 @@
-// The life of a TCP connection: read, answer every whole query, write, until EOF, the idle
-// timeout, an error or eviction.
+// The life of a TCP or DNS-over-TLS connection: the handshake (TLS), then read, answer every
+// whole query, write, until EOF, the idle timeout, an error or eviction.
 #include "tcp_connection.hpp"
 
 #include <boost/asio/write.hpp>
@@ -18,11 +18,30 @@ using Tcp = asio::ip::tcp;
 // A client that pipelines queries but never reads could make us buffer without bound; past this
 // much unsent output we stop reading from it until the socket drains.
 constexpr std::size_t kMaxPendingOutput = 256 * 1024;
+// A client must finish its TLS handshake this soon (or within the idle timeout, if shorter):
+// one that stops half-way holds a connection slot only this long, unless a newcomer evicts it.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+// How long a closing TLS connection waits for the client's close_notify.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
+
+// Errors a client's departure produces, which are not worth a log line.
+bool routineDisconnect(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
+}
 
 }  // namespace
 
-TcpConnection::TcpConnection(Worker& worker, Tcp::socket socket)
-    : worker_(worker), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+TcpConnection::TcpConnection(Worker& worker, Tcp::socket socket,
+                             std::shared_ptr<asio::ssl::context> tls)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      tls_context_(std::move(tls)),
+      transport_(tls_context_ ? stats::Transport::kTls : stats::Transport::kTcp),
+      timer_(socket_.get_executor()) {
+  if (tls_context_) tls_.emplace(socket_, *tls_context_);
+}
 
 void TcpConnection::start(Position position) {
   position_ = position;
@@ -45,8 +64,33 @@ void TcpConnection::start(Position position) {
     }
   }
   socket_.set_option(Tcp::no_delay(true), ec);  // answers are small; do not wait to coalesce
+  if (tls_) {
+    deadline_ = std::chrono::steady_clock::now() +
+                std::min<std::chrono::milliseconds>(idleTimeout(), kHandshakeTimeout);
+    armTimer();
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](const error_code& handshake_ec) {
+                            self->onHandshake(handshake_ec);
+                          });
+    return;
+  }
   deadline_ = std::chrono::steady_clock::now() + idleTimeout();
   armTimer();
+  readMore();
+}
+
+void TcpConnection::onHandshake(const error_code& ec) {
+  if (closed_) return;
+  if (ec) {
+    // Scanners, clients that do not trust our certificate and plain DNS sent to the TLS port
+    // all end here; counted, and logged at debug level only.
+    worker_.tls_handshake_failures.add();
+    spdlog::debug("worker {}: TLS handshake: {}", worker_.index, ec.message());
+    close();
+    return;
+  }
+  worker_.tls_handshakes.add();
+  deadline_ = std::chrono::steady_clock::now() + idleTimeout();
   readMore();
 }
 
@@ -89,21 +133,25 @@ void TcpConnection::readMore() {
     return;
   }
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(buffer.data(), buffer.size()),
-      [self = shared_from_this()](const error_code& ec, std::size_t n) { self->onRead(ec, n); });
+  withStream([&](auto& stream) {
+    stream.async_read_some(
+        asio::buffer(buffer.data(), buffer.size()),
+        [self = shared_from_this()](const error_code& ec, std::size_t n) { self->onRead(ec, n); });
+  });
 }
 
 void TcpConnection::onRead(const error_code& ec, std::size_t n) {
   reading_ = false;
   if (closed_) return;
   if (ec) {
-    // EOF is how clients normally finish; still deliver the answers already queued.
-    if (ec == asio::error::eof) {
+    // EOF is how clients normally finish (a TLS client may skip its close_notify); still
+    // deliver the answers already queued.
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       closeAfterFlush();
     } else {
-      if (ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
-        worker_.errors.warn("worker {}: TCP read: {}", worker_.index, ec.message());
+      if (!routineDisconnect(ec)) {
+        worker_.errors.warn("worker {}: {} read: {}", worker_.index, tls_ ? "TLS" : "TCP",
+                            ec.message());
       }
       close();
     }
@@ -113,7 +161,8 @@ void TcpConnection::onRead(const error_code& ec, std::size_t n) {
   try {
     processInput();
   } catch (const std::exception& e) {
-    worker_.errors.warn("worker {}: TCP query failed: {}", worker_.index, e.what());
+    worker_.errors.warn("worker {}: {} query failed: {}", worker_.index, tls_ ? "TLS" : "TCP",
+                        e.what());
     close();
     return;
   }
@@ -137,14 +186,14 @@ void TcpConnection::processInput() {
     // Each query's time starts when its whole message is here.
     const auto arrived = worker_.observer.timed() ? SteadyClock::now() : SteadyClock::time_point{};
     const auto* peer = reinterpret_cast<const sockaddr*>(&peer_);
-    worker_.observer.arrived(peer, local_address_, stats::Transport::kTcp, request);
+    worker_.observer.arrived(peer, local_address_, transport_, request);
     query::RecursionRequest recursion;
     query::AnswerSummary summary;
     std::size_t size =
         query::answerQuery(guard.snapshot(), client_, request, out, query::Transport::kTcp,
                            &recursion, &summary, &worker_.protocol);
     if (summary.answered)
-      worker_.observer.request(summary, stats::Transport::kTcp, peer->sa_family == AF_INET6);
+      worker_.observer.request(summary, transport_, peer->sa_family == AF_INET6);
     const wire::ParsedQuery* parsed = nullptr;
     if (recursion.needed) {
       size = worker_.recursion->answer(
@@ -157,8 +206,8 @@ void TcpConnection::processInput() {
               --self->outstanding_;
               summary.source = from;
               self->worker_.observer.answered(reinterpret_cast<const sockaddr*>(&self->peer_),
-                                              stats::Transport::kTcp, {}, &query, bytes, summary,
-                                              arrived, self->local_address_);
+                                              self->transport_, {}, &query, bytes, summary, arrived,
+                                              self->local_address_);
               self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
             };
           },
@@ -175,8 +224,8 @@ void TcpConnection::processInput() {
       closeAfterFlush();  // not a query we answer (e.g. QR=1): nothing sensible can follow
       break;
     }
-    worker_.observer.answered(peer, stats::Transport::kTcp, request, parsed, out.first(size),
-                              summary, arrived, local_address_);
+    worker_.observer.answered(peer, transport_, request, parsed, out.first(size), summary, arrived,
+                              local_address_);
     appendAnswer(out.first(size));
     touch();
     ++queries_;
@@ -215,9 +264,11 @@ void TcpConnection::startWrite() {
   writing_ = true;
   writing_buffer_.swap(pending_);
   pending_.clear();
-  asio::async_write(
-      socket_, asio::buffer(writing_buffer_),
-      [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWrite(ec); });
+  withStream([&](auto& stream) {
+    asio::async_write(
+        stream, asio::buffer(writing_buffer_),
+        [self = shared_from_this()](const error_code& ec, std::size_t) { self->onWrite(ec); });
+  });
 }
 
 void TcpConnection::onWrite(const error_code& ec) {
@@ -225,9 +276,9 @@ void TcpConnection::onWrite(const error_code& ec) {
   writing_buffer_.clear();
   if (closed_) return;
   if (ec) {
-    if (ec != asio::error::operation_aborted && ec != asio::error::broken_pipe &&
-        ec != asio::error::connection_reset) {
-      worker_.errors.warn("worker {}: TCP write: {}", worker_.index, ec.message());
+    if (!routineDisconnect(ec)) {
+      worker_.errors.warn("worker {}: {} write: {}", worker_.index, tls_ ? "TLS" : "TCP",
+                          ec.message());
     }
     close();
     return;
@@ -248,6 +299,15 @@ void TcpConnection::closeAfterFlush() {
 }
 
 void TcpConnection::finishClose() {
+  if (tls_ && !shutting_down_) {
+    // close_notify first (RFC 8446 6.1), so the client knows no answer was cut off; the timer
+    // closes the socket if the client never answers it.
+    shutting_down_ = true;
+    deadline_ = std::chrono::steady_clock::now() + kTlsShutdownTimeout;
+    tls_->async_shutdown([self = shared_from_this()](const error_code&) { self->close(); });
+    return;
+  }
+  if (shutting_down_) return;
   error_code ec;
   socket_.shutdown(Tcp::socket::shutdown_send, ec);  // FIN after the last answer, not RST
   close();

@@ -1,21 +1,27 @@
-// Private to the network module: one DNS-over-TCP client connection (RFC 7766): length-prefixed
-// queries, pipelined, answered as they come (recursive answers may overtake earlier ones, as
-// RFC 7766 6.2.1.1 allows), an idle timeout, and a bound on unsent output. Runs on its worker's
-// io thread only; TCP may allocate, it carries little traffic for an authoritative server.
+// Private to the network module: one DNS-over-TCP client connection (RFC 7766), in clear or
+// inside TLS (DNS over TLS, RFC 7858): length-prefixed queries, pipelined, answered as they come
+// (recursive answers may overtake earlier ones, as RFC 7766 6.2.1.1 allows), an idle timeout, and
+// a bound on unsent output. Both kinds share one connection list and so one cap. Runs on its
+// worker's io thread only; TCP may allocate, it carries little traffic for an authoritative
+// server.
 #pragma once
 
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "horizon/ip/address.hpp"
+#include "horizon/stats/query_counters.hpp"
 #include "stream_framer.hpp"
 
 namespace horizon::net {
@@ -27,15 +33,18 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
   using Position = std::list<std::shared_ptr<TcpConnection>>::iterator;
 
-  /// A connection over an accepted `socket`, not yet reading.
-  TcpConnection(Worker& worker, boost::asio::ip::tcp::socket socket);
-  /// Starts reading; `position` is its place in the worker's list.
+  /// A connection over an accepted `socket`, not yet reading; with `tls`, a DNS-over-TLS
+  /// connection whose handshake uses that context.
+  TcpConnection(Worker& worker, boost::asio::ip::tcp::socket socket,
+                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  /// Starts the handshake (TLS) or reading; `position` is its place in the worker's list.
   void start(Position position);
   /// Closes at once, dropping unsent answers (eviction, idle timeout, errors, shutdown).
   void close();
 
  private:
   std::chrono::milliseconds idleTimeout() const;
+  void onHandshake(const boost::system::error_code& ec);
   void armTimer();
   void onTimer(const boost::system::error_code& ec);
   void readMore();
@@ -49,8 +58,21 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   void closeAfterFlush();
   void finishClose();
 
+  // Runs `f` on the stream the DNS messages travel: the TLS layer when there is one.
+  template <class F>
+  void withStream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(socket_);
+    }
+  }
+
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // kept alive past a certificate reload
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  stats::Transport transport_;
   boost::asio::steady_timer timer_;
   Position position_;
   sockaddr_storage peer_{};
@@ -67,6 +89,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  bool shutting_down_ = false;  // TLS close_notify sent, waiting for the client's
 };
 
 }  // namespace horizon::net

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "tcp_connection.hpp"
+#include "tls_credentials.hpp"
 #include "worker.hpp"
 
 namespace horizon::net {
@@ -22,8 +23,12 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 }  // namespace
 
-TcpListener::TcpListener(Worker& worker, Tcp::acceptor acceptor)
-    : worker_(worker), acceptor_(std::move(acceptor)), retry_timer_(acceptor_.get_executor()) {}
+TcpListener::TcpListener(Worker& worker, Tcp::acceptor acceptor,
+                         std::shared_ptr<const TlsCredentials> tls)
+    : worker_(worker),
+      acceptor_(std::move(acceptor)),
+      tls_(std::move(tls)),
+      retry_timer_(acceptor_.get_executor()) {}
 
 void TcpListener::accept() {
   acceptor_.async_accept(worker_.io, [this](const error_code& ec, Tcp::socket socket) {
@@ -50,7 +55,8 @@ void TcpListener::onAccept(const error_code& ec, Tcp::socket socket) {
       worker_.connections.front()->close();
       worker_.tcp_evicted.add();
     }
-    auto connection = std::make_shared<TcpConnection>(worker_, std::move(socket));
+    auto connection = std::make_shared<TcpConnection>(worker_, std::move(socket),
+                                                      tls_ ? tls_->current() : nullptr);
     worker_.connections.push_back(connection);
     worker_.tcp_accepted.add();
     worker_.tcp_open.store(worker_.connections.size(), std::memory_order_relaxed);

@@ -71,9 +71,11 @@ struct Worker {
   std::list<std::shared_ptr<TcpConnection>> connections;
   LogLimiter errors;       // the io thread's; each UDP thread has its own
   QueryObserver observer;  // the io thread's (TCP, late recursive answers); each UDP thread's own
-  stats::Counter tcp_accepted;           // io thread
-  stats::Counter tcp_evicted;            // io thread: closed to make room for a new one
-  std::atomic<std::size_t> tcp_open{0};  // mirrors connections.size() for the scrape
+  stats::Counter tcp_accepted;            // io thread
+  stats::Counter tcp_evicted;             // io thread: closed to make room for a new one
+  stats::Counter tls_handshakes;          // io thread: completed TLS handshakes
+  stats::Counter tls_handshake_failures;  // io thread: failed or abandoned ones
+  std::atomic<std::size_t> tcp_open{0};   // mirrors connections.size() for the scrape
   std::thread thread;
 };
 

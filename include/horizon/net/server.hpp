@@ -44,6 +44,9 @@ struct ServerStatistics {
   std::size_t tcp_open = 0;
   std::uint64_t tcp_accepted = 0;
   std::uint64_t tcp_evicted = 0;
+  std::uint64_t tls_handshakes = 0;              // DoT and DoH handshakes completed
+  std::uint64_t tls_handshake_failures = 0;      // failed, or abandoned before the deadline
+  std::int64_t tls_certificate_expiry = 0;       // notAfter of the served certificate; 0: no TLS
   std::uint64_t resolutions_refused_worker = 0;  // the worker's in-flight cap was reached
   std::uint64_t resolutions_refused_client = 0;  // the client address's in-flight cap was reached
   std::uint64_t dnstap_written = 0;              // handed to the collector's queue
