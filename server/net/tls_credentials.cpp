@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 #include <sys/stat.h>
 
 #include <stdexcept>
@@ -71,8 +72,15 @@ std::shared_ptr<ssl::context> buildContext(const std::string& cert_file,
       raw, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_use_certificate_chain_file(raw, cert_file.c_str()) != 1)
     throw std::runtime_error("certificate " + cert_file + ": " + openSslErrors());
-  if (SSL_CTX_use_PrivateKey_file(raw, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+  if (SSL_CTX_use_PrivateKey_file(raw, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // OpenSSL checks the pair here already; a rotation caught between writing the two files
+    // lands here, so say it in words.
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      throw std::runtime_error("key " + key_file + " does not match certificate " + cert_file);
+    }
     throw std::runtime_error("key " + key_file + ": " + openSslErrors());
+  }
   if (SSL_CTX_check_private_key(raw) != 1)
     throw std::runtime_error("key " + key_file + " does not match certificate " + cert_file);
   // An expired certificate would fail every client's handshake; keeping the one that still
