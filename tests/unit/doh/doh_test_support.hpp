@@ -1,15 +1,19 @@
-// Shared by the DoH unit tests: DNS messages built by ldns, and base64url for GET requests.
+// Shared by the DoH unit tests: DNS messages built by ldns, base64url for GET requests, and a
+// handler that records the queries a Session hands over.
 #pragma once
 
 #include <ldns/ldns.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "horizon/doh/session.hpp"
 
 namespace horizon::doh::testing {
 
@@ -68,5 +72,26 @@ inline std::string base64Url(std::span<const std::uint8_t> bytes) {
   }
   return out;
 }
+
+// Records what a Session hands over; answers nothing unless told to.
+class RecordingHandler : public Handler {
+ public:
+  struct Query {
+    RequestId id;
+    Bytes message;
+    ForwardedFor hints;
+  };
+  void onQuery(RequestId id, std::span<const std::uint8_t> message,
+               const ForwardedFor& hints) override {
+    queries.push_back({id, Bytes(message.begin(), message.end()), hints});
+    if (answer_at_once) answer_at_once(id, message);
+  }
+  void onCancel(RequestId id) override { cancelled.push_back(id); }
+
+  std::vector<Query> queries;
+  std::vector<RequestId> cancelled;
+  // When set, called from inside onQuery (an authoritative server answers at once).
+  std::function<void(RequestId, std::span<const std::uint8_t>)> answer_at_once;
+};
 
 }  // namespace horizon::doh::testing
