@@ -19,11 +19,11 @@ set -euo pipefail
 build_packages=(cmake make g++ pkg-config libldns-dev libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
-  prometheus-cpp-dev libssl-dev)
+  prometheus-cpp-dev libssl-dev libnghttp2-dev)
 # The packages of the libraries horizond, horizon-sync and dnsctl are linked against (the image
 # test checks this list against the programs), and the CA certificates.
 runtime_packages=(libldns3 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 libfstrm0
-  libprotobuf-c1 libprometheus-cpp-core1.0 ca-certificates)
+  libprotobuf-c1 libprometheus-cpp-core1.0 libnghttp2-14 ca-certificates)
 run_packages=(dnsutils "${runtime_packages[@]}")
 # ca-certificates: deploy/image/build.sh copies its bundle into the image the tests build; mount:
 # the image test mounts /proc and /dev inside the unpacked image, as a container runtime would;
