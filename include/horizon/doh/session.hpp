@@ -83,6 +83,7 @@ class Session {
  public:
   /// A session for `protocol`; HTTP/2 queues the server's SETTINGS at once.
   Session(Protocol protocol, Handler& handler, const Limits& limits = {});
+  /// Drops the unanswered queries without onCancel: the connection knows it is closing.
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -272,6 +272,24 @@ TEST_F(Http2SessionTest, TheStreamBeyondTheConcurrencyLimitIsRefused) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(eager.results[streams[i]].status, 200) << i;
 }
 
+TEST_F(Http2SessionTest, AClientPastTheAcknowledgedLimitGetsGoaway) {
+  H2Client acker;
+  exchange(acker, session_);  // the server's SETTINGS are acknowledged
+  // A second client's frames on the same connection, without its preface, ignore the limit.
+  H2Client eager(1000);
+  eager.take();
+  for (int i = 0; i < 101; ++i) eager.get(getPath(query_));
+  session_.receive(eager.take());
+  EXPECT_EQ(handler_.queries.size(), 100u);
+  const auto out = session_.pendingOutput();
+  acker.feed(Bytes(out.begin(), out.end()));
+  session_.consumed(out.size());
+  EXPECT_TRUE(acker.goaway);
+  // Once the GOAWAY is written the session is over.
+  EXPECT_TRUE(session_.wantsClose());
+  EXPECT_FALSE(session_.receive(acker.take()));
+}
+
 TEST_F(Http2SessionTest, TheQueryCapRefusesStreamsUntilAnswersFreePlaces) {
   RecordingHandler handler;
   Limits limits;
