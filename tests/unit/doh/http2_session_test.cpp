@@ -311,6 +311,31 @@ TEST_F(Http2SessionTest, TheQueryCapRefusesStreamsUntilAnswersFreePlaces) {
   EXPECT_FALSE(client.results[fourth].closed);
 }
 
+TEST_F(Http2SessionTest, UnwrittenOutputPausesReadingAndIsTakenFromNghttp2OnlyAsItIsWritten) {
+  RecordingHandler handler;
+  Limits limits;
+  limits.max_buffered_output = 1;
+  Session session(Protocol::kHttp2, handler, limits);
+  H2Client client;
+  client.get(getPath(query_));
+  session.receive(client.take());
+  session.answer(handler.queries.at(0).id, answer_);
+  // SETTINGS, SETTINGS ACK, HEADERS and DATA are ready; nghttp2 gives them a piece at a time,
+  // and no piece is taken while one is unwritten.
+  std::size_t frames = 0;
+  while (!session.pendingOutput().empty()) {
+    EXPECT_TRUE(session.readPaused());
+    const auto out = session.pendingOutput();
+    client.feed(Bytes(out.begin(), out.end()));
+    session.consumed(out.size());
+    ++frames;
+  }
+  EXPECT_FALSE(session.readPaused());
+  EXPECT_GE(frames, 2u);
+  ASSERT_FALSE(client.results.empty());
+  EXPECT_EQ(client.results.begin()->second.status, 200);
+}
+
 TEST_F(Http2SessionTest, AnsweringAResetStreamIsHarmless) {
   const auto s = client_.get(getPath(query_));
   exchange(client_, session_);
