@@ -4,16 +4,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 #include "horizon/wire/name.hpp"
 
 namespace horizon::doh {
 namespace {
-
-constexpr std::size_t kHeaderLength = 12;
-constexpr std::uint16_t kTypeSoa = 6;
-constexpr std::uint16_t kTypeOpt = 41;
-constexpr std::uint16_t kTypeTsig = 250;
 
 std::uint32_t readU32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -35,12 +31,12 @@ std::size_t skipName(std::span<const std::uint8_t> message, std::size_t pos) {
 }  // namespace
 
 std::uint32_t cacheMaxAge(std::span<const std::uint8_t> msg) {
-  if (msg.size() < kHeaderLength) return 0;
+  if (msg.size() < wire::kHeaderSize) return 0;
   const std::size_t questions = wire::readU16(&msg[4]);
   const std::size_t answers = wire::readU16(&msg[6]);
   const std::size_t authorities = wire::readU16(&msg[8]);
   const std::size_t additionals = wire::readU16(&msg[10]);
-  std::size_t pos = kHeaderLength;
+  std::size_t pos = wire::kHeaderSize;
   for (std::size_t i = 0; i < questions; ++i) {
     pos = skipName(msg, pos);
     if (pos == 0 || pos + 4 > msg.size()) return 0;
@@ -58,10 +54,10 @@ std::uint32_t cacheMaxAge(std::span<const std::uint8_t> msg) {
     if (pos + rdlength > msg.size()) return 0;
     const bool authority = i >= answers && i < answers + authorities;
     // SOA rdata ends with MINIMUM, the TTL of the negative answer it stands for (RFC 2308 5).
-    if (type == kTypeSoa && authority && rdlength >= 22)
+    if (type == wire::type::SOA && authority && rdlength >= 22)
       ttl = std::min(ttl, effectiveTtl(readU32(&msg[pos + rdlength - 4])));
     pos += rdlength;
-    if (type == kTypeOpt || type == kTypeTsig) continue;
+    if (type == wire::type::OPT || type == wire::type::TSIG) continue;
     smallest = std::min(smallest.value_or(ttl), ttl);
   }
   return smallest.value_or(0);

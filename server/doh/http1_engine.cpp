@@ -128,6 +128,7 @@ void Http1Engine::processInput() {
     Slot& slot = slots_.emplace_back();
     slot.id = next_id_++;
     slot.close_after = !keep_alive;
+    slot.keep_alive_10 = keep_alive && head.minor_version == 0;
     ++waiting_;
     ++counters_.queries;
     const RequestId id = slot.id;  // onQuery may answer, and flush() pop, this slot
@@ -167,6 +168,8 @@ void Http1Engine::fill(Slot& slot, const Response& response) {
   head += "\r\n";
   for (const auto& [name, value] : response.fields) head += name + ": " + value + "\r\n";
   if (slot.close_after) head += "connection: close\r\n";
+  // HTTP/1.0 closes by default: the client keeps the connection only if told (RFC 9112 9.3).
+  if (slot.keep_alive_10) head += "connection: keep-alive\r\n";
   head += "\r\n";
   slot.bytes.assign(head.begin(), head.end());
   slot.bytes.insert(slot.bytes.end(), response.body.begin(), response.body.end());

@@ -27,7 +27,8 @@ class Http1Engine final : public Engine {
   struct Slot {
     RequestId id = 0;
     bool ready = false;
-    bool close_after = false;  // the connection ends after this response
+    bool close_after = false;    // the connection ends after this response
+    bool keep_alive_10 = false;  // an HTTP/1.0 client that asked to keep the connection
     std::vector<std::uint8_t> bytes;
   };
 

@@ -6,13 +6,13 @@
 #include "ascii.hpp"
 #include "base64url.hpp"
 #include "horizon/doh/forwarded.hpp"
+#include "horizon/wire/constants.hpp"
 
 namespace horizon::doh {
 namespace {
 
 constexpr std::string_view kPath = "/dns-query";
 constexpr std::string_view kMediaType = "application/dns-message";
-constexpr std::size_t kDnsHeaderLength = 12;
 
 void appendField(std::string& joined, std::string_view value) {
   if (!joined.empty()) joined += ',';
@@ -126,7 +126,7 @@ RequestOutcome interpretRequest(const RequestHead& head, std::span<const std::ui
   } else {
     return fail(405);
   }
-  if (out.dns_message.size() < kDnsHeaderLength) return fail(400);
+  if (out.dns_message.size() < wire::kHeaderSize) return fail(400);
   if (out.dns_message.size() > limits.max_body_bytes) return fail(413);
   out.status = 200;
   return out;

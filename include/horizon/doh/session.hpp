@@ -76,6 +76,7 @@ struct Counters {
   std::uint64_t refused = 0;   // HTTP/2 only: streams reset with REFUSED_STREAM (either cap)
 };
 
+/// One HTTP version's implementation (server/doh/engine.hpp), private to the library.
 class Engine;
 
 /// One client connection's HTTP side.
@@ -83,6 +84,7 @@ class Session {
  public:
   /// A session for `protocol`; HTTP/2 queues the server's SETTINGS at once.
   Session(Protocol protocol, Handler& handler, const Limits& limits = {});
+  /// Drops the unanswered queries without onCancel: the connection knows it is closing.
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -100,8 +102,9 @@ class Session {
   /// while paused.
   void consumed(std::size_t n);
 
-  /// True while the client should not be read: unwritten output or unanswered queries are at
-  /// their bounds. It clears as output is consumed and queries are answered.
+  /// True while the client should not be read: unwritten output is at its bound, or (HTTP/1.1,
+  /// where extra queries cannot be refused) unanswered queries are. It clears as output is
+  /// consumed and queries are answered.
   bool readPaused() const;
   /// True when nothing more will be written after pendingOutput(): close once it is written.
   bool wantsClose() const;

@@ -257,6 +257,18 @@ TEST_F(Http1SessionTest, ConnectionCloseAndHttp10EndAfterTheirResponse) {
   EXPECT_EQ(handler_.queries.size(), 2u);
 }
 
+TEST_F(Http1SessionTest, AnHttp10ClientAskingForKeepAliveIsToldItIsKept) {
+  const std::string v10 =
+      "GET /dns-query?dns=" + base64Url(query_) + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  EXPECT_TRUE(send(v10));
+  session_.answer(handler_.queries.at(0).id, answer_);
+  auto responses = written();
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].fields["connection"], "keep-alive");
+  EXPECT_TRUE(send(v10));
+  EXPECT_EQ(handler_.queries.size(), 2u);
+}
+
 TEST_F(Http1SessionTest, TheQueryCapPausesReadingUntilAnAnswerFreesAPlace) {
   RecordingHandler handler;
   Limits limits;

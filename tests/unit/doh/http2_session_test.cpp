@@ -272,6 +272,24 @@ TEST_F(Http2SessionTest, TheStreamBeyondTheConcurrencyLimitIsRefused) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(eager.results[streams[i]].status, 200) << i;
 }
 
+TEST_F(Http2SessionTest, AClientPastTheAcknowledgedLimitGetsGoaway) {
+  H2Client acker;
+  exchange(acker, session_);  // the server's SETTINGS are acknowledged
+  // A second client's frames on the same connection, without its preface, ignore the limit.
+  H2Client eager(1000);
+  eager.take();
+  for (int i = 0; i < 101; ++i) eager.get(getPath(query_));
+  session_.receive(eager.take());
+  EXPECT_EQ(handler_.queries.size(), 100u);
+  const auto out = session_.pendingOutput();
+  acker.feed(Bytes(out.begin(), out.end()));
+  session_.consumed(out.size());
+  EXPECT_TRUE(acker.goaway);
+  // Once the GOAWAY is written the session is over.
+  EXPECT_TRUE(session_.wantsClose());
+  EXPECT_FALSE(session_.receive(acker.take()));
+}
+
 TEST_F(Http2SessionTest, TheQueryCapRefusesStreamsUntilAnswersFreePlaces) {
   RecordingHandler handler;
   Limits limits;
@@ -291,6 +309,31 @@ TEST_F(Http2SessionTest, TheQueryCapRefusesStreamsUntilAnswersFreePlaces) {
   EXPECT_EQ(handler.queries.size(), 3u);
   EXPECT_EQ(client.results[fourth].status, 0);  // accepted, waiting for its answer
   EXPECT_FALSE(client.results[fourth].closed);
+}
+
+TEST_F(Http2SessionTest, UnwrittenOutputPausesReadingAndIsTakenFromNghttp2OnlyAsItIsWritten) {
+  RecordingHandler handler;
+  Limits limits;
+  limits.max_buffered_output = 1;
+  Session session(Protocol::kHttp2, handler, limits);
+  H2Client client;
+  client.get(getPath(query_));
+  session.receive(client.take());
+  session.answer(handler.queries.at(0).id, answer_);
+  // SETTINGS, SETTINGS ACK, HEADERS and DATA are ready; nghttp2 gives them a piece at a time,
+  // and no piece is taken while one is unwritten.
+  std::size_t frames = 0;
+  while (!session.pendingOutput().empty()) {
+    EXPECT_TRUE(session.readPaused());
+    const auto out = session.pendingOutput();
+    client.feed(Bytes(out.begin(), out.end()));
+    session.consumed(out.size());
+    ++frames;
+  }
+  EXPECT_FALSE(session.readPaused());
+  EXPECT_GE(frames, 2u);
+  ASSERT_FALSE(client.results.empty());
+  EXPECT_EQ(client.results.begin()->second.status, 200);
 }
 
 TEST_F(Http2SessionTest, AnsweringAResetStreamIsHarmless) {
