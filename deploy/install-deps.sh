@@ -28,10 +28,11 @@ run_packages=(dnsutils "${runtime_packages[@]}")
 # ca-certificates: deploy/image/build.sh copies its bundle into the image the tests build; mount:
 # the image test mounts /proc and /dev inside the unpacked image, as a container runtime would;
 # skopeo reads the image archive as Podman and Docker would load it; knot, bind9 and dig (dnsutils)
-# are the peers the protocol comparison asks (TSIG, NSID, cookies), with NSD and Unbound.
+# are the peers the protocol comparison asks (TSIG, NSID, cookies), with NSD and Unbound; openssl
+# makes the encrypted-DNS tests' CA and certificates, and with kdig and curl is their client.
 test_packages=(nsd unbound ldnsutils dnsutils dnsperf python3 python3-jsonschema python3-yaml
   prometheus fstrm-bin dnstap-ldns ca-certificates mount skopeo systemd docker-compose knot
-  knot-dnsutils bind9)
+  knot-dnsutils bind9 openssl curl)
 
 packages=("${build_packages[@]}")
 case "${1:-build}" in

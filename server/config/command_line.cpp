@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "horizon/config/settings.hpp"
+#include "horizon/ip/prefix.hpp"
 
 namespace horizon::config {
 namespace {
@@ -95,6 +96,10 @@ CommandLine parseCommandLine(int argc, const char* const* argv) {
     throw UsageError(
         "no listen address: give --listen ADDR:PORT or 'listen:' in the --config file");
   const bool encrypted = !config.listen_tls.empty() || !config.listen_https.empty();
+  for (const auto& text : config.trusted_proxies) {
+    std::string why;
+    if (!ip::parsePrefix(text, &why)) throw UsageError("--trusted-proxy '" + text + "': " + why);
+  }
   if (encrypted && (config.tls_cert.empty() || config.tls_key.empty()))
     throw UsageError("--listen-tls and --listen-https need --tls-cert FILE and --tls-key FILE");
   if (!config.dnstap.empty() && !config.dnstap.starts_with("unix:") &&

@@ -146,6 +146,20 @@ const std::array kTable = {
                     "HTTP/1.1). Connections count against max-tcp-connections.",
             .example = "[\"0.0.0.0:443\"]",
             .example_commented = true},
+    Setting{.key = "trusted-proxy",
+            .flag = "--trusted-proxy",
+            .kind = K::kTextList,
+            .target = &ServerConfig::trusted_proxies,
+            .value_name = "PREFIX",
+            .default_text = "none",
+            .section = kEncrypted,
+            .help = "A reverse proxy in front of the DoT and DoH listeners (repeatable; an "
+                    "address or prefix). From these peers only, the client address for the view "
+                    "comes from a PROXY protocol v2 header before TLS, or else from a DoH "
+                    "request's Forwarded or X-Forwarded-For header (the address the proxy "
+                    "appended, the last one); anyone else's headers are ignored.",
+            .example = "[\"10.0.0.0/8\"]",
+            .example_commented = true},
     Setting{.key = "tls-cert",
             .flag = "--tls-cert",
             .kind = K::kPath,

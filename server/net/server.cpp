@@ -36,6 +36,7 @@
 #include "horizon/version.hpp"
 #include "horizon/wire/presentation.hpp"
 #include "port_probe.hpp"
+#include "tcp_connection.hpp"
 #include "tcp_listener.hpp"
 #include "tls_credentials.hpp"
 #include "udp_listener.hpp"
@@ -97,7 +98,7 @@ struct Server::Impl {
   }
 
   // Binds `listen` for TCP on every worker as a TLS listener with `credentials`.
-  void bindEncrypted(const config::ListenAddress& listen,
+  void bindEncrypted(const config::ListenAddress& listen, StreamService service,
                      const std::shared_ptr<TlsCredentials>& credentials, const char* what);
 
   // Checks the certificate files now and then; a rotation reaches new connections only.
@@ -123,7 +124,7 @@ static void rotateCookieSecretLater(asio::steady_timer& timer, edns::EdnsRespond
   });
 }
 
-void Server::Impl::bindEncrypted(const config::ListenAddress& listen,
+void Server::Impl::bindEncrypted(const config::ListenAddress& listen, StreamService service,
                                  const std::shared_ptr<TlsCredentials>& credentials,
                                  const char* what) {
   error_code ec;
@@ -143,7 +144,7 @@ void Server::Impl::bindEncrypted(const config::ListenAddress& listen,
     if (!acceptor)
       throw std::runtime_error(std::string("cannot listen on ") + what + " " +
                                endpointText(address, listen.port) + ": " + ec.message());
-    w->tcp.push_back(std::make_unique<TcpListener>(*w, std::move(*acceptor), credentials));
+    w->tcp.push_back(std::make_unique<TcpListener>(*w, std::move(*acceptor), service, credentials));
   }
   spdlog::info("{} on {}", what, endpointText(address, listen.port));
 }
@@ -230,7 +231,15 @@ void Server::bind() {
   s.selection = std::make_shared<resolver::ServerSelection>();
   s.edns = std::make_unique<edns::EdnsResponder>(config::buildEdnsSettings(s.config));
   s.tsig_keys = std::make_unique<tsig::Keyring>(config::buildTsigKeys(s.config));
+  std::vector<ip::Prefix> trusted_proxies;
+  for (const auto& text : s.config.trusted_proxies) {
+    std::string why;
+    const auto prefix = ip::parsePrefix(text, &why);
+    if (!prefix) throw std::runtime_error("trusted proxy '" + text + "': " + why);
+    trusted_proxies.push_back(*prefix);
+  }
   for (auto& w : s.workers) {
+    w->trusted_proxies = trusted_proxies;
     w->protocol = {s.edns.get(), s.tsig_keys.get()};
     w->recursion =
         std::make_unique<RecursiveAnswerer>(w->io, s.resolver_config, s.cache, s.selection);
@@ -296,7 +305,7 @@ void Server::bind() {
       if (!tcp) throw fail("TCP", port, ec);
     }
     first.udp.push_back(std::make_unique<UdpListener>(first, std::move(udp), wildcard));
-    first.tcp.push_back(std::make_unique<TcpListener>(first, std::move(*tcp)));
+    first.tcp.push_back(std::make_unique<TcpListener>(first, std::move(*tcp), StreamService::kDns));
 
     for (std::size_t i = 1; i < s.workers.size(); ++i) {
       Worker& w = *s.workers[i];
@@ -305,7 +314,7 @@ void Server::bind() {
       auto more_tcp = openTcpAcceptor(w.io, Tcp::endpoint(address, port), ec);
       if (!more_tcp) throw fail("TCP", port, ec);
       w.udp.push_back(std::make_unique<UdpListener>(w, std::move(more_udp), wildcard));
-      w.tcp.push_back(std::make_unique<TcpListener>(w, std::move(*more_tcp)));
+      w.tcp.push_back(std::make_unique<TcpListener>(w, std::move(*more_tcp), StreamService::kDns));
     }
     // The group numbers its sockets in bind order: worker i's socket is number i.
     if (s.steering && !attachSteering(first.udp.back()->fd(), s.cpus)) {
@@ -317,7 +326,13 @@ void Server::bind() {
     s.dot_credentials =
         std::make_shared<TlsCredentials>(s.config.tls_cert, s.config.tls_key, TlsService::kDot);
     for (const auto& listen : s.config.listen_tls)
-      s.bindEncrypted(listen, s.dot_credentials, "DNS over TLS");
+      s.bindEncrypted(listen, StreamService::kDot, s.dot_credentials, "DNS over TLS");
+  }
+  if (!s.config.listen_https.empty()) {
+    s.https_credentials =
+        std::make_shared<TlsCredentials>(s.config.tls_cert, s.config.tls_key, TlsService::kHttps);
+    for (const auto& listen : s.config.listen_https)
+      s.bindEncrypted(listen, StreamService::kDoh, s.https_credentials, "DNS over HTTPS");
   }
   if (s.steering) {
     spdlog::debug("{} workers, UDP threads pinned to CPUs {}..{}; datagrams stay on their CPU",

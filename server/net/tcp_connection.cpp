@@ -1,11 +1,14 @@
-// The life of a TCP or DNS-over-TLS connection: the handshake (TLS), then read, answer every
-// whole query, write, until EOF, the idle timeout, an error or eviction.
+// The life of a client connection: the PROXY header (from a trusted proxy) and the handshake
+// (TLS), then read, answer every whole query, write, until EOF, the idle timeout, an error or
+// eviction. The DoH request handling is in https_exchange.cpp, the PROXY header in
+// proxy_header.cpp.
 #include "tcp_connection.hpp"
 
 #include <boost/asio/write.hpp>
 #include <cstring>
 
 #include "horizon/query/answer_engine.hpp"
+#include "tls_credentials.hpp"
 #include "worker.hpp"
 
 namespace horizon::net {
@@ -23,6 +26,8 @@ constexpr std::size_t kMaxPendingOutput = 256 * 1024;
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // How long a closing TLS connection waits for the client's close_notify.
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
+// One read of a DoH connection: a TLS record's worth of plaintext.
+constexpr std::size_t kDohReadSize = 16 * 1024;
 
 // Errors a client's departure produces, which are not worth a log line.
 bool routineDisconnect(const error_code& ec) {
@@ -33,15 +38,20 @@ bool routineDisconnect(const error_code& ec) {
 
 }  // namespace
 
-TcpConnection::TcpConnection(Worker& worker, Tcp::socket socket,
+TcpConnection::TcpConnection(Worker& worker, Tcp::socket socket, StreamService service,
                              std::shared_ptr<asio::ssl::context> tls)
     : worker_(worker),
       socket_(std::move(socket)),
-      tls_context_(std::move(tls)),
-      transport_(tls_context_ ? stats::Transport::kTls : stats::Transport::kTcp),
+      tls_context_(service == StreamService::kDns ? nullptr : std::move(tls)),
+      service_(service),
+      transport_(service == StreamService::kDns   ? stats::Transport::kTcp
+                 : service == StreamService::kDot ? stats::Transport::kTls
+                                                  : stats::Transport::kHttps),
       timer_(socket_.get_executor()) {
   if (tls_context_) tls_.emplace(socket_, *tls_context_);
 }
+
+TcpConnection::~TcpConnection() = default;
 
 void TcpConnection::start(Position position) {
   position_ = position;
@@ -68,15 +78,23 @@ void TcpConnection::start(Position position) {
     deadline_ = std::chrono::steady_clock::now() +
                 std::min<std::chrono::milliseconds>(idleTimeout(), kHandshakeTimeout);
     armTimer();
-    tls_->async_handshake(asio::ssl::stream_base::server,
-                          [self = shared_from_this()](const error_code& handshake_ec) {
-                            self->onHandshake(handshake_ec);
-                          });
+    trusted_peer_ = worker_.isTrustedProxy(client_);
+    if (trusted_peer_) {
+      readProxyHeader();
+    } else {
+      startHandshake();
+    }
     return;
   }
   deadline_ = std::chrono::steady_clock::now() + idleTimeout();
   armTimer();
   readMore();
+}
+
+void TcpConnection::startHandshake() {
+  tls_->async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](const error_code& ec) { self->onHandshake(ec); });
 }
 
 void TcpConnection::onHandshake(const error_code& ec) {
@@ -91,6 +109,15 @@ void TcpConnection::onHandshake(const error_code& ec) {
   }
   worker_.tls_handshakes.add();
   deadline_ = std::chrono::steady_clock::now() + idleTimeout();
+  if (service_ == StreamService::kDoh) {
+    // HTTP/2 when ALPN chose "h2", HTTP/1.1 otherwise (RFC 8484 5.2 recommends HTTP/2).
+    doh_ =
+        std::make_unique<doh::Session>(doh::protocolFromAlpn(negotiatedAlpn(tls_->native_handle())),
+                                       static_cast<doh::Handler&>(*this));
+    raw_.resize(kDohReadSize);
+    drainSession();  // HTTP/2 opens with the server's SETTINGS
+    startWrite();
+  }
   readMore();
 }
 
@@ -127,8 +154,8 @@ void TcpConnection::onTimer(const error_code& ec) {
 
 void TcpConnection::readMore() {
   if (closed_ || closing_) return;
-  const auto buffer = framer_.readBuffer();
-  if (pending_.size() > kMaxPendingOutput || buffer.empty()) {
+  const auto buffer = doh_ ? std::span<std::uint8_t>(raw_) : framer_.readBuffer();
+  if (pending_.size() > kMaxPendingOutput || buffer.empty() || (doh_ && doh_->readPaused())) {
     reading_ = false;  // resumed by onWrite once the client has read some answers
     return;
   }
@@ -157,9 +184,8 @@ void TcpConnection::onRead(const error_code& ec, std::size_t n) {
     }
     return;
   }
-  framer_.commit(n);
   try {
-    processInput();
+    processInput(n);
   } catch (const std::exception& e) {
     worker_.errors.warn("worker {}: {} query failed: {}", worker_.index, tls_ ? "TLS" : "TCP",
                         e.what());
@@ -170,11 +196,21 @@ void TcpConnection::onRead(const error_code& ec, std::size_t n) {
   readMore();
 }
 
-void TcpConnection::processInput() {
+void TcpConnection::processInput(std::size_t n) {
+  if (doh_) {
+    const bool more = doh_->receive(std::span<const std::uint8_t>(raw_.data(), n));
+    drainSession();
+    if (!more) closeAfterFlush();
+    return;
+  }
+  framer_.commit(n);
   // One read section per batch of input: the snapshot is not kept past this call (answers
   // resolved later come from the cache, which lives outside the snapshot).
   const query::SnapshotHolder::ReadGuard guard(worker_.snapshots, worker_.reader);
-  const std::span<std::uint8_t> out(worker_.tcp_response.get(), query::kMaxResponseSize);
+  processFrames(guard.snapshot());
+}
+
+void TcpConnection::processFrames(const query::Snapshot& snapshot) {
   std::span<const std::uint8_t> request;
   while (!closing_) {
     const auto found = framer_.next(request);
@@ -183,52 +219,11 @@ void TcpConnection::processInput() {
       closeAfterFlush();  // the stream cannot be trusted past a length no message can have
       break;
     }
-    // Each query's time starts when its whole message is here.
-    const auto arrived = worker_.observer.timed() ? SteadyClock::now() : SteadyClock::time_point{};
-    const auto* peer = reinterpret_cast<const sockaddr*>(&peer_);
-    worker_.observer.arrived(peer, local_address_, transport_, request);
-    query::RecursionRequest recursion;
-    query::AnswerSummary summary;
-    std::size_t size =
-        query::answerQuery(guard.snapshot(), client_, request, out, query::Transport::kTcp,
-                           &recursion, &summary, &worker_.protocol);
-    if (summary.answered)
-      worker_.observer.request(summary, transport_, peer->sa_family == AF_INET6);
-    const wire::ParsedQuery* parsed = nullptr;
-    if (recursion.needed) {
-      size = worker_.recursion->answer(
-          worker_.recursion->ioThreadFront(), recursion, client_, out,
-          [this, summary, arrived] {
-            ++outstanding_;
-            return [self = shared_from_this(), summary, arrived](
-                       std::span<const std::uint8_t> bytes, stats::Source from,
-                       const wire::ParsedQuery& query) mutable {
-              --self->outstanding_;
-              summary.source = from;
-              self->worker_.observer.answered(reinterpret_cast<const sockaddr*>(&self->peer_),
-                                              self->transport_, {}, &query, bytes, summary, arrived,
-                                              self->local_address_);
-              self->queueAnswer(bytes);  // RFC 7766 6.2.1.1: answers may leave out of order
-            };
-          },
-          summary.source);
-      if (size == 0) {
-        touch();
-        ++queries_;
-        continue;
-      }
-      parsed = &recursion.query;
-    }
-    if (size == 0) {
-      worker_.observer.dropped();
+    if (!answerMessage(snapshot, request, client_, reinterpret_cast<const sockaddr*>(&peer_),
+                       std::nullopt)) {
       closeAfterFlush();  // not a query we answer (e.g. QR=1): nothing sensible can follow
       break;
     }
-    worker_.observer.answered(peer, transport_, request, parsed, out.first(size), summary, arrived,
-                              local_address_);
-    appendAnswer(out.first(size));
-    touch();
-    ++queries_;
     const unsigned limit = worker_.config.max_tcp_queries_per_connection;
     if (limit != 0 && queries_ >= limit) {
       closeAfterFlush();
@@ -236,6 +231,72 @@ void TcpConnection::processInput() {
     }
   }
   framer_.compact();
+}
+
+bool TcpConnection::answerMessage(const query::Snapshot& snapshot,
+                                  std::span<const std::uint8_t> request,
+                                  const ip::ClientAddress& client, const sockaddr* peer,
+                                  std::optional<doh::RequestId> doh_id) {
+  const std::span<std::uint8_t> out(worker_.tcp_response.get(), query::kMaxResponseSize);
+  // Each query's time starts when its whole message is here.
+  const auto arrived = worker_.observer.timed() ? SteadyClock::now() : SteadyClock::time_point{};
+  worker_.observer.arrived(peer, local_address_, transport_, request);
+  query::RecursionRequest recursion;
+  query::AnswerSummary summary;
+  std::size_t size = query::answerQuery(snapshot, client, request, out, query::Transport::kTcp,
+                                        &recursion, &summary, &worker_.protocol);
+  if (summary.answered) worker_.observer.request(summary, transport_, peer->sa_family == AF_INET6);
+  const wire::ParsedQuery* parsed = nullptr;
+  if (recursion.needed) {
+    sockaddr_storage peer_copy{};
+    std::memcpy(&peer_copy, peer,
+                peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    size = worker_.recursion->answer(
+        worker_.recursion->ioThreadFront(), recursion, client, out,
+        [this, summary, arrived, peer_copy, doh_id] {
+          ++outstanding_;
+          return [self = shared_from_this(), summary, arrived, peer_copy, doh_id](
+                     std::span<const std::uint8_t> bytes, stats::Source from,
+                     const wire::ParsedQuery& query) mutable {
+            --self->outstanding_;
+            summary.source = from;
+            self->worker_.observer.answered(reinterpret_cast<const sockaddr*>(&peer_copy),
+                                            self->transport_, {}, &query, bytes, summary, arrived,
+                                            self->local_address_);
+            // RFC 7766 6.2.1.1: answers may leave out of order.
+            if (self->closed_) return;
+            if (doh_id) {
+              self->doh_->answer(*doh_id, bytes);
+              self->drainSession();
+              self->startWrite();
+              if (!self->reading_) self->readMore();  // a full query window may have paused it
+            } else {
+              self->queueAnswer(bytes);
+            }
+          };
+        },
+        summary.source);
+    if (size == 0) {
+      touch();
+      ++queries_;
+      return true;
+    }
+    parsed = &recursion.query;
+  }
+  if (size == 0) {
+    worker_.observer.dropped();
+    return false;
+  }
+  worker_.observer.answered(peer, transport_, request, parsed, out.first(size), summary, arrived,
+                            local_address_);
+  if (doh_id) {
+    doh_->answer(*doh_id, out.first(size));
+  } else {
+    appendAnswer(out.first(size));
+  }
+  touch();
+  ++queries_;
+  return true;
 }
 
 void TcpConnection::appendAnswer(std::span<const std::uint8_t> bytes) {

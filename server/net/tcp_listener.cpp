@@ -23,10 +23,11 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 }  // namespace
 
-TcpListener::TcpListener(Worker& worker, Tcp::acceptor acceptor,
+TcpListener::TcpListener(Worker& worker, Tcp::acceptor acceptor, StreamService service,
                          std::shared_ptr<const TlsCredentials> tls)
     : worker_(worker),
       acceptor_(std::move(acceptor)),
+      service_(service),
       tls_(std::move(tls)),
       retry_timer_(acceptor_.get_executor()) {}
 
@@ -55,7 +56,7 @@ void TcpListener::onAccept(const error_code& ec, Tcp::socket socket) {
       worker_.connections.front()->close();
       worker_.tcp_evicted.add();
     }
-    auto connection = std::make_shared<TcpConnection>(worker_, std::move(socket),
+    auto connection = std::make_shared<TcpConnection>(worker_, std::move(socket), service_,
                                                       tls_ ? tls_->current() : nullptr);
     worker_.connections.push_back(connection);
     worker_.tcp_accepted.add();

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -14,6 +15,7 @@ namespace horizon::net {
 
 struct Worker;
 class TlsCredentials;
+enum class StreamService : std::uint8_t;
 
 /// Accepts connections on its worker's io thread. At the cap, the longest-idle connection makes
 /// room for the new one, so half-open or slow clients hold slots only until someone new arrives.
@@ -21,9 +23,9 @@ class TlsCredentials;
 /// connection is accepted into a spare descriptor and closed first.
 class TcpListener {
  public:
-  /// A listener on a bound, listening `acceptor` of `worker`'s io_context; with `tls`, each
-  /// connection is DNS over TLS with the credentials current when it is accepted.
-  TcpListener(Worker& worker, boost::asio::ip::tcp::acceptor acceptor,
+  /// A listener on a bound, listening `acceptor` of `worker`'s io_context, for DNS over TCP;
+  /// for DoT and DoH, `tls` gives each connection the credentials current when it is accepted.
+  TcpListener(Worker& worker, boost::asio::ip::tcp::acceptor acceptor, StreamService service,
               std::shared_ptr<const TlsCredentials> tls = nullptr);
   /// Starts accepting; call on the worker's io thread.
   void start() { accept(); }
@@ -34,6 +36,7 @@ class TcpListener {
 
   Worker& worker_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  StreamService service_;
   std::shared_ptr<const TlsCredentials> tls_;
   boost::asio::steady_timer retry_timer_;
   SpareDescriptor spare_;  // for shedding a connection when accept() finds no descriptor

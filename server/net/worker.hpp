@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "horizon/config/server_config.hpp"
+#include "horizon/ip/prefix.hpp"
 #include "horizon/query/answer_engine.hpp"
 #include "horizon/query/snapshot_holder.hpp"
 #include "log_limiter.hpp"
@@ -39,6 +40,14 @@ struct Worker {
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
+
+  /// True when `peer` lies in a --trusted-proxy prefix: its PROXY header or its DoH requests'
+  /// forwarding headers name the client.
+  bool isTrustedProxy(const ip::ClientAddress& peer) const {
+    for (const auto& prefix : trusted_proxies)
+      if (prefix.is_v6 == peer.is_v6 && ip::prefixContains(prefix, peer)) return true;
+    return false;
+  }
 
   /// Runs the io_context until it is stopped; an exception escaping a handler is logged and the
   /// loop goes on, so one unexpected throw cannot end the worker.
@@ -64,6 +73,7 @@ struct Worker {
   std::unique_ptr<RecursiveAnswerer> recursion;  // set by Server::bind before start
   query::ProtocolOptions protocol;               // NSID, cookies and TSIG keys; set by Server::bind
   std::unique_ptr<resolver::UpstreamTap> upstream_tap;  // dnstap of the resolver's exchanges
+  std::vector<ip::Prefix> trusted_proxies;              // set by Server::bind
 
   std::vector<std::unique_ptr<UdpListener>> udp;
   std::vector<std::unique_ptr<TcpListener>> tcp;

@@ -27,7 +27,9 @@
 #include "http_probe.hpp"
 #include "metric_contract.hpp"
 #include "sync_support.hpp"
+#include "test_ca.hpp"
 #include "test_support.hpp"
+#include "tls_client.hpp"
 
 namespace horizon::test {
 namespace {
@@ -324,19 +326,32 @@ class PrometheusScrapeTest : public ::testing::Test {
     zone_path_ = dir_.write("madhan.app.yaml", zone);
     token_file_ = dir_.write("token", std::string(FakeCloudflare::kToken) + "\n");
 
-    const auto ports = freePorts(3);
+    const auto ports = freePorts(5);
     dns_port_ = ports[0];
     horizond_metrics_ = ports[1];
     sync_metrics_ = ports[2];
+    tls_port_ = ports[3];
+    https_port_ = ports[4];
+    // DoT and DoH listeners too, so the TLS families and the transport labels have samples.
+    if (auto why = TestCa::unavailableReason(); !why.empty()) GTEST_SKIP() << why;
+    ca_ = std::make_unique<TestCa>();
+    const IssuedCert cert = ca_->issue("dns.test", {"127.0.0.1"});
     // --forward keeps recursion on the loopback forwarder; the loopback root hints are there in
     // case a setting ever made horizond iterate instead. The public client asks one name up to a
     // hundred times a second, over the default rate limit, and every question must be answered.
-    server_ = ServerProcess::start(
-        {"--zone", zone_path_, "--listen", listenArg(dns_port_), "--metrics",
-         "127.0.0.1:" + std::to_string(horizond_metrics_), "--forward", forwarder_.address(),
-         "--root-hints", HORIZON_TEST_DATA "/loopback.hints", "--workers", "1", "--no-rate-limit",
-         "--no-dnssec"},
-        dns_port_);
+    server_ =
+        ServerProcess::start({"--zone",          zone_path_,
+                              "--listen",        listenArg(dns_port_),
+                              "--metrics",       "127.0.0.1:" + std::to_string(horizond_metrics_),
+                              "--forward",       forwarder_.address(),
+                              "--root-hints",    HORIZON_TEST_DATA "/loopback.hints",
+                              "--workers",       "1",
+                              "--no-rate-limit", "--no-dnssec",
+                              "--listen-tls",    listenArg(tls_port_),
+                              "--listen-https",  listenArg(https_port_),
+                              "--tls-cert",      cert.chain,
+                              "--tls-key",       cert.key},
+                             dns_port_);
     ASSERT_TRUE(waitFor([&] { return ready(horizond_metrics_); }, kPatience)) << server_->output();
 
     fake_.setState({{"zones", {{{"id", kZoneId}, {"name", "madhan.app"}}}},
@@ -392,6 +407,8 @@ class PrometheusScrapeTest : public ::testing::Test {
   FakeCloudflare fake_;
   std::string zone_path_, token_file_;
   std::uint16_t dns_port_ = 0, horizond_metrics_ = 0, sync_metrics_ = 0;
+  std::uint16_t tls_port_ = 0, https_port_ = 0;
+  std::unique_ptr<TestCa> ca_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<Child> sync_;
 };
@@ -614,6 +631,22 @@ TEST_F(PrometheusScrapeTest, LiveScrapesMatchTheContract) {
     EXPECT_EQ(fullRcode(answer.get()), LDNS_RCODE_NOERROR);
   }
   ASSERT_TRUE(query(client(kLanClient), "netbird.madhan.app", LDNS_RR_TYPE_A, /*use_tcp=*/true));
+  {
+    TlsClientOptions options;
+    options.ca_file = ca_->caFile();
+    options.host_name = "dns.test";
+    TlsClient dot(tls_port_, options);
+    ASSERT_TRUE(dot.exchange(buildQuery("netbird.madhan.app", LDNS_RR_TYPE_A)));
+    TlsClient doh(https_port_, options);  // HTTP/1.1: no ALPN offered
+    const Bytes q = buildQuery("netbird.madhan.app", LDNS_RR_TYPE_A);
+    std::string request =
+        "POST /dns-query HTTP/1.1\r\nHost: dns.test\r\n"
+        "Content-Type: application/dns-message\r\nContent-Length: " +
+        std::to_string(q.size()) + "\r\n\r\n";
+    request.append(q.begin(), q.end());
+    doh.writeRaw(Bytes(request.begin(), request.end()));
+    EXPECT_EQ(doh.readSome().rfind("HTTP/1.1 200", 0), 0u);
+  }
   // (ServerProcess's startup probe, a question for the root, may have been forwarded too.)
   const int forwarded = forwarder_.questions();
   for (int i = 0; i < 2; ++i) {

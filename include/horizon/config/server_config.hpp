@@ -33,10 +33,11 @@ struct ServerConfig {
   unsigned max_tcp_connections = 1024;          // over all workers
   unsigned max_tcp_queries_per_connection = 0;  // 0: unlimited
   // Encrypted DNS: DNS over TLS (RFC 7858) and DNS over HTTPS (RFC 8484) listeners.
-  std::vector<ListenAddress> listen_tls;    // DoT, on TCP
-  std::vector<ListenAddress> listen_https;  // DoH, on TCP
-  std::string tls_cert;                     // PEM chain, leaf first; required with either
-  std::string tls_key;                      // PEM private key
+  std::vector<ListenAddress> listen_tls;     // DoT, on TCP
+  std::vector<ListenAddress> listen_https;   // DoH, on TCP
+  std::string tls_cert;                      // PEM chain, leaf first; required with either
+  std::string tls_key;                       // PEM private key
+  std::vector<std::string> trusted_proxies;  // prefixes whose forwarding headers are believed
   bool rate_limit = true;  // UDP response rate limiting, as each view's `rate-limit` says
   bool query_log = false;
   std::string query_log_format = "text";  // "text" or "json"

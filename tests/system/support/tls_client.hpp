@@ -31,6 +31,7 @@ struct TlsClientOptions {
   std::string source = "127.0.0.1";
   std::string alpn;               // e.g. "dot"; empty: none offered
   Millis timeout = Millis(5000);  // for the connect, the handshake and each read
+  Bytes before_handshake;         // written in clear first (a PROXY protocol header)
 };
 
 /// One TLS connection; closed by the destructor.
@@ -65,6 +66,10 @@ class TlsClient {
     ::inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0)
       throw std::runtime_error("cannot connect to port " + std::to_string(port));
+    if (!options.before_handshake.empty() &&
+        ::write(fd_, options.before_handshake.data(), options.before_handshake.size()) !=
+            static_cast<ssize_t>(options.before_handshake.size()))
+      throw std::runtime_error("cannot write the bytes before the handshake");
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
     if (!options.host_name.empty()) {
@@ -112,6 +117,13 @@ class TlsClient {
     Bytes message((prefix[0] << 8) | prefix[1]);
     if (!readExactly(message.data(), message.size())) return std::nullopt;
     return message;
+  }
+
+  /// The bytes of one read (at least one octet; "" on timeout or close).
+  std::string readSome() {
+    char buffer[16384];
+    const int r = SSL_read(ssl_, buffer, sizeof buffer);
+    return r <= 0 ? std::string() : std::string(buffer, static_cast<std::size_t>(r));
   }
 
   /// Sends one query and reads one answer.
