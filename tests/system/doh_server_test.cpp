@@ -136,7 +136,8 @@ TEST_F(DohServerTest, KdigOverHttpsGetsTheSameAnswersAsUdpPerView) {
 }
 
 TEST_F(DohServerTest, CurlPostsOverHttp2AndHttp11) {
-  startServer();
+  const std::string tap = dir_.path() + "/dnstap.fstrm";
+  startServer({"--query-log", "--dnstap", "file:" + tap});
   const Bytes query = buildQuery("app.enc.test", LDNS_RR_TYPE_A);
   for (const std::string http : {"--http2", "--http1.1"}) {
     const auto [answer, headers] = post(query, http);
@@ -171,6 +172,14 @@ TEST_F(DohServerTest, CurlPostsOverHttp2AndHttp11) {
     EXPECT_NE(headers.find("cache-control: max-age=" + std::to_string(expected)), std::string::npos)
         << headers;
   }
+  // The query log and dnstap say how the questions came: 2 POSTs from each view and 2 GETs.
+  server_->stop();
+  EXPECT_NE(server_->output().find("query https client=127.0.0.2 qname=app.enc.test."),
+            std::string::npos)
+      << server_->output();
+  auto protocols = clientQueryProtocols(tap);
+  std::erase(protocols, DNSTAP__SOCKET_PROTOCOL__UDP);  // the start-up probe's query
+  EXPECT_EQ(protocols, std::vector<int>(6, DNSTAP__SOCKET_PROTOCOL__DOH));
 }
 
 TEST_F(DohServerTest, CurlResolvesThroughDohUrl) {

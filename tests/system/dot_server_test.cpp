@@ -35,7 +35,6 @@
 #include <thread>
 #include <vector>
 
-#include "dnstap.pb-c.h"
 #include "encrypted_server.hpp"
 #include "http_probe.hpp"
 #include "sync_support.hpp"
@@ -49,37 +48,6 @@ namespace {
 using namespace std::chrono_literals;
 
 class DotServerTest : public EncryptedServerTest {};
-
-// The socket protocol of every CLIENT_QUERY message in an fstrm file (--dnstap file:).
-std::vector<int> clientQueryProtocols(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  auto read32 = [&](std::uint32_t& value) {
-    std::uint8_t b[4];
-    if (!in.read(reinterpret_cast<char*>(b), 4)) return false;
-    value = (std::uint32_t{b[0]} << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
-    return true;
-  };
-  std::vector<int> out;
-  std::uint32_t length = 0;
-  while (read32(length)) {
-    if (length == 0) {  // a control frame: its own length follows
-      if (!read32(length)) break;
-      in.ignore(length);
-      continue;
-    }
-    std::vector<std::uint8_t> frame(length);
-    if (!in.read(reinterpret_cast<char*>(frame.data()), length)) break;
-    Dnstap__Dnstap* d = dnstap__dnstap__unpack(nullptr, frame.size(), frame.data());
-    if (d == nullptr) {
-      ADD_FAILURE() << "undecodable dnstap frame";
-      break;
-    }
-    if (d->message != nullptr && d->message->type == DNSTAP__MESSAGE__TYPE__CLIENT_QUERY)
-      out.push_back(d->message->has_socket_protocol ? d->message->socket_protocol : -1);
-    dnstap__dnstap__free_unpacked(d, nullptr);
-  }
-  return out;
-}
 
 TEST_F(DotServerTest, KdigOverTlsGetsTheSameAnswersAsUdpPerView) {
   if (!kdigAvailable()) GTEST_SKIP() << "kdig (knot-dnsutils) is not installed";
