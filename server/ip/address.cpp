@@ -30,6 +30,21 @@ ClientAddress ClientAddress::fromSockaddr(const sockaddr* sa) {
   return out;
 }
 
+void ClientAddress::toSockaddr(std::uint16_t port, sockaddr_storage& out) const {
+  out = {};
+  if (is_v6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    std::memcpy(&in6->sin6_addr, bytes.data(), 16);
+  } else {
+    auto* in = reinterpret_cast<sockaddr_in*>(&out);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    std::memcpy(&in->sin_addr, bytes.data(), 4);
+  }
+}
+
 std::optional<ClientAddress> ClientAddress::fromString(std::string_view text) {
   const auto bytes = parseAddress(text);
   if (!bytes) return std::nullopt;

@@ -11,24 +11,6 @@
 #include "worker.hpp"
 
 namespace horizon::net {
-namespace {
-
-// A socket address for `client` (port 0), for the query log and dnstap.
-sockaddr_storage sockaddrOf(const ip::ClientAddress& client) {
-  sockaddr_storage out{};
-  if (client.is_v6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
-    in6->sin6_family = AF_INET6;
-    std::memcpy(&in6->sin6_addr, client.bytes.data(), 16);
-  } else {
-    auto* in = reinterpret_cast<sockaddr_in*>(&out);
-    in->sin_family = AF_INET;
-    std::memcpy(&in->sin_addr, client.bytes.data(), 4);
-  }
-  return out;
-}
-
-}  // namespace
 
 void TcpConnection::onQuery(doh::RequestId id, std::span<const std::uint8_t> dns_message,
                             const doh::ForwardedFor& hints) {
@@ -40,7 +22,8 @@ void TcpConnection::onQuery(doh::RequestId id, std::span<const std::uint8_t> dns
   const auto forwarded = trusted_peer_ ? hints.client() : std::nullopt;
   bool answered = false;
   if (forwarded) {
-    const sockaddr_storage peer = sockaddrOf(*forwarded);
+    sockaddr_storage peer;
+    forwarded->toSockaddr(0, peer);
     answered = answerMessage(guard.snapshot(), dns_message, *forwarded,
                              reinterpret_cast<const sockaddr*>(&peer), id);
   } else {

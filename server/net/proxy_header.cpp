@@ -80,18 +80,7 @@ void TcpConnection::onProxyHeader(const error_code& ec, std::size_t) {
   // LOCAL (the proxy's health check) and unusual families keep the proxy's own address.
   if (header.source) {
     client_ = *header.source;
-    peer_ = {};
-    if (client_.is_v6) {
-      auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer_);
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons(header.source_port);
-      std::memcpy(&in6->sin6_addr, client_.bytes.data(), 16);
-    } else {
-      auto* in = reinterpret_cast<sockaddr_in*>(&peer_);
-      in->sin_family = AF_INET;
-      in->sin_port = htons(header.source_port);
-      std::memcpy(&in->sin_addr, client_.bytes.data(), 4);
-    }
+    client_.toSockaddr(header.source_port, peer_);
     // What the proxy reported is the client now; its HTTP headers are not believed on top.
     trusted_peer_ = false;
   }

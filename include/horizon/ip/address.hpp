@@ -9,6 +9,7 @@
 #include <string_view>
 
 struct sockaddr;
+struct sockaddr_storage;
 
 namespace horizon::ip {
 
@@ -21,6 +22,8 @@ struct ClientAddress {
   static ClientAddress fromSockaddr(const sockaddr* sa);
   /// Parses "192.0.2.1" or "2001:db8::1"; nullopt when not an address.
   static std::optional<ClientAddress> fromString(std::string_view text);
+  /// Writes this address and `port` as an AF_INET or AF_INET6 socket address into `out`.
+  void toSockaddr(std::uint16_t port, sockaddr_storage& out) const;
 };
 
 /// Parses an IPv4 or IPv6 literal into 4 or 16 bytes; nullopt when it is not one.
