@@ -12,6 +12,7 @@
 //   FailsOverToTheNextTlsUpstream a bad TLS upstream beside a good one: every question answered
 //   OneConnectionCarriesManyQueries  60 questions, 20 of them at once, from one worker: one TCP
 //                                 connection to the upstream
+//   DnstapSaysDot                 the forwarder exchanges are dnstap messages with transport DOT
 //
 // Every wait is bounded; nothing asserts on timing. No packet leaves 127.0.0.0/8.
 #include <arpa/inet.h>
@@ -24,7 +25,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -34,6 +37,7 @@
 #include <vector>
 
 #include "dns_hierarchy.hpp"
+#include "dnstap.pb-c.h"
 #include "test_ca.hpp"
 #include "test_support.hpp"
 
@@ -116,6 +120,33 @@ class DotUnbound {
   std::uint16_t plain_port_ = 0, tls_port_ = 0;
   std::unique_ptr<DaemonProcess> process_;
 };
+
+// The data frames of a Frame Streams file: each is a 4-byte big-endian length and the payload; a
+// zero length introduces a control frame (its own length, then its payload), skipped here.
+std::vector<Bytes> dataFrames(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const Bytes all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<Bytes> frames;
+  auto u32 = [&](std::size_t at) {
+    return static_cast<std::size_t>(all[at]) << 24 | static_cast<std::size_t>(all[at + 1]) << 16 |
+           static_cast<std::size_t>(all[at + 2]) << 8 | all[at + 3];
+  };
+  std::size_t p = 0;
+  while (p + 4 <= all.size()) {
+    std::size_t len = u32(p);
+    p += 4;
+    const bool control = len == 0;
+    if (control) {
+      if (p + 4 > all.size()) break;
+      len = u32(p);
+      p += 4;
+    }
+    if (p + len > all.size()) break;
+    if (!control) frames.emplace_back(all.begin() + p, all.begin() + p + len);
+    p += len;
+  }
+  return frames;
+}
 
 // Binds a socket of `type` on 127.0.0.1:port; -1 when it cannot.
 int bindLoopback(int type, std::uint16_t port) {
@@ -542,6 +573,33 @@ TEST_F(ResolverDotTest, OneConnectionCarriesManyQueries) {
     EXPECT_EQ(ldns_pkt_get_rcode(reply.get()), LDNS_RCODE_NOERROR);
   }
   EXPECT_EQ(relay.accepted(), 1) << horizond->output();
+}
+
+TEST_F(ResolverDotTest, DnstapSaysDot) {
+  TempDir dir;
+  const std::string capture = dir.path() + "/upstream.dnstap";
+  auto horizond = startHorizond({"--forward", tlsUpstream(unbound_->tlsPort(), "dns.test"),
+                                 "--tls-ca", ca_->caFile(), "--dnstap", "file:" + capture});
+  ASSERT_TRUE(horizond);
+  Packet reply = ask("www.dot.test.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(ldns_pkt_get_rcode(reply.get()), LDNS_RCODE_NOERROR);
+  ASSERT_TRUE(horizond->stop().success());  // the file is complete once horizond has exited
+  // Debian's dnstap-ldns predates DOT, so the records are decoded here with the generated code.
+  int forwarder_messages = 0;
+  for (const Bytes& frame : dataFrames(capture)) {
+    Dnstap__Dnstap* d = dnstap__dnstap__unpack(nullptr, frame.size(), frame.data());
+    ASSERT_NE(d, nullptr);
+    const Dnstap__Message* m = d->message;
+    if (m != nullptr && (m->type == DNSTAP__MESSAGE__TYPE__FORWARDER_QUERY ||
+                         m->type == DNSTAP__MESSAGE__TYPE__FORWARDER_RESPONSE)) {
+      ++forwarder_messages;
+      EXPECT_TRUE(m->has_socket_protocol);
+      EXPECT_EQ(m->socket_protocol, DNSTAP__SOCKET_PROTOCOL__DOT);
+    }
+    dnstap__dnstap__free_unpacked(d, nullptr);
+  }
+  EXPECT_GE(forwarder_messages, 2);  // the query and its response
 }
 
 }  // namespace
