@@ -214,9 +214,10 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->closed_) return;
       if (!self->ready_) return self->fail("TLS handshake timed out");
-      if (self->waiting_.empty() && SteadyClock::now() - self->last_answer_ >= kIdleTimeout)
-        return self->close();
-      self->armTimer(kIdleTimeout);
+      const auto idle_for = SteadyClock::now() - self->last_answer_;
+      if (!self->waiting_.empty()) return self->armTimer(kIdleTimeout);
+      if (idle_for >= kIdleTimeout) return self->close();
+      self->armTimer(kIdleTimeout - idle_for);
     });
   }
 
