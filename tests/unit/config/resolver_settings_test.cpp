@@ -4,7 +4,9 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "horizon/config/command_line.hpp"
 #include "horizon/config/server_config.hpp"
 
 namespace horizon::config {
@@ -99,6 +101,31 @@ TEST(BuildResolverConfig, TlsUpstreamsGetATrustStoreAndErrorsNameTheSetting) {
   config.tls_ca_file = "/nonexistent/ca.pem";
   EXPECT_FALSE(buildResolverConfig(config, &error));
   EXPECT_NE(error.find("cannot read"), std::string::npos) << error;
+}
+
+TEST(BuildResolverConfig, TlsUpstreamsComeFromFlagsAndTheConfigFile) {
+  const std::string path = ::testing::TempDir() + "/resolver_settings_test.tls.yaml";
+  std::ofstream(path)
+      << "zones: [z.yaml]\nlisten: [\"5300\"]\ndnssec: false\n"
+         "forward: [\"tls://[2001:db8::53]#dns.example\"]\n"
+         "forward-zones: {corp.example: [\"tls://192.0.2.1:8853#ns.corp.example\"]}\n";
+  std::vector<std::string> words = {"horizond", "--config", path, "--forward-zone",
+                                    "lab.example=tls://192.0.2.7#lab.example,192.0.2.8"};
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  const CommandLine command_line = parseCommandLine(static_cast<int>(words.size()), argv.data());
+  ASSERT_EQ(command_line.action, CommandLine::Action::kServe);
+  std::string error;
+  auto config = buildResolverConfig(command_line.config, &error);
+  ASSERT_TRUE(config) << error;
+  ASSERT_EQ(config->forwarders.size(), 1u);
+  EXPECT_EQ(config->forwarders[0].toString(), "tls://[2001:db8::53]:853#dns.example");
+  ASSERT_EQ(config->forward_zones.size(), 1u);  // the flag replaces the file's map
+  ASSERT_EQ(config->forward_zones[0].servers.size(), 2u);
+  EXPECT_EQ(config->forward_zones[0].servers[0].toString(), "tls://192.0.2.7:853#lab.example");
+  EXPECT_EQ(config->forward_zones[0].servers[1].toString(), "192.0.2.8:53");
+  EXPECT_NE(config->tls, nullptr);
 }
 
 }  // namespace
