@@ -206,7 +206,7 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
     for (auto& [id, weak] : waiting_)
       if (auto w = weak.lock()) waiters.push_back(std::move(w));
     close();
-    for (auto& w : waiters) w->onTlsFailure();
+    for (auto& w : waiters) w->onTlsFailure(ready_);
   }
 
   void armTimer(SteadyClock::duration after) {

@@ -20,8 +20,9 @@ class TlsWaiter {
   virtual ~TlsWaiter() = default;
   /// A message arrived under the waiter's id (its question is for the waiter to check).
   virtual void onTlsMessage(std::span<const std::uint8_t> message) = 0;
-  /// The connection failed (handshake, verification, or later) before the answer came.
-  virtual void onTlsFailure() = 0;
+  /// The connection failed before the answer came: in its handshake or verification, or, when
+  /// `established`, later (the server closed it, perhaps as idle while the query was on its way).
+  virtual void onTlsFailure(bool established) = 0;
 };
 
 class TlsConnection;

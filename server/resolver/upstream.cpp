@@ -266,10 +266,17 @@ class Exchange : public std::enable_shared_from_this<Exchange>, public TlsWaiter
     finish(ExchangeResult::Status::kOk);
   }
 
-  // The TLS connection failed (refused, handshake, certificate, or broken later).
-  void onTlsFailure() override {
+  // The TLS connection failed (refused, handshake, certificate, or broken later). A connection
+  // that worked may just have been closed by the server as idle while this query was on its way
+  // (RFC 7766 6.2.3 lets servers close idle connections): asked once more on a fresh one, within
+  // the same deadline. Any other failure is the server's, and the resolver fails over.
+  void onTlsFailure(bool established) override {
     if (finished_) return;
     tls_.reset();  // already closed
+    if (established && !tls_retried_) {
+      tls_retried_ = true;
+      return startTls();
+    }
     finish(ExchangeResult::Status::kNetworkError);
   }
 
@@ -522,6 +529,7 @@ class Exchange : public std::enable_shared_from_this<Exchange>, public TlsWaiter
   std::chrono::system_clock::time_point sent_wall_{};  // for the tap only
   bool finished_ = false;
   bool saw_garbage_ = false;
+  bool tls_retried_ = false;  // asked again after an established TLS connection broke
   ExchangeResult result_;
 };
 

@@ -12,6 +12,8 @@
 //   FailsOverToTheNextTlsUpstream a bad TLS upstream beside a good one: every question answered
 //   OneConnectionCarriesManyQueries  60 questions, 20 of them at once, from one worker: one TCP
 //                                 connection to the upstream
+//   ReopensAfterTheServerClosesTheConnection  the upstream closes the connection between
+//                                 questions, or as one arrives: a new connection carries it
 //   DnstapSaysDot                 the forwarder exchanges are dnstap messages with transport DOT
 //
 // Every wait is bounded; nothing asserts on timing. No packet leaves 127.0.0.0/8.
@@ -307,6 +309,15 @@ class CountingRelay {
   }
   std::uint16_t port() const { return port_; }
   int accepted() const { return accepted_; }
+  /// Closes every relayed connection, as a server closing idle connections does; returns once
+  /// done (bounded).
+  void dropAll() {
+    drop_ = true;
+    for (int i = 0; i < 500 && drop_; ++i) std::this_thread::sleep_for(Millis(10));
+  }
+  /// The next bytes a client sends close its connection instead of reaching the upstream: a
+  /// server that closed the connection just as a query was on its way.
+  void dropOnNextData() { drop_on_data_ = true; }
 
  private:
   int connectTarget() const {
@@ -328,7 +339,17 @@ class CountingRelay {
         fds.push_back({a, POLLIN, 0});
         fds.push_back({b, POLLIN, 0});
       }
+      if (drop_) {
+        for (auto [a, b] : pairs) {
+          close(a);
+          close(b);
+        }
+        pairs.clear();
+        drop_ = false;
+        continue;
+      }
       if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      const std::size_t polled = pairs.size();  // a pair accepted below has no pollfd yet
       if (fds[0].revents & POLLIN) {
         const int c = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
         if (c >= 0) {
@@ -344,10 +365,18 @@ class CountingRelay {
       std::vector<std::pair<int, int>> keep;
       for (std::size_t i = 0; i < pairs.size(); ++i) {
         auto [a, b] = pairs[i];
+        if (i >= polled) {
+          keep.emplace_back(a, b);
+          continue;
+        }
         bool open = true;
         for (int side = 0; side < 2 && open; ++side) {
           const pollfd& p = fds[1 + 2 * i + side];
           if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+          if (side == 0 && drop_on_data_.exchange(false)) {
+            open = false;
+            break;
+          }
           std::uint8_t buf[16384];
           const ssize_t n = recv(p.fd, buf, sizeof buf, 0);
           const int other = side == 0 ? b : a;
@@ -373,6 +402,8 @@ class CountingRelay {
   std::uint16_t port_ = 0;
   int listener_ = -1;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> drop_{false};
+  std::atomic<bool> drop_on_data_{false};
   std::atomic<int> accepted_{0};
   std::thread thread_;
 };
@@ -573,6 +604,34 @@ TEST_F(ResolverDotTest, OneConnectionCarriesManyQueries) {
     EXPECT_EQ(ldns_pkt_get_rcode(reply.get()), LDNS_RCODE_NOERROR);
   }
   EXPECT_EQ(relay.accepted(), 1) << horizond->output();
+}
+
+TEST_F(ResolverDotTest, ReopensAfterTheServerClosesTheConnection) {
+  CountingRelay relay(unbound_->tlsPort());
+  auto horizond = startHorizond({"--forward", tlsUpstream(relay.port(), "dns.test"), "--tls-ca",
+                                 ca_->caFile(), "--workers", "1", "--no-serve-stale"});
+  ASSERT_TRUE(horizond);
+  for (int round = 0; round < 3; ++round) {
+    const std::string name = "n" + std::to_string(round) + ".dot.test.";
+    Packet reply = ask(name, LDNS_RR_TYPE_A);
+    ASSERT_TRUE(reply) << name;
+    EXPECT_EQ(rdataText(ldns_pkt_answer(reply.get()), LDNS_RR_TYPE_A),
+              (std::vector<std::string>{"192.0.2." + std::to_string(100 + round)}))
+        << name << horizond->output();
+    EXPECT_EQ(relay.accepted(), round + 1);
+    relay.dropAll();  // the next question finds the connection gone: a new one carries it
+  }
+  // Closed as the query arrives: asked again on a new connection, not failed.
+  Packet warm = ask("n5.dot.test.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(warm);
+  EXPECT_EQ(relay.accepted(), 4);
+  relay.dropOnNextData();
+  Packet retried = ask("n6.dot.test.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(rdataText(ldns_pkt_answer(retried.get()), LDNS_RR_TYPE_A),
+            (std::vector<std::string>{"192.0.2.106"}))
+      << horizond->output();
+  EXPECT_EQ(relay.accepted(), 5);
 }
 
 TEST_F(ResolverDotTest, DnstapSaysDot) {
