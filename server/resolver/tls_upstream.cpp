@@ -6,12 +6,12 @@
 // and its exchanges fail as network errors: the caller fails over to another upstream, and a
 // TLS endpoint is never asked in plain DNS.
 //
-// A connection lives while it is used: opened by the first query, closed kIdleTimeout after its
-// last answer (RFC 7858 3.4 asks clients not to hold idle connections open forever) or
-// kHandshakeTimeout after opening when the handshake has not finished by then. Queries sent before
-// the handshake completes wait in the write queue. Ids come from a per-connection counter: the
-// channel is encrypted, so unpredictable ids add nothing, and a counter does not hand an id out
-// again soon, so a late answer to a forgotten query cannot pass for another's.
+// A connection lives while it is used: opened by the first query, reused by the ones after it
+// (RFC 7858 3.4), closed kIdleTimeout after its last answer, or kHandshakeTimeout after opening
+// when its handshake has not finished by then (which fails the queries waiting for it). Queries
+// sent before the handshake completes wait in the write queue. Ids come from a per-connection
+// counter: the channel is encrypted, so unpredictable ids add nothing, and a counter does not hand
+// an id out again soon, so a late answer to a forgotten query cannot pass for another's.
 #include "tls_upstream.hpp"
 
 #include <openssl/ssl.h>
@@ -160,15 +160,11 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
     return true;
   }
 
+  // The handshake of an opening connection goes on after its first queries gave up: on a slow
+  // path it may take longer than one query's timeout, and the next query can use it.
   void forget(std::uint16_t id) {
     waiting_.erase(id);
     std::erase_if(queue_, [id](const Queued& q) { return q.id == id; });
-    // Nobody waits for a connection that is still opening: give up on it, so the next query
-    // tries a fresh one instead of queueing behind a server that does not complete handshakes.
-    if (!ready_ && waiting_.empty() && !closed_) {
-      logFailure(server_, "no TLS session within the query timeout");
-      close();
-    }
   }
 
   // Closes without telling the waiters (they are finished or going away).
