@@ -19,8 +19,8 @@ namespace {
 constexpr std::size_t kProcessReserve = 96;
 // One worker: its event loop (epoll, eventfd, timerfd), its upstream UDP socket pool and its
 // connections to TLS upstreams.
-constexpr std::size_t kPerWorkerReserve = 4 + resolver::UpstreamClient::kMaxUdpSockets +
-                                          resolver::UpstreamClient::kMaxTlsConnections;
+constexpr std::size_t kPerWorkerReserve =
+    4 + resolver::UpstreamClient::kMaxUdpSockets + resolver::UpstreamClient::kMaxTlsConnections;
 // One listen address in one worker: its UDP socket, its TCP acceptor and that one's spare.
 constexpr std::size_t kPerListenReserve = 3;
 
