@@ -220,11 +220,14 @@ const std::array kTable = {
             .flag = "--forward",
             .kind = K::kTextList,
             .target = &ServerConfig::forwarders,
-            .value_name = "ADDR[:PORT]",
+            .value_name = "ADDR[:PORT]|tls://ADDR[:PORT]#NAME",
             .default_text = "none: iterate from the root hints",
             .section = kRecursion,
             .help = "Forward to this resolver instead of iterating (repeatable: tried in order, "
-                    "failing over).",
+                    "failing over). tls://ADDR[:PORT]#NAME (port 853 by default; IPv6 as "
+                    "tls://[::1]:853#NAME) speaks DNS over TLS only, with the certificate checked "
+                    "against NAME (a host name, or the address itself) and the --tls-ca store; a "
+                    "TLS failure fails that upstream over to the next, never to plain DNS.",
             .example = "[\"192.0.2.53\", \"192.0.2.54:53\"]",
             .example_commented = true},
     Setting{.key = "forward-zones",
@@ -236,8 +239,19 @@ const std::array kTable = {
             .section = kRecursion,
             .help = "Conditional forwarding: names at or below DOMAIN go to these servers, "
                     "longest match first (repeatable). In the config file, a map of domain to "
-                    "list of servers.",
+                    "list of servers. A server may be tls://ADDR[:PORT]#NAME, as for forward.",
             .example = "{cluster.local: [\"10.96.0.10\"]}"},
+    Setting{.key = "tls-ca",
+            .flag = "--tls-ca",
+            .kind = K::kPath,
+            .target = &ServerConfig::tls_ca_file,
+            .value_name = "FILE",
+            .default_text = "the system's trust store",
+            .section = kRecursion,
+            .help = "PEM CA certificates that tls:// upstreams' certificates must chain to, "
+                    "instead of the system's trust store.",
+            .example = "/etc/horizon/upstream-ca.pem",
+            .example_commented = true},
     Setting{.key = "rebinding-allow",
             .flag = "--rebinding-allow",
             .kind = K::kTextList,

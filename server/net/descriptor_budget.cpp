@@ -17,8 +17,10 @@ namespace {
 // files a reload opens, inotify, the metrics listener and its connections (32 at most), the
 // dnstap socket, the main and metrics event loops, and spare descriptors of the accept loops.
 constexpr std::size_t kProcessReserve = 96;
-// One worker: its event loop (epoll, eventfd, timerfd) and its upstream UDP socket pool.
-constexpr std::size_t kPerWorkerReserve = 4 + resolver::UpstreamClient::kMaxUdpSockets;
+// One worker: its event loop (epoll, eventfd, timerfd), its upstream UDP socket pool and its
+// connections to TLS upstreams.
+constexpr std::size_t kPerWorkerReserve =
+    4 + resolver::UpstreamClient::kMaxUdpSockets + resolver::UpstreamClient::kMaxTlsConnections;
 // One listen address in one worker: its UDP socket, its TCP acceptor and that one's spare.
 constexpr std::size_t kPerListenReserve = 3;
 

@@ -28,6 +28,12 @@ sockaddr_storage toSockaddr(const resolver::Endpoint& server) {
   return out;
 }
 
+// DOT for a TLS upstream (whose exchanges all report tcp), else as the exchange went.
+dnstap::Transport transportOf(const resolver::Endpoint& server, bool tcp) {
+  if (server.tls()) return dnstap::Transport::kTls;
+  return tcp ? dnstap::Transport::kTcp : dnstap::Transport::kUdp;
+}
+
 timespec toTimespec(std::chrono::system_clock::time_point t) {
   const auto ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -42,7 +48,7 @@ void UpstreamDnstap::query(const resolver::Endpoint& server, std::span<const std
   dnstap::Event event;
   event.type =
       forwarding ? dnstap::MessageType::kForwarderQuery : dnstap::MessageType::kResolverQuery;
-  event.transport = tcp ? dnstap::Transport::kTcp : dnstap::Transport::kUdp;
+  event.transport = transportOf(server, tcp);
   event.response_address = reinterpret_cast<const sockaddr*>(&to);
   event.message = message;
   event.query_time = toTimespec(std::chrono::system_clock::now());
@@ -56,7 +62,7 @@ void UpstreamDnstap::response(const resolver::Endpoint& server,
   dnstap::Event event;
   event.type =
       forwarding ? dnstap::MessageType::kForwarderResponse : dnstap::MessageType::kResolverResponse;
-  event.transport = tcp ? dnstap::Transport::kTcp : dnstap::Transport::kUdp;
+  event.transport = transportOf(server, tcp);
   event.response_address = reinterpret_cast<const sockaddr*>(&from);
   event.message = message;
   event.query_time = toTimespec(sent);

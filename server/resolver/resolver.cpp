@@ -159,7 +159,7 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
         config(std::move(config_)),
         cache(std::move(cache_)),
         selection(std::move(selection_)),
-        upstream(io_, &stats.upstreams) {}
+        upstream(io_, &stats.upstreams, config->tls) {}
 
   struct Delegation {
     std::vector<Endpoint> servers;

@@ -14,6 +14,9 @@
 // sockets however many questions are in flight, instead of one per question for up to its
 // timeout. Only a truncated answer's TCP retry opens a socket of its own.
 //
+// Queries to a TLS endpoint go only over its TLS connection (tls_upstream.cpp), without 0x20:
+// the authenticated channel already keeps forgeries out, as TCP's handshake does for TCP.
+//
 // Lifetime: each exchange is a shared object owned by its pending handlers; the client only keeps
 // weak references so its destructor can cancel them. After the client is gone no `done` runs:
 // pending ones are dropped (destroyed uncalled). Destroy the client on its io_context's thread or
@@ -42,6 +45,7 @@
 #include "horizon/wire/constants.hpp"
 #include "horizon/wire/message.hpp"
 #include "horizon/wire/name.hpp"
+#include "tls_upstream.hpp"
 
 namespace horizon::resolver {
 namespace asio = boost::asio;
@@ -128,8 +132,10 @@ std::optional<Message> decodeHeaderAndQuestion(std::span<const std::uint8_t> msg
 }  // namespace
 
 std::string Endpoint::toString() const {
-  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(port);
-  return address.to_string() + ":" + std::to_string(port);
+  std::string out = address.is_v6() ? "[" + address.to_string() + "]:" + std::to_string(port)
+                                    : address.to_string() + ":" + std::to_string(port);
+  if (tls()) out = "tls://" + out + "#" + tls_auth_name;
+  return out;
 }
 
 class Exchange;
@@ -155,9 +161,12 @@ struct PooledSocket {
 // What exchanges share with their client (Impl is private to UpstreamClient, so it lives here).
 // The socket pool is used from the io thread only.
 struct ClientShared : std::enable_shared_from_this<ClientShared> {
-  ClientShared(asio::io_context& context, UpstreamTable* counters) : io(context), table(counters) {}
+  ClientShared(asio::io_context& context, UpstreamTable* counters,
+               std::shared_ptr<TlsClientContext> trust)
+      : io(context), table(counters), tls(context, std::move(trust)) {}
   asio::io_context& io;
   UpstreamTable* table;  // may be null
+  TlsUpstreams tls;      // the TLS connections, io thread only
   UpstreamTap* tap = nullptr;
   std::atomic<bool> alive{true};
   std::mutex mutex;  // guards the registry below
@@ -189,7 +198,7 @@ struct UpstreamClient::Impl : ClientShared {
 
 // One exchange: UDP (with the 0x20 fallback), then TCP if truncated, under one deadline. All of
 // its handlers run on its own strand, so a multi-threaded io_context is fine.
-class Exchange : public std::enable_shared_from_this<Exchange> {
+class Exchange : public std::enable_shared_from_this<Exchange>, public TlsWaiter {
  public:
   Exchange(std::shared_ptr<ClientShared> client, const Endpoint& server, const std::string& qname,
            std::uint16_t qtype, const ExchangeOptions& options,
@@ -214,6 +223,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       self->finish(self->saw_garbage_ ? ExchangeResult::Status::kMalformed
                                       : ExchangeResult::Status::kTimeout);
     });
+    if (server_.tls()) return startTls();
     startUdp(options_.use_0x20);
   }
 
@@ -240,6 +250,35 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // Undecodable bytes from the server under an id nobody waits for: a broken server.
   void sawGarbage() { saw_garbage_ = true; }
+
+  // An answer under this exchange's id on its TLS connection (io thread). Over an authenticated
+  // channel a message that does not decode is a broken server; one for another question is a late
+  // answer to an earlier holder of the id, and ignored.
+  void onTlsMessage(std::span<const std::uint8_t> bytes) override {
+    if (finished_) return;
+    std::optional<Message> msg = decodeMessage(bytes);
+    if (!msg) return finish(ExchangeResult::Status::kMalformed);
+    if (match(*msg) != Match::kYes) return;
+    tapResponse(bytes, true);
+    result_.rtt =
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - sent_at_);
+    result_.response = std::move(msg);
+    finish(ExchangeResult::Status::kOk);
+  }
+
+  // The TLS connection failed (refused, handshake, certificate, or broken later). A connection
+  // that worked may just have been closed by the server as idle while this query was on its way
+  // (RFC 7766 6.2.3 lets servers close idle connections): asked once more on a fresh one, within
+  // the same deadline. Any other failure is the server's, and the resolver fails over.
+  void onTlsFailure(bool established) override {
+    if (finished_) return;
+    tls_.reset();  // already closed
+    if (established && !tls_retried_) {
+      tls_retried_ = true;
+      return startTls();
+    }
+    finish(ExchangeResult::Status::kNetworkError);
+  }
 
   // The pooled socket reported an error (connection refused: the server's host said the port is
   // closed, by ICMP).
@@ -279,6 +318,22 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                                  if (self->finished_ || gen != self->generation_) return;
                                  if (error) self->finish(ExchangeResult::Status::kNetworkError);
                                });
+  }
+
+  // RFC 7858: the query on the server's shared TLS connection. The RTT counts from here, so the
+  // first query's includes the handshake: a conservative first estimate.
+  void startTls() {
+    result_.used_tcp = true;
+    exact_case_ = false;
+    sent_qname_ = qname_;
+    query_ = encodeQuery(0, sent_qname_, qtype_,
+                         options_.recursion_desired ? wire::kFlagRD : std::uint16_t{0},
+                         options_.edns_udp_size, options_.dnssec_ok);
+    sent_at_ = SteadyClock::now();
+    tls_ = client_->tls.send(server_, query_, weak_from_this());
+    if (!tls_) return finish(ExchangeResult::Status::kNetworkError);
+    id_ = wire::readU16(query_.data());
+    tapQuery(true);
   }
 
   // Leaves the pooled socket of the current attempt: its id no longer routes here.
@@ -397,6 +452,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void closeAll() {
     boost::system::error_code ignored;
     releaseSocket();
+    if (tls_) {
+      forgetTlsQuery(*tls_, id_);
+      tls_.reset();
+    }
     tcp_.close(ignored);
     timer_.cancel();
   }
@@ -448,6 +507,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::shared_ptr<ClientShared> client_;
   asio::strand<asio::io_context::executor_type> strand_;
   std::shared_ptr<PooledSocket> socket_;  // the current UDP attempt's
+  std::shared_ptr<TlsConnection> tls_;    // for a TLS server: the connection the query went on
   asio::ip::tcp::socket tcp_;
   asio::steady_timer timer_;
   Endpoint server_;
@@ -469,6 +529,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::chrono::system_clock::time_point sent_wall_{};  // for the tap only
   bool finished_ = false;
   bool saw_garbage_ = false;
+  bool tls_retried_ = false;  // asked again after an established TLS connection broke
   ExchangeResult result_;
 };
 
@@ -581,8 +642,9 @@ void ClientShared::closeAllSockets() {
   sockets.clear();
 }
 
-UpstreamClient::UpstreamClient(asio::io_context& io, UpstreamTable* counters)
-    : impl_(std::make_shared<Impl>(io, counters)) {}
+UpstreamClient::UpstreamClient(asio::io_context& io, UpstreamTable* counters,
+                               std::shared_ptr<TlsClientContext> tls)
+    : impl_(std::make_shared<Impl>(io, counters, std::move(tls))) {}
 
 UpstreamClient::~UpstreamClient() {
   impl_->alive.store(false, std::memory_order_release);
@@ -598,6 +660,7 @@ UpstreamClient::~UpstreamClient() {
   // descriptors instead of waiting for their timeouts.
   for (auto& ex : live) ex->dispatch([ex] { ex->cancel(); });
   impl_->closeAllSockets();
+  impl_->tls.closeAll();
 }
 
 void UpstreamClient::setTap(UpstreamTap* tap) {
@@ -652,6 +715,8 @@ std::string keyOf(const Endpoint& e) {
   }
   key.push_back(static_cast<char>(e.port >> 8));
   key.push_back(static_cast<char>(e.port & 0xFF));
+  // One address and port under two TLS names are two upstreams: a wrong name fails every time.
+  key += e.tls_auth_name;
   return key;
 }
 

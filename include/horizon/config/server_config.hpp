@@ -54,8 +54,9 @@ struct ServerConfig {
 
   // Recursion for names outside our zones (for views that may recurse).
   std::string root_hints_file;          // empty: the IANA root hints built in
-  std::vector<std::string> forwarders;  // "ADDR[:PORT]": forward instead of iterating
+  std::vector<std::string> forwarders;  // "ADDR[:PORT]" or "tls://ADDR[:PORT]#NAME"
   std::vector<std::pair<std::string, std::vector<std::string>>> forward_zones;  // domain, servers
+  std::string tls_ca_file;                   // trust store for TLS upstreams; empty: the system's
   std::vector<std::string> rebinding_allow;  // domains whose answers may carry private addresses
   std::size_t cache_max_entries = 100000;
   std::size_t cache_max_bytes = 64u << 20;
@@ -86,8 +87,13 @@ std::vector<tsig::Key> buildTsigKeys(const ServerConfig& config);
 /// Parses "127.0.0.1:5353", "[::1]:5353", "::1" (port 53) or "5353" (127.0.0.1). Sets *error.
 std::optional<ListenAddress> parseListenAddress(const std::string& text, std::string* error);
 
+/// Parses an upstream: "ADDR[:PORT]" (port 53) or "tls://ADDR[:PORT]#NAME" (port 853, DNS over
+/// TLS with the certificate checked against NAME, lowercased). nullopt and *error when malformed.
+std::optional<resolver::Endpoint> parseUpstream(const std::string& text, std::string* error);
+
 /// Turns the recursion settings into the resolver's configuration: reads the root hints file,
-/// parses upstream addresses and domains. Returns nullopt and sets *error naming the setting.
+/// parses upstream addresses and domains, loads the TLS trust store when a TLS upstream needs it.
+/// Returns nullopt and sets *error naming the setting.
 std::optional<resolver::ResolverConfig> buildResolverConfig(const ServerConfig& config,
                                                             std::string* error);
 

@@ -33,6 +33,7 @@ struct ResolverConfig {
   std::vector<Endpoint> forwarders;          // non-empty: forward everything not matched below
   std::vector<ForwardZone> forward_zones;    // conditional forwarding, longest match wins
   std::vector<std::string> rebinding_allow;  // lowercase wire domains allowed private addresses
+  std::shared_ptr<TlsClientContext> tls;     // verifies TLS upstreams; set when any is configured
   bool qname_minimisation = true;            // RFC 9156, relaxed: falls back on NXDOMAIN/errors
   bool serve_stale = true;                   // RFC 8767
   bool prefetch = true;

@@ -1,6 +1,7 @@
-// Talking to upstream servers: one query, one validated response, over UDP with TCP fallback.
-// Random ids and source ports, 0x20 case randomisation, and acceptance only of answers whose id,
-// source address/port and question match (RFC 5452).
+// Talking to upstream servers: one query, one validated response, over UDP with TCP fallback, or
+// over DNS over TLS (RFC 7858) to servers configured so. Random ids and source ports, 0x20 case
+// randomisation, and acceptance only of answers whose id, source address/port and question match
+// (RFC 5452).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -22,20 +23,32 @@ namespace horizon::resolver {
 
 class UpstreamTable;
 
-/// An upstream server address.
+/// An upstream server address, and for DNS over TLS the name its certificate must carry.
 struct Endpoint {
   boost::asio::ip::address address;
   std::uint16_t port = 53;
+  std::string tls_auth_name{};  // non-empty: DNS over TLS only, never plain DNS (RFC 8310)
   bool operator==(const Endpoint&) const = default;
+  /// True when queries to this server go over TLS.
+  bool tls() const { return !tls_auth_name.empty(); }
+  /// "192.0.2.1:53", "[2001:db8::1]:53", or "tls://192.0.2.1:853#dns.example" for TLS.
   std::string toString() const;
 };
+
+/// The trust store that upstream TLS certificates are verified against (shared by all workers).
+class TlsClientContext;
+
+/// A client context trusting the PEM certificates in `ca_file`, or OpenSSL's default store
+/// when empty; TLS 1.2 at least. nullptr and *error when the file gives no usable certificate.
+std::shared_ptr<TlsClientContext> makeTlsClientContext(const std::string& ca_file,
+                                                       std::string* error);
 
 /// How one exchange went.
 struct ExchangeResult {
   enum class Status { kOk, kTimeout, kNetworkError, kMalformed } status = Status::kTimeout;
   std::optional<Message> response;  // set for kOk: id, question and source already matched
   std::chrono::microseconds rtt{0};
-  bool used_tcp = false;
+  bool used_tcp = false;                // TCP, or TLS over TCP
   bool case_mismatch_fallback = false;  // the server did not preserve 0x20 case; retried without
 };
 
@@ -66,14 +79,19 @@ class UpstreamTap {
 /// server share a few connected sockets, each on its own random port and replaced after a number
 /// of queries, chosen at random per query; a truncated answer is retried over TCP; answers that
 /// do not match are ignored (not fatal) while waiting for the real one until the timeout.
+/// Queries to a TLS server share one persistent connection to it, pipelined.
 class UpstreamClient {
  public:
   /// UDP sockets open at once at most, over all servers: what a worker's descriptor budget keeps.
   static constexpr std::size_t kMaxUdpSockets = 32;
+  /// TLS connections open at once at most, over all servers (one per server).
+  static constexpr std::size_t kMaxTlsConnections = 8;
 
   /// A client on `io`; each finished exchange is counted in `counters` when given (the caller
-  /// keeps it alive, and only `io`'s one thread may run the exchanges then).
-  explicit UpstreamClient(boost::asio::io_context& io, UpstreamTable* counters = nullptr);
+  /// keeps it alive, and only `io`'s one thread may run the exchanges then). `tls` verifies TLS
+  /// servers; without it an exchange with one fails as a network error.
+  explicit UpstreamClient(boost::asio::io_context& io, UpstreamTable* counters = nullptr,
+                          std::shared_ptr<TlsClientContext> tls = nullptr);
   ~UpstreamClient();
 
   /// From now on every message goes past `tap` too (nullptr: none); set it before exchanges start.
