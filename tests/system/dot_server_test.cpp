@@ -280,8 +280,25 @@ TEST_F(DotServerTest, HostileClientsDoNotStopTheServer) {
   EXPECT_LT(most, 400u);
   stillServes("with 10,000 idle TLS connections made");
 
+  {
+    // One DoH question too (HTTP/1.1: no ALPN offered), for the transport label below.
+    TlsClient doh(https_port_, clientOptions());
+    const Bytes q = buildQuery("www.enc.test", LDNS_RR_TYPE_A);
+    std::string request =
+        "POST /dns-query HTTP/1.1\r\nHost: dns.enc.test\r\n"
+        "Content-Type: application/dns-message\r\nContent-Length: " +
+        std::to_string(q.size()) + "\r\n\r\n";
+    request.append(q.begin(), q.end());
+    doh.writeRaw(Bytes(request.begin(), request.end()));
+    EXPECT_EQ(doh.readSome().rfind("HTTP/1.1 200", 0), 0u);
+  }
   const auto metrics = httpGet(metrics_port, "/metrics");
   ASSERT_TRUE(metrics);
+  // Requests are counted by transport.
+  EXPECT_NE(metrics->body.find("horizon_dns_requests_total{view=\"lan\",transport=\"tls\""),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("horizon_dns_requests_total{view=\"lan\",transport=\"https\""),
+            std::string::npos);
   EXPECT_NE(metrics->body.find("horizon_tls_handshakes_total{result=\"failed\"}"),
             std::string::npos);
   EXPECT_EQ(metrics->body.find("horizon_tls_handshakes_total{result=\"failed\"} 0\n"),
