@@ -284,13 +284,7 @@ TEST_F(DotServerTest, HostileClientsDoNotStopTheServer) {
     // One DoH question too (HTTP/1.1: no ALPN offered), for the transport label below.
     TlsClient doh(https_port_, clientOptions());
     const Bytes q = buildQuery("www.enc.test", LDNS_RR_TYPE_A);
-    std::string request =
-        "POST /dns-query HTTP/1.1\r\nHost: dns.enc.test\r\n"
-        "Content-Type: application/dns-message\r\nContent-Length: " +
-        std::to_string(q.size()) + "\r\n\r\n";
-    request.append(q.begin(), q.end());
-    doh.writeRaw(Bytes(request.begin(), request.end()));
-    EXPECT_EQ(doh.readSome().rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_EQ(doh.postDnsQuery("dns.enc.test", q).rfind("HTTP/1.1 200", 0), 0u);
   }
   const auto metrics = httpGet(metrics_port, "/metrics");
   ASSERT_TRUE(metrics);

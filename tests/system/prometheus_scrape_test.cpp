@@ -639,13 +639,7 @@ TEST_F(PrometheusScrapeTest, LiveScrapesMatchTheContract) {
     ASSERT_TRUE(dot.exchange(buildQuery("netbird.madhan.app", LDNS_RR_TYPE_A)));
     TlsClient doh(https_port_, options);  // HTTP/1.1: no ALPN offered
     const Bytes q = buildQuery("netbird.madhan.app", LDNS_RR_TYPE_A);
-    std::string request =
-        "POST /dns-query HTTP/1.1\r\nHost: dns.test\r\n"
-        "Content-Type: application/dns-message\r\nContent-Length: " +
-        std::to_string(q.size()) + "\r\n\r\n";
-    request.append(q.begin(), q.end());
-    doh.writeRaw(Bytes(request.begin(), request.end()));
-    EXPECT_EQ(doh.readSome().rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_EQ(doh.postDnsQuery("dns.test", q).rfind("HTTP/1.1 200", 0), 0u);
   }
   // (ServerProcess's startup probe, a question for the root, may have been forwarded too.)
   const int forwarded = forwarder_.questions();

@@ -126,6 +126,17 @@ class TlsClient {
     return r <= 0 ? std::string() : std::string(buffer, static_cast<std::size_t>(r));
   }
 
+  /// POSTs `query` to /dns-query over HTTP/1.1 (DoH, for a connection without ALPN) and returns
+  /// the first bytes of the response (its status line first).
+  std::string postDnsQuery(const std::string& host, const Bytes& query) {
+    std::string request = "POST /dns-query HTTP/1.1\r\nHost: " + host +
+                          "\r\nContent-Type: application/dns-message\r\nContent-Length: " +
+                          std::to_string(query.size()) + "\r\n\r\n";
+    request.append(query.begin(), query.end());
+    writeRaw(Bytes(request.begin(), request.end()));
+    return readSome();
+  }
+
   /// Sends one query and reads one answer.
   std::optional<Bytes> exchange(const Bytes& query) {
     writeRaw(framed(query));
