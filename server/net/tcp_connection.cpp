@@ -269,7 +269,11 @@ bool TcpConnection::answerMessage(const query::Snapshot& snapshot,
               self->doh_->answer(*doh_id, bytes);
               self->drainSession();
               self->startWrite();
-              if (!self->reading_) self->readMore();  // a full query window may have paused it
+              if (self->closing_) {
+                self->closeAfterFlush();  // this may have been the answer the close waited for
+              } else if (!self->reading_) {
+                self->readMore();  // a full query window may have paused it
+              }
             } else {
               self->queueAnswer(bytes);
             }
