@@ -40,6 +40,19 @@ class TlsClient {
   /// Connects to 127.0.0.1:`port` and completes the handshake; throws std::runtime_error saying
   /// why when either fails (a certificate the CA does not vouch for, a wrong name).
   TlsClient(std::uint16_t port, const TlsClientOptions& options) {
+    try {
+      open(port, options);
+    } catch (...) {
+      release();  // a constructor that throws runs no destructor
+      throw;
+    }
+  }
+  ~TlsClient() { release(); }
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+
+ private:
+  void open(std::uint16_t port, const TlsClientOptions& options) {
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (!options.ca_file.empty()) {
       if (SSL_CTX_load_verify_locations(ctx_, options.ca_file.c_str(), nullptr) != 1)
@@ -87,14 +100,16 @@ class TlsClient {
       throw std::runtime_error("TLS handshake failed: " + why);
     }
   }
-  ~TlsClient() {
+  void release() {
     if (ssl_ != nullptr) SSL_free(ssl_);
     if (fd_ >= 0) ::close(fd_);
     if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+    ssl_ = nullptr;
+    fd_ = -1;
+    ctx_ = nullptr;
   }
-  TlsClient(const TlsClient&) = delete;
-  TlsClient& operator=(const TlsClient&) = delete;
 
+ public:
   /// Writes raw bytes (several framed messages at once, to pipeline them).
   void writeRaw(const Bytes& bytes) {
     if (SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) !=
